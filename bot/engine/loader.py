@@ -1,0 +1,241 @@
+"""A rules directory -> a checked RuleSet; every problem is reported as file:line.
+
+Files are read in name order (`10-categorie.yaml` before `20-prioriteit.yaml`) and rules keep
+their order within a file; that global order is the order in which rules are listed and in
+which "first rule wins" is decided (see compiler.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.engine.schema import Example, RuleFile, RuleSpec, SlaSpec
+from bot.engine.text import TermError, TermMatcher, compile_term
+from bot.engine.yamlfile import YamlDocument, parse_yaml
+from bot.errors import RuleProblem, RuleSetInvalid
+
+RULE_FILE_GLOBS = ("*.yaml", "*.yml")
+
+
+@dataclass(frozen=True)
+class LoadedRule:
+    """A rule with where it came from and its place in the global order."""
+
+    spec: RuleSpec
+    file: str
+    line: int
+    index: int
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def phase(self) -> int:
+        """1: decides categories; 2: tests the category decided in phase 1."""
+        return 2 if self.spec.when.category else 1
+
+    def terms(self) -> Iterable[str]:
+        text = self.spec.when.text
+        if text is not None:
+            yield from (*text.any, *text.all, *text.none)
+
+
+@dataclass(frozen=True)
+class LoadedExample:
+    """An example and where it stands, for `rules test` failures."""
+
+    example: Example
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Everything in a rules directory, checked and ready to compile."""
+
+    rules: tuple[LoadedRule, ...]
+    sla: SlaSpec
+    examples: tuple[LoadedExample, ...]
+    version: str
+    files: tuple[str, ...]
+    matcher: TermMatcher = field(compare=False)
+
+    def by_name(self) -> dict[str, LoadedRule]:
+        return {rule.name: rule for rule in self.rules}
+
+
+def rule_files(directory: Path) -> list[Path]:
+    """The rule files of a directory, in name order."""
+    if not directory.is_dir():
+        raise RuleSetInvalid([RuleProblem(str(directory), 0, "rules directory does not exist")])
+    found = {p for glob in RULE_FILE_GLOBS for p in directory.glob(glob) if p.is_file()}
+    return sorted(found, key=lambda p: p.name)
+
+
+def load_rules(directory: Path, organisations: Iterable[str] | None = None) -> RuleSet:
+    """Read and check every rule file in `directory`; raise RuleSetInvalid listing all problems."""
+    sources = {str(path): path.read_bytes() for path in rule_files(directory)}
+    return check_sources(sources, organisations)
+
+
+def check_sources(
+    sources: Mapping[str, bytes], organisations: Iterable[str] | None = None
+) -> RuleSet:
+    """Check rule file contents (name -> bytes, in order) without touching the disk."""
+    problems: list[RuleProblem] = []
+    rules: list[LoadedRule] = []
+    examples: list[LoadedExample] = []
+    sla: tuple[SlaSpec, str, int] | None = None
+    first_seen: dict[str, LoadedRule] = {}
+    known_orgs = set(organisations) if organisations is not None else None
+
+    if not sources:
+        raise RuleSetInvalid([RuleProblem("rules", 0, "no rule files (*.yaml) found")])
+
+    for name, raw in sources.items():
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(RuleProblem(name, 1, f"not UTF-8 text: {exc}"))
+            continue
+        doc, syntax = parse_yaml(text, name)
+        problems.extend(syntax)
+        if doc is None:
+            continue
+        parsed = _validate(doc, problems)
+        if parsed is None:
+            continue
+        for position, spec in enumerate(parsed.rules):
+            line = doc.line_of(("rules", position))
+            rule = LoadedRule(spec, name, line, len(rules))
+            if spec.name in first_seen:
+                other = first_seen[spec.name]
+                problems.append(
+                    RuleProblem(
+                        name, line, f"duplicate rule name {spec.name!r} "
+                        f"(also at {other.file}:{other.line})"
+                    )
+                )
+                continue
+            first_seen[spec.name] = rule
+            rules.append(rule)
+            _check_rule(rule, doc, position, known_orgs, problems)
+        for position, example in enumerate(parsed.examples):
+            examples.append(LoadedExample(example, name, doc.line_of(("examples", position))))
+        if parsed.sla is not None:
+            line = doc.line_of(("sla",))
+            if sla is not None:
+                problems.append(
+                    RuleProblem(name, line, f"a second sla section (first in {sla[1]}:{sla[2]})")
+                )
+            else:
+                sla = (parsed.sla, name, line)
+
+    for loaded in examples:
+        expect = loaded.example.expect
+        for listed in (expect.rules or ()) + (expect.rules_include or ()) + (
+            expect.rules_exclude or ()
+        ):
+            if listed not in first_seen:
+                problems.append(
+                    RuleProblem(loaded.file, loaded.line, f"example names unknown rule {listed!r}")
+                )
+
+    if sla is None and not problems:
+        problems.append(
+            RuleProblem(
+                next(iter(sources)), 1,
+                "no file has an 'sla' section: the SLA targets (Bijlage 1) are missing",
+            )
+        )
+    if problems or sla is None:
+        raise RuleSetInvalid(problems)
+    digest = hashlib.sha256()
+    for name, raw in sources.items():
+        digest.update(Path(name).name.encode() + b"\0" + raw + b"\0")
+    return RuleSet(
+        rules=tuple(rules),
+        sla=sla[0],
+        examples=tuple(examples),
+        version="rules-" + digest.hexdigest()[:10],
+        files=tuple(sources),
+        matcher=TermMatcher(term for rule in rules for term in rule.terms()),
+    )
+
+
+def _validate(doc: YamlDocument, problems: list[RuleProblem]) -> RuleFile | None:
+    if doc.data is None:
+        return RuleFile()
+    if not isinstance(doc.data, dict):
+        problems.append(
+            RuleProblem(doc.file, 1, "a rule file is a mapping with rules:, examples:, sla:")
+        )
+        return None
+    try:
+        return RuleFile.model_validate(doc.data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            problems.append(RuleProblem(doc.file, doc.line_of(error["loc"]), _explain(error)))
+        return None
+
+
+def _explain(error: Any) -> str:
+    """A pydantic error in words a team lead understands, with where it is."""
+    loc = [part for part in error["loc"] if not str(part).startswith(("function-", "tagged"))]
+    where = _path(loc)
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        parent = _path(loc[:-1]) or "the file"
+        return f"unknown key {loc[-1]!r} in {parent}"
+    if kind == "enum":
+        expected = error.get("ctx", {}).get("expected", "")
+        what = loc[-2] if isinstance(loc[-1], int) and len(loc) > 1 else loc[-1]
+        return f"unknown {what} {value!r} at {where} (expected {expected})"
+    if kind == "missing":
+        return f"missing required key {loc[-1]!r} in {_path(loc[:-1]) or 'the file'}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
+
+
+def _path(loc: Iterable[Any]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _check_rule(
+    rule: LoadedRule,
+    doc: YamlDocument,
+    position: int,
+    known_orgs: set[str] | None,
+    problems: list[RuleProblem],
+) -> None:
+    text = rule.spec.when.text
+    if text is not None:
+        for group in ("any", "all", "none"):
+            for i, term in enumerate(getattr(text, group)):
+                try:
+                    compile_term(term)
+                except TermError as exc:
+                    line = doc.line_of(("rules", position, "when", "text", group, i))
+                    problems.append(RuleProblem(rule.file, line, f"rule {rule.name!r}: {exc}"))
+    if known_orgs is not None:
+        for i, org in enumerate(rule.spec.when.organisation):
+            if org not in known_orgs:
+                line = doc.line_of(("rules", position, "when", "organisation", i))
+                problems.append(
+                    RuleProblem(
+                        rule.file, line,
+                        f"rule {rule.name!r}: unknown organisation {org!r} "
+                        "(not in config/organisations.yaml)",
+                    )
+                )

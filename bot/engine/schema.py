@@ -1,0 +1,279 @@
+"""What a rule file may contain: pydantic models with every unknown key forbidden.
+
+A rule file (rules/*.yaml) has up to three top-level sections:
+    rules:     ordered rules (name, description, when, then)
+    examples:  reports with their expected outcome, run by `triage rules test`
+    sla:       the SLA targets of Bijlage 1, 3.G and the phone rule of 4.D (one file only)
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from bot.models import Category, Channel, Priority
+
+# Examples without a time are received on an ordinary Tuesday morning.
+DEFAULT_EXAMPLE_TIME = datetime.fromisoformat("2026-11-24T10:00:00+01:00")
+
+_NAME = r"^[a-z0-9][a-z0-9_.-]*$"
+
+
+def _as_list(value: object) -> object:
+    """Let a team lead write `channel: email` as well as `channel: [email, widget]`."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+ListOf = BeforeValidator(_as_list)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TextCondition(_Strict):
+    """Words or phrases in subject + body; case- and accent-insensitive, whole words."""
+
+    any: Annotated[tuple[str, ...], ListOf] = ()
+    all: Annotated[tuple[str, ...], ListOf] = ()
+    none: Annotated[tuple[str, ...], ListOf] = ()
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> TextCondition:
+        if not (self.any or self.all or self.none):
+            raise ValueError("text needs at least one of any, all, none")
+        return self
+
+
+class When(_Strict):
+    """All listed conditions must hold; within a list, any value matches."""
+
+    channel: Annotated[tuple[Channel, ...], ListOf] = ()
+    organisation: Annotated[tuple[str, ...], ListOf] = ()
+    category: Annotated[tuple[Category, ...], ListOf] = ()
+    text: TextCondition | None = None
+
+
+class Then(_Strict):
+    """The outcome of a rule: a category, a priority, or both."""
+
+    category: Category | None = None
+    priority: Priority | None = None
+    override: bool = Field(
+        default=False,
+        description="Use this priority even when another rule gave a more severe one.",
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> Then:
+        if self.category is None and self.priority is None:
+            raise ValueError("then needs a category, a priority or both")
+        if self.override and self.priority is None:
+            raise ValueError("override only makes sense with a priority")
+        return self
+
+
+class RuleSpec(_Strict):
+    """One rule as a team lead writes it."""
+
+    name: Annotated[str, Field(pattern=_NAME, max_length=80)]
+    description: Annotated[str, Field(min_length=1)]
+    when: When = When()
+    then: Then
+
+    @model_validator(mode="after")
+    def _no_category_loop(self) -> RuleSpec:
+        if self.when.category and self.then.category is not None:
+            raise ValueError(
+                "a rule that tests the category cannot also set it "
+                "(categories are decided first, then the rules that test them run)"
+            )
+        return self
+
+
+class ExampleReport(_Strict):
+    """The report part of an example; only `body` (or `subject`) is required."""
+
+    channel: Channel = Channel.EMAIL
+    sender: str = ""
+    subject: str = ""
+    body: str = ""
+    received_at: AwareDatetime = DEFAULT_EXAMPLE_TIME
+    priority: Priority | None = None
+
+
+class ExampleExpect(_Strict):
+    """Expected outcome; only the keys given are compared."""
+
+    priority: Priority | None = None
+    category: Category | None = None
+    exempt: bool | None = None
+    organisation: str | None = None
+    rules: tuple[str, ...] | None = Field(default=None, description="Exactly these rules fired.")
+    rules_include: tuple[str, ...] | None = Field(
+        default=None, description="At least these rules fired."
+    )
+    rules_exclude: tuple[str, ...] | None = Field(
+        default=None, description="None of these rules fired."
+    )
+    reaction_due: AwareDatetime | Literal["none"] | None = None
+    resolution_due: AwareDatetime | Literal["none"] | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> ExampleExpect:
+        if not self.model_fields_set:
+            raise ValueError("expect needs at least one key to compare")
+        return self
+
+
+class Example(_Strict):
+    """A report and what the rules must make of it."""
+
+    name: str | None = None
+    report: ExampleReport
+    expect: ExampleExpect
+
+
+_DURATION = re.compile(
+    r"^\s*(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>"
+    r"business minutes?|werkminuten|werkminuut|"
+    r"business hours?|werkuren|werkuur|"
+    r"working days?|werkdagen|werkdag)\s*$",
+    re.IGNORECASE,
+)
+_UNITS = {
+    "business minute": "minutes",
+    "werkminuut": "minutes",
+    "werkminuten": "minutes",
+    "business hour": "hours",
+    "werkuur": "hours",
+    "werkuren": "hours",
+    "working day": "working_days",
+    "werkdag": "working_days",
+    "werkdagen": "working_days",
+}
+
+
+class Target(_Strict):
+    """A reaction or resolution target: none, an amount of business time, or the next release."""
+
+    kind: Literal["none", "business", "next_release"]
+    amount: float = 0.0
+    unit: Literal["minutes", "hours", "working_days"] = "minutes"
+
+    @classmethod
+    def parse(cls, value: object) -> Target:
+        """Parse '15 business minutes', '1 werkdag', 'next release', 'none' and friends."""
+        if isinstance(value, Target):
+            return value
+        if value is None:
+            return cls(kind="none")
+        if not isinstance(value, str):
+            raise ValueError(f"a target is text such as '1 working day', not {value!r}")
+        text = value.strip().lower()
+        if text in {"none", "geen", "-"}:
+            return cls(kind="none")
+        if text in {"next release", "volgende release", "eerstvolgende release"}:
+            return cls(kind="next_release")
+        match = _DURATION.match(text)
+        if not match:
+            raise ValueError(
+                f"cannot read target {value!r}: use e.g. '15 business minutes', "
+                "'4 business hours', '1 working day', 'next release' or 'none'"
+            )
+        word = match["unit"].lower()
+        unit = _UNITS.get(word) or _UNITS[word.removesuffix("s")]
+        return cls(kind="business", amount=float(match["n"].replace(",", ".")), unit=unit)
+
+    def describe(self) -> str:
+        """Dutch text for users: 'binnen 1 werkdag', 'bij de volgende release', 'geen'."""
+        if self.kind == "none":
+            return "geen"
+        if self.kind == "next_release":
+            return "bij de eerstvolgende release"
+        amount = f"{self.amount:g}"
+        unit = {"minutes": "werkminuten", "hours": "werkuren", "working_days": "werkdagen"}[
+            self.unit
+        ]
+        if self.amount == 1:
+            unit = {"werkminuten": "werkminuut", "werkuren": "werkuur", "werkdagen": "werkdag"}[
+                unit
+            ]
+        return f"binnen {amount} {unit}"
+
+
+TargetField = Annotated[Target, BeforeValidator(Target.parse)]
+
+
+class SlaTarget(_Strict):
+    """Reaction and resolution target for one category/priority."""
+
+    reaction: TargetField
+    resolution: TargetField
+    clause: str = Field(default="", description="Where in the SLA this comes from, for humans.")
+
+
+class Defaults(_Strict):
+    """What a report gets when no rule decides."""
+
+    category: Category = Category.VRAAG
+    priority: Priority = Priority.LAAG
+
+
+class PhoneRule(_Strict):
+    """SLA 4.D: these reports are only guaranteed when an agreed contact phones them in."""
+
+    categories: Annotated[tuple[Category, ...], ListOf] = (Category.STORING,)
+    priorities: Annotated[tuple[Priority, ...], ListOf] = (Priority.HOOG, Priority.MIDDEL)
+
+
+class SlaSpec(_Strict):
+    """The SLA as data: defaults, fixed priorities, targets and the phone rule."""
+
+    defaults: Defaults = Defaults()
+    fixed_priority: dict[Category, Priority] = Field(default_factory=dict)
+    targets: dict[Category, dict[Priority | Literal["any"], SlaTarget]]
+    phone_rule: PhoneRule = PhoneRule()
+
+    @field_validator("targets")
+    @classmethod
+    def _complete(
+        cls, value: dict[Category, dict[Priority | Literal["any"], SlaTarget]]
+    ) -> dict[Category, dict[Priority | Literal["any"], SlaTarget]]:
+        missing = []
+        for category in Category:
+            per = value.get(category, {})
+            for priority in Priority:
+                if priority not in per and "any" not in per:
+                    missing.append(f"{category.value}/{priority.value}")
+        if missing:
+            raise ValueError(
+                "targets are missing for " + ", ".join(missing) + " (add them or an 'any' entry)"
+            )
+        return value
+
+    def target(self, category: Category, priority: Priority) -> SlaTarget:
+        """The target for a category and priority (an explicit priority beats 'any')."""
+        per = self.targets[category]
+        return per.get(priority) or per["any"]
+
+
+class RuleFile(_Strict):
+    """One YAML file in rules/."""
+
+    rules: tuple[RuleSpec, ...] = ()
+    examples: tuple[Example, ...] = ()
+    sla: SlaSpec | None = None

@@ -1,0 +1,61 @@
+"""The one exception tree of the triage bot.
+
+    TriageError                 base of everything we raise on purpose
+    ├── ConfigError             settings, organisations, calendar config are invalid
+    ├── RuleError               a rule file cannot be loaded, checked or compiled
+    │   └── RuleSetInvalid      several RuleProblems found at once (carries the list)
+    ├── ReportError             an incoming report is malformed (bad JSON, naive time, ...)
+    ├── EngineError             the rules engine failed while evaluating a report
+    └── StoreError              the SQLite store cannot be opened or has a newer schema
+
+Expected, business-level errors carry a message meant for the user (a team lead, an
+operator) and are shown verbatim by the CLI; anything else is a bug and gets a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class TriageError(Exception):
+    """Base class for every error the bot raises on purpose."""
+
+
+class ConfigError(TriageError):
+    """A settings, organisations or calendar file (or environment variable) is invalid."""
+
+
+class RuleError(TriageError):
+    """A rule file cannot be loaded, checked or compiled."""
+
+
+@dataclass(frozen=True)
+class RuleProblem:
+    """One problem in one rule file, located as precisely as we can (file:line)."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class RuleSetInvalid(RuleError):
+    """A rule directory has one or more problems; `problems` lists them all, in file order."""
+
+    def __init__(self, problems: list[RuleProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class ReportError(TriageError):
+    """An incoming report is malformed: it cannot be turned into a Report."""
+
+
+class EngineError(TriageError):
+    """The rules engine failed while evaluating a report (an action raised, a limit was hit)."""
+
+
+class StoreError(TriageError):
+    """The SQLite store cannot be opened, migrated or written."""

@@ -1,0 +1,116 @@
+"""Pydantic models at the core's boundary: Report in, Decision out, and their vocabularies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# A body longer than this is refused with a clear error instead of being matched for seconds;
+# a long email (50,000 characters and more) is well below it.
+MAX_TEXT_CHARS = 1_000_000
+
+
+class Channel(StrEnum):
+    """How a report reached Dialog (SLA 3.C, 3.D)."""
+
+    EMAIL = "email"
+    WIDGET = "widget"
+    SLACK = "slack"
+    PHONE = "phone"
+
+
+class Priority(StrEnum):
+    """The three priorities of Bijlage 1."""
+
+    HOOG = "hoog"
+    MIDDEL = "middel"
+    LAAG = "laag"
+
+    @property
+    def severity(self) -> int:
+        """Higher is more severe: hoog 3, middel 2, laag 1."""
+        return _SEVERITY[self]
+
+    @property
+    def label(self) -> str:
+        """The Dutch label users read ("Hoog")."""
+        return self.value.capitalize()
+
+
+_SEVERITY = {Priority.HOOG: 3, Priority.MIDDEL: 2, Priority.LAAG: 1}
+
+
+class Category(StrEnum):
+    """What kind of report it is: a Storing, a question, a wish, a settings request (3.G)."""
+
+    STORING = "storing"
+    VRAAG = "vraag"
+    WENS = "wens"
+    INSTELLING = "instelling"
+
+
+class Report(BaseModel):
+    """One normalised report (melding), whatever channel it came through."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+
+    channel: Channel
+    received_at: AwareDatetime = Field(
+        description="When Dialog received it: IMAP INTERNALDATE, message time, call start."
+    )
+    sender: str = Field(default="", description="Email address, Slack user id or phone number.")
+    subject: str = ""
+    body: str = ""
+    priority: Priority | None = Field(
+        default=None, description="A priority confirmed by Dialog (4.G); overrides the rules."
+    )
+    source_key: str | None = Field(
+        default=None, description="Idempotency key from the source (Message-ID, event id, call id)."
+    )
+
+    @field_validator("subject", "body")
+    @classmethod
+    def _not_huge(cls, value: str) -> str:
+        if len(value) > MAX_TEXT_CHARS:
+            raise ValueError(
+                f"text is {len(value):,} characters long; the limit is {MAX_TEXT_CHARS:,}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _has_text(self) -> Report:
+        if not self.body.strip() and not self.subject.strip():
+            raise ValueError("the report is empty: body and subject have no text to triage")
+        return self
+
+    @property
+    def text(self) -> str:
+        """Subject and body together: what the text conditions of the rules look at."""
+        return f"{self.subject}\n{self.body}" if self.subject else self.body
+
+
+RuleName = Annotated[str, Field(min_length=1)]
+
+
+class Decision(BaseModel):
+    """What the core decided for a report, with everything needed to explain it later."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    priority: Priority
+    category: Category
+    provisional: bool = Field(description="True when the rules chose the priority (4.G).")
+    exempt: bool = Field(description="True when SLA 4.D releases Dialog from the reaction time.")
+    exempt_reason: str | None
+    unagreed_caller: bool = Field(
+        default=False, description="A phone report from someone who is not an agreed contact."
+    )
+    reaction_due: datetime | None
+    resolution_due: datetime | None
+    rules: tuple[RuleName, ...] = Field(description="Rules that fired, in order.")
+    organisation: str | None
+    rules_version: str
+    calendar_version: str
