@@ -216,6 +216,12 @@ class ReleaseCalendar:
         self._extra = sorted(_aware_in(t, calendar.tz).astimezone(UTC) for t in config.add)
         self._moved = {d: _aware_in(t, calendar.tz).astimezone(UTC) for d, t in config.move.items()}
 
+    @cached_property
+    def version(self) -> str:
+        """Fingerprint of the business calendar and the release settings (for decisions)."""
+        payload = self.calendar.version + json.dumps(self.config.model_dump(mode="json"), sort_keys=True)
+        return "cal-" + hashlib.sha256(payload.encode()).hexdigest()[:10]
+
     def _scheduled(self, index: int) -> datetime | None:
         """Release number `index` (0 = anchor), after moves and skips; None when skipped."""
         local = self._anchor.astimezone(self.calendar.tz)
@@ -244,6 +250,13 @@ class ReleaseCalendar:
             if moment is not None and start <= moment < end:
                 found.add(moment)
             index += 1
+        # An explicit move can take a release any distance from its nominal date, beyond the
+        # margin above, so moved releases are looked up directly (by their nominal index).
+        anchor_day = self._anchor.astimezone(self.calendar.tz).date()
+        for nominal, moment in self._moved.items():
+            index, rest = divmod((nominal - anchor_day).days, self.config.cadence_days)
+            if index >= 0 and not rest and nominal not in self._skip and start <= moment < end:
+                found.add(moment)
         found.update(t for t in self._extra if start <= t < end)
         return sorted(found)
 

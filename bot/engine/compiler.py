@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.engine.loader import LoadedRule, RuleSet
+from bot.engine.schema import SlaSpec
 from bot.models import Category, Priority
 
 CATCH_ALL = "catch_all"
@@ -98,6 +99,8 @@ class Outcome:
     priority: Priority
     provisional: bool
     fired: tuple[str, ...]
+    rules_version: str
+    sla: SlaSpec
 
 
 def decide_category(rule_set: RuleSet, fired: list[LoadedRule]) -> Category:

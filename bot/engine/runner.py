@@ -129,6 +129,8 @@ class RuleEngine:
             priority=priority,
             provisional=provisional,
             fired=tuple(rule.name for rule in fired),
+            rules_version=rule_set.version,
+            sla=rule_set.sla,
         )
 
     def _assert(self, active: _Active, fact: dict[str, Any]) -> list[LoadedRule]:

@@ -1,0 +1,233 @@
+"""The `triage` command: the only place that reads argv, prints, and exits.
+
+Expected problems (TriageError) are printed as one clear message; anything else is a bug and
+keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from bot.classify_io import decision_json, parse_line, parse_report
+from bot.engine.loader import load_rules
+from bot.errors import ConfigError, RuleProblem, RuleSetInvalid, TriageError
+from bot.examples import run_examples
+from bot.models import Channel, Priority
+from bot.settings import load_directory
+from bot.store import Store
+from bot.wiring import Paths, Setup, load_setup
+
+EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="triage",
+        description="Support triage for Dialog B.V.: priority, category and SLA deadlines.",
+    )
+    parser.add_argument(
+        "--config-dir", type=Path,
+        default=Path(os.environ.get("TRIAGE_CONFIG_DIR", "config")),
+        help="settings and organisations (default ./config, or $TRIAGE_CONFIG_DIR)",
+    )
+    parser.add_argument(
+        "--rules-dir", type=Path,
+        default=Path(os.environ.get("TRIAGE_RULES_DIR", "rules")),
+        help="rule files (default ./rules, or $TRIAGE_RULES_DIR)",
+    )
+    parser.add_argument(
+        "--db", type=Path,
+        default=Path(os.environ.get("TRIAGE_DB", "var/triage.db")),
+        help="SQLite store (default ./var/triage.db, or $TRIAGE_DB)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    classify = commands.add_parser(
+        "classify", help="triage one report (flags) or JSON Lines (--batch) and print JSON"
+    )
+    classify.add_argument("text", nargs="?", help="the report's text (default: stdin)")
+    classify.add_argument("--channel", choices=[c.value for c in Channel], default="email")
+    classify.add_argument("--sender", default="", help="email address, Slack id or phone")
+    classify.add_argument("--at", help="received at, ISO 8601 with offset (default: now)")
+    classify.add_argument("--subject", default="")
+    classify.add_argument("--priority", choices=[p.value for p in Priority],
+                          help="a priority confirmed by Dialog (SLA 4.G)")
+    classify.add_argument("--batch", action="store_true",
+                          help="read JSON Lines on stdin, write one JSON line per input line")
+    classify.add_argument("--store", action="store_true",
+                          help="also store each report and its ticket in --db")
+
+    rules = commands.add_parser("rules", help="check or test the rule files")
+    rules_commands = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
+    for name, text in (("check", "validate every rule file without running anything"),
+                       ("test", "run the examples in the rule files")):
+        sub = rules_commands.add_parser(name, help=text)
+        sub.add_argument("dir", nargs="?", type=Path, help="rules directory (default --rules-dir)")
+
+    demo = commands.add_parser("demo", help="triage the bundled sample reports and show them")
+    demo.add_argument("--samples", type=Path, default=Path("samples"),
+                      help="folder with reports.jsonl (default ./samples)")
+
+    tickets = commands.add_parser("tickets", help="list stored tickets")
+    tickets.add_argument("--open", action="store_true", help="only open tickets")
+    tickets.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    quarantine = commands.add_parser("quarantine", help="list what could not become a report")
+    quarantine.add_argument("--json", action="store_true", help="one JSON object per line")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    paths = Paths(args.config_dir, args.rules_dir, args.db)
+    try:
+        if args.command == "classify":
+            return _classify(args, paths, sys.stdin, sys.stdout)
+        if args.command == "rules":
+            directory = args.dir or paths.rules_dir
+            if args.rules_command == "check":
+                return _rules_check(paths, directory, sys.stdout)
+            return _rules_test(Paths(paths.config_dir, directory, paths.db), sys.stdout)
+        if args.command == "demo":
+            from bot.demo import run_demo
+
+            return run_demo(load_setup(paths), args.samples, sys.stdout)
+        if args.command == "tickets":
+            return _tickets(paths, args.open, args.json, sys.stdout)
+        if args.command == "quarantine":
+            return _quarantine(paths, args.json, sys.stdout)
+    except RuleSetInvalid as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"triage: the rules in {paths.rules_dir} are invalid "
+              f"({len(exc.problems)} problem(s)); run `triage rules check`", file=sys.stderr)
+        return EXIT_ERROR
+    except TriageError as exc:
+        print(f"triage: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:  # `triage ... | head` is fine
+        return EXIT_OK
+    raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _classify(args: argparse.Namespace, paths: Paths, stdin: TextIO, stdout: TextIO) -> int:
+    setup = load_setup(paths)
+    tz = setup.triage.calendar.tz
+    store = Store(paths.db) if args.store else None
+    try:
+        if not args.batch:
+            text = args.text if args.text is not None else stdin.read()
+            data = {"channel": args.channel, "received_at": args.at or _now().isoformat(),
+                    "sender": args.sender, "subject": args.subject, "body": text,
+                    "priority": args.priority}
+            report = parse_report(data)
+            decision = setup.triage.decide(report)
+            if store is not None:
+                store.record(report, decision, _now())
+            print(json.dumps(decision_json(decision, tz), ensure_ascii=False), file=stdout)
+            return EXIT_OK
+        status = EXIT_OK
+        for number, line in enumerate(stdin, start=1):
+            try:
+                report = parse_line(line)
+                decision = setup.triage.decide(report)
+                if store is not None:
+                    store.record(report, decision, _now())
+                out = decision_json(decision, tz)
+            except TriageError as exc:
+                out = {"line": number, "error": str(exc)}
+                status = EXIT_BAD_INPUT
+            stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        return status
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _rules_check(paths: Paths, directory: Path, stdout: TextIO) -> int:
+    problems: list[RuleProblem] = []
+    try:
+        organisations = load_directory(paths.config_dir).organisations.keys()
+    except ConfigError as exc:
+        problems.append(RuleProblem(str(paths.config_dir), 0, f"cannot check organisations: {exc}"))
+        organisations = None  # type: ignore[assignment]
+    try:
+        rule_set = load_rules(directory, organisations)
+    except RuleSetInvalid as exc:
+        problems.extend(exc.problems)
+        rule_set = None
+    if problems:
+        for problem in problems:
+            print(problem, file=stdout)
+        print(f"{len(problems)} problem(s) found", file=stdout)
+        return EXIT_ERROR
+    assert rule_set is not None
+    print(f"OK: {len(rule_set.files)} files, {len(rule_set.rules)} rules, "
+          f"{len(rule_set.examples)} examples ({rule_set.version})", file=stdout)
+    return EXIT_OK
+
+
+def _rules_test(paths: Paths, stdout: TextIO) -> int:
+    setup: Setup = load_setup(paths)
+    examples = setup.rule_set.examples
+    failures = run_examples(setup.triage, examples)
+    for failure in failures:
+        print(failure, file=stdout)
+    passed = len(examples) - len(failures)
+    print(f"{passed} passed, {len(failures)} failed ({len(examples)} examples in "
+          f"{len(setup.rule_set.files)} files)", file=stdout)
+    return EXIT_ERROR if failures or not examples else EXIT_OK
+
+
+def _tickets(paths: Paths, open_only: bool, as_json: bool, stdout: TextIO) -> int:
+    from bot.demo import ticket_table
+
+    with Store(paths.db) as store:
+        rows = store.tickets(open_only=open_only)
+    if as_json:
+        for row in rows:
+            print(json.dumps({
+                "id": row.id, "status": row.status, "channel": row.channel,
+                "organisation": row.organisation, "sender": row.sender, "subject": row.subject,
+                "received_at": row.received_at.isoformat(), "priority": row.priority,
+                "category": row.category, "provisional": row.provisional, "exempt": row.exempt,
+                "exempt_reason": row.exempt_reason,
+                "reaction_due": row.reaction_due.isoformat() if row.reaction_due else None,
+                "resolution_due": row.resolution_due.isoformat() if row.resolution_due else None,
+                "rules": list(row.rules),
+            }, ensure_ascii=False), file=stdout)
+    else:
+        print(ticket_table(rows), file=stdout)
+    return EXIT_OK
+
+
+def _quarantine(paths: Paths, as_json: bool, stdout: TextIO) -> int:
+    with Store(paths.db) as store:
+        rows = store.quarantined()
+    for row in rows:
+        if as_json:
+            print(json.dumps({"id": row.id, "source": row.source, "key": row.source_key,
+                              "reason": row.reason, "size": row.size,
+                              "stored_at": row.stored_at.isoformat()}), file=stdout)
+        else:
+            print(f"#{row.id} {row.stored_at:%Y-%m-%d %H:%M} {row.source} ({row.size} bytes): "
+                  f"{row.reason}", file=stdout)
+    if not rows and not as_json:
+        print("quarantine is empty", file=stdout)
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""`triage demo`: the bundled sample reports through the real pipeline into a throw-away store."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from bot import nl
+from bot.classify_io import parse_report
+from bot.errors import ReportError
+from bot.store import Store, TicketRow
+from bot.wiring import Setup
+
+SAMPLES_FILE = "reports.jsonl"
+CHANNEL_LABEL = {"email": "e-mail", "widget": "widget", "slack": "Slack", "phone": "telefoon"}
+
+
+def _ticket_block(row: TicketRow, setup: Setup, note: str | None) -> str:
+    tz = setup.triage.calendar.tz
+    org = row.organisation or "onbekende organisatie"
+    subject = row.subject or "(geen onderwerp)"
+    status = "voorlopig" if row.provisional else "bevestigd"
+    lines = [
+        f"#{row.id:<3} {CHANNEL_LABEL.get(row.channel, row.channel)} · "
+        f"{nl.when(row.received_at, tz, with_year=True)} · {row.sender or '?'} ({org})",
+        f"     {subject}",
+    ]
+    if note:
+        lines.append(f"     ({note})")
+    lines += [
+        f"     Prioriteit {row.priority.capitalize()} ({status}) · categorie {row.category}",
+        f"     Reactie uiterlijk: {nl.when(row.reaction_due, tz)} · "
+        f"oplossen uiterlijk: {nl.when(row.resolution_due, tz)}",
+    ]
+    if row.exempt:
+        lines.append(f"     GEEN GARANTIE: {row.exempt_reason}")
+    lines.append(f"     Regels: {', '.join(row.rules) or '(geen: standaard)'}")
+    return "\n".join(lines)
+
+
+def ticket_table(rows: list[TicketRow], tz_name: str = "Europe/Amsterdam") -> str:
+    """A compact table of tickets (for `triage tickets`)."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(tz_name)
+    header = (f"{'#':>4}  {'ontvangen':<17} {'kanaal':<8} {'organisatie':<20} {'prio':<6} "
+              f"{'categorie':<10} {'reactie':<14} {'oplossing':<14} {'status':<6} onderwerp")
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        prio = row.priority + ("!" if row.exempt else "")
+        lines.append(
+            f"{row.id:>4}  {nl.when(row.received_at, tz):<17} {row.channel:<8} "
+            f"{(row.organisation or '-')[:20]:<20} {prio:<6} {row.category:<10} "
+            f"{nl.when(row.reaction_due, tz):<14} {nl.when(row.resolution_due, tz):<14} "
+            f"{row.status:<6} {row.subject[:40]}"
+        )
+    if not rows:
+        lines.append("(geen tickets)")
+    else:
+        lines.append("! = Hoog/Middel niet telefonisch gemeld: geen garantie (SLA 4.D)")
+    return "\n".join(lines)
+
+
+def run_demo(setup: Setup, samples: Path, out: TextIO) -> int:
+    """Feed samples/reports.jsonl through the pipeline twice (the second time: duplicates)."""
+    path = samples / SAMPLES_FILE if samples.is_dir() else samples
+    lines = path.read_text(encoding="utf-8").splitlines()
+    notes: dict[int, str | None] = {}
+    with tempfile.TemporaryDirectory(prefix="triage-demo-") as tmp, Store(
+        Path(tmp) / "demo.db"
+    ) as store:
+        created = duplicates = bad = 0
+        for _round in range(2):
+            for number, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                data = json.loads(line)
+                note = data.pop("note", None)
+                try:
+                    report = parse_report(data)
+                except ReportError as exc:
+                    bad += 1
+                    print(f"{path}:{number}: {exc}", file=out)
+                    continue
+                decision = setup.triage.decide(report)
+                recorded = store.record(report, decision, datetime.now(UTC))
+                if recorded.created:
+                    created += 1
+                    notes[recorded.ticket_id] = note
+                else:
+                    duplicates += 1
+        rows = store.tickets()
+        print(f"Triage-demo: {created} meldingen uit {path} opgeslagen in een tijdelijke "
+              f"SQLite-store; {duplicates} keer dezelfde melding nogmaals aangeboden en "
+              f"genegeerd.", file=out)
+        print(f"Regels {setup.rule_set.version} ({len(setup.rule_set.rules)} regels), "
+              f"kalender {setup.triage.releases.version}. Tijden in "
+              f"{setup.triage.calendar.config.timezone}.\n", file=out)
+        for row in rows:
+            print(_ticket_block(row, setup, notes.get(row.id)), file=out)
+            print(file=out)
+        print(ticket_table(rows, setup.triage.calendar.config.timezone), file=out)
+    return 1 if bad else 0

@@ -1,0 +1,30 @@
+"""Dutch formatting for what people read: dates, times, durations, priorities."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+DAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
+MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+
+def when(value: datetime | None, tz: ZoneInfo, with_year: bool = False) -> str:
+    """'di 24 nov 10:15' in local time (or 'geen' when there is no time)."""
+    if value is None:
+        return "geen"
+    local = value.astimezone(tz)
+    year = f" {local.year}" if with_year else ""
+    return f"{DAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]}{year} {local:%H:%M}"
+
+
+def business_duration(amount: timedelta) -> str:
+    """'3 werkuren', '45 werkminuten', '1 werkuur en 30 werkminuten'."""
+    minutes = round(amount.total_seconds() / 60)
+    hours, rest = divmod(abs(minutes), 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} {'werkuur' if hours == 1 else 'werkuren'}")
+    if rest or not parts:
+        parts.append(f"{rest} {'werkminuut' if rest == 1 else 'werkminuten'}")
+    return " en ".join(parts)

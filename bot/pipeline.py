@@ -1,0 +1,66 @@
+"""Report -> Decision: who sent it, what the rules say, what the SLA promises.
+
+Pure: the engine, directory and calendars are built elsewhere and passed in; nothing here
+reads the clock, the disk or the network. Every adapter feeds reports through `Triage.decide`.
+"""
+
+from __future__ import annotations
+
+from bot.calendar import BusinessCalendar, ReleaseCalendar
+from bot.deadlines import sla_outcome
+from bot.directory import Directory
+from bot.engine.runner import RuleEngine
+from bot.models import Decision, Priority, Report
+
+
+class Triage:
+    """The triage pipeline: one instance per process, shared by every adapter."""
+
+    def __init__(
+        self,
+        engine: RuleEngine,
+        directory: Directory,
+        calendar: BusinessCalendar,
+        releases: ReleaseCalendar,
+    ) -> None:
+        self.engine = engine
+        self.directory = directory
+        self.calendar = calendar
+        self.releases = releases
+
+    def decide(self, report: Report, confirmed: Priority | None = None) -> Decision:
+        """Category, priority, exemption and deadlines for `report`.
+
+        `confirmed` (or `report.priority`) is a priority set by Dialog (SLA 4.G); deadlines are
+        then recomputed from the original receipt time.
+        """
+        who = self.directory.identify(report.channel.value, report.sender)
+        organisation = who.organisation.id if who.organisation else None
+        outcome = self.engine.evaluate(
+            report.text, report.channel, organisation, confirmed or report.priority
+        )
+        sla = sla_outcome(
+            outcome.sla,
+            outcome.category,
+            outcome.priority,
+            report.channel,
+            report.sender,
+            report.received_at,
+            who,
+            self.calendar,
+            self.releases,
+        )
+        return Decision(
+            priority=outcome.priority,
+            category=outcome.category,
+            provisional=outcome.provisional,
+            exempt=sla.exempt,
+            exempt_reason=sla.exempt_reason,
+            unagreed_caller=sla.unagreed_caller,
+            reaction_due=sla.reaction_due,
+            resolution_due=sla.resolution_due,
+            rules=outcome.fired,
+            organisation=organisation,
+            rules_version=outcome.rules_version,
+            calendar_version=self.releases.version,
+        )

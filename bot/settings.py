@@ -1,0 +1,105 @@
+"""Settings: config/settings.yaml, overridden by TRIAGE_<SECTION>__<KEY> environment variables.
+
+Loading reads files, so it belongs to the edge; the core receives the validated objects.
+A problem raises ConfigError naming the file (or variable) and the key; only the CLI exits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from bot.calendar import CalendarConfig, ReleaseConfig
+from bot.directory import Directory, OrganisationsFile
+from bot.errors import ConfigError
+
+SETTINGS_FILE = "settings.yaml"
+ORGANISATIONS_FILE = "organisations.yaml"
+
+
+class HelpdeskConfig(BaseModel):
+    """The phone helpdesk of SLA 3.C, as told to customers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    phone: str = "030-7600290"
+    email: str = "support@dialog.nl"
+
+
+class Settings(BaseSettings):
+    """All settings; sections map to the top-level keys of settings.yaml."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TRIAGE_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    calendar: CalendarConfig = CalendarConfig()
+    releases: ReleaseConfig = ReleaseConfig()
+    helpdesk: HelpdeskConfig = HelpdeskConfig()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's content arrives as init kwargs (see load_settings); the environment wins.
+        return env_settings, dotenv_settings, init_settings
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
+def _describe(exc: ValidationError, where: str) -> str:
+    lines = [f"{where}: invalid settings"]
+    for error in exc.errors():
+        loc = ".".join(str(part) for part in error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        lines.append(f"  {loc}: {message}")
+    return "\n".join(lines)
+
+
+def load_settings(config_dir: Path, env_file: Path | None = None) -> Settings:
+    """Settings from `config_dir/settings.yaml` (optional) and the environment."""
+    path = config_dir / SETTINGS_FILE
+    data = _read_yaml(path) if path.exists() else {}
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected sections such as calendar:, releases:")
+    try:
+        return Settings(_env_file=env_file, **data)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, f"{path} (or TRIAGE_* environment)")) from exc
+
+
+def load_directory(config_dir: Path) -> Directory:
+    """Organisations and agreed contacts from `config_dir/organisations.yaml` (optional)."""
+    path = config_dir / ORGANISATIONS_FILE
+    if not path.exists():
+        return Directory()
+    data = _read_yaml(path) or {}
+    try:
+        parsed = OrganisationsFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, str(path))) from exc
+    return Directory(parsed.organisations)
