@@ -1,0 +1,73 @@
+"""Hot reload of a rules directory: a valid edit replaces the active rules, a broken one
+leaves them in place and says why. The result names the rules that changed, for announcements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.engine.loader import RuleSet, load_rules
+from bot.engine.runner import RuleEngine
+from bot.errors import EngineError, RuleProblem, RuleSetInvalid
+
+
+@dataclass(frozen=True)
+class RuleChanges:
+    """Rule names added, removed and changed between two rule sets."""
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    sla_changed: bool = False
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.removed or self.changed or self.sla_changed)
+
+
+@dataclass(frozen=True)
+class ReloadResult:
+    """What a reload did: the active version afterwards, and the problems if it was refused."""
+
+    loaded: bool
+    version: str
+    changes: RuleChanges = RuleChanges()
+    problems: tuple[RuleProblem, ...] = field(default=())
+
+
+def diff(old: RuleSet, new: RuleSet) -> RuleChanges:
+    """Which rules differ between `old` and `new` (by name; a moved rule counts as changed)."""
+    before, after = old.by_name(), new.by_name()
+    changed = tuple(
+        name for name in after
+        if name in before
+        and (before[name].spec != after[name].spec or before[name].index != after[name].index)
+    )
+    return RuleChanges(
+        added=tuple(n for n in after if n not in before),
+        removed=tuple(n for n in before if n not in after),
+        changed=changed,
+        sla_changed=old.sla != new.sla,
+    )
+
+
+def reload_rules(
+    engine: RuleEngine, directory: Path, organisations: Iterable[str] | None = None
+) -> ReloadResult:
+    """Load `directory` and swap it in; on any problem keep the active rules."""
+    current = engine.rule_set
+    try:
+        candidate = load_rules(directory, organisations)
+    except RuleSetInvalid as exc:
+        return ReloadResult(False, current.version, problems=tuple(exc.problems))
+    if candidate.version == current.version:
+        return ReloadResult(True, current.version)
+    try:
+        engine.swap(candidate)
+    except EngineError as exc:
+        return ReloadResult(
+            False, current.version, problems=(RuleProblem(str(directory), 0, str(exc)),)
+        )
+    return ReloadResult(True, candidate.version, diff(current, candidate))

@@ -1,0 +1,81 @@
+"""Text matching for rule terms: case, accents, whole words, wildcards, phrases, regexes."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.text import SENTINEL_TERM, TermError, TermMatcher, compile_term, fold
+
+
+def hits(term: str, text: str) -> bool:
+    matcher = TermMatcher([term])
+    return matcher.match(text) == [SENTINEL_TERM, 1]
+
+
+@pytest.mark.parametrize(
+    ("term", "text", "expected"),
+    [
+        ("wachtwoord", "Mijn WACHTWOORD werkt niet", True),
+        ("wachtwoord", "mijn wachtwoorden", False),
+        ("log", "ik kan niet inloggen", False),
+        ("log", "het log is leeg", True),
+        ("log", "log.", True),
+        ("inlog*", "Inloggen lukt niet", True),
+        ("inlog*", "inlog", True),
+        ("evaluatie*", "de evaluaties", True),
+        ("evaluatie*", "het evaluatieformulier", True),
+        ("evaluatie*", "zelfevaluatie", False),
+        ("*evaluatie", "zelfevaluatie", True),
+        ("*evaluatie*", "zelfevaluatieformulier", True),
+        ("ideeën", "ideeen", True),
+        ("ideeen", "Ideeën voor later", True),
+        ("café", "CAFE", True),
+        ("kan niet inloggen", "ik KAN   niet\ninloggen", True),
+        ("kan niet inloggen", "kan niet meer inloggen", False),
+        ("kan niet inlog*", "kan niet inloggen", True),
+        ("niets kapot", "Er is niets kapot, maar een vraag", True),
+        ("e-mail", "de e-mail komt niet aan", True),
+        ("e-mail", "de email komt niet aan", False),
+        ("/wacht ?woord/", "wacht woord", True),
+        ("/wacht ?woord/", "wachtwoord", True),
+        ("500", "een 500 error", True),
+        ("500", "5000 gebruikers", False),
+        ("straße", "STRASSE", True),
+    ],
+)
+def test_term_matching(term: str, text: str, expected: bool) -> None:
+    assert hits(term, text) is expected
+
+
+def test_sentinel_always_present_and_ids_sorted() -> None:
+    matcher = TermMatcher(["b", "a", "c"])
+    assert matcher.match("niets") == [SENTINEL_TERM]
+    assert matcher.match("c a") == [SENTINEL_TERM, 2, 3]
+
+
+def test_duplicate_terms_share_one_id() -> None:
+    matcher = TermMatcher(["kapot", "kapot", "stuk"])
+    assert len(matcher) == 2
+    assert matcher.ids == {"kapot": 1, "stuk": 2}
+
+
+def test_two_terms_for_the_same_word_both_match() -> None:
+    matcher = TermMatcher(["Kapot", "kapot"])
+    assert matcher.match("kapot") == [SENTINEL_TERM, 1, 2]
+
+
+@pytest.mark.parametrize("term", ["", "   ", "*", "**", "/([a-z/", "ka*pot"])
+def test_unusable_terms_are_refused(term: str) -> None:
+    with pytest.raises(TermError):
+        compile_term(term)
+
+
+def test_fold() -> None:
+    assert fold("Ëën Çafé ÅB") == "een cafe ab"
+
+
+def test_long_text_matches_near_its_end() -> None:
+    matcher = TermMatcher(["kapot", "kan niet inloggen"])
+    text = "bla " * 12_500 + "kan niet inloggen, alles kapot"
+    assert len(text) > 50_000
+    assert matcher.match(text) == [SENTINEL_TERM, 1, 2]
