@@ -147,10 +147,9 @@ class BusinessCalendar:
     def is_business_time(self, instant: datetime) -> bool:
         """True inside opening hours [opening, closing) of a working day."""
         day = self.local(instant).date()
-        return (
-            self.is_working_day(day)
-            and self.opening_of(day) <= _aware(instant) < self.closing_of(day)
-        )
+        return self.is_working_day(day) and self.opening_of(day) <= _aware(
+            instant
+        ) < self.closing_of(day)
 
     def add_business_time(self, start: datetime, amount: timedelta) -> datetime:
         """The instant `amount` of business time after `start`, in UTC.
@@ -219,7 +218,9 @@ class ReleaseCalendar:
     @cached_property
     def version(self) -> str:
         """Fingerprint of the business calendar and the release settings (for decisions)."""
-        payload = self.calendar.version + json.dumps(self.config.model_dump(mode="json"), sort_keys=True)
+        payload = self.calendar.version + json.dumps(
+            self.config.model_dump(mode="json"), sort_keys=True
+        )
         return "cal-" + hashlib.sha256(payload.encode()).hexdigest()[:10]
 
     def _scheduled(self, index: int) -> datetime | None:
@@ -231,8 +232,9 @@ class ReleaseCalendar:
         if nominal in self._moved:
             return self._moved[nominal]
         day = self.calendar.next_working_day(nominal)
-        return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=self.calendar.tz)\
-            .astimezone(UTC)
+        return datetime.combine(
+            day, local.timetz().replace(tzinfo=None), tzinfo=self.calendar.tz
+        ).astimezone(UTC)
 
     def releases_between(self, start: datetime, end: datetime) -> list[datetime]:
         """Every release at or after `start` and before `end`, in order, in UTC."""
@@ -265,8 +267,9 @@ class ReleaseCalendar:
         instant = _aware(instant).astimezone(UTC)
         window = timedelta(days=self.config.cadence_days * 3 + 40)
         for attempt in range(1, 20):
-            found = [t for t in self.releases_between(instant, instant + window * attempt)
-                     if t > instant]
+            found = [
+                t for t in self.releases_between(instant, instant + window * attempt) if t > instant
+            ]
             if found:
                 return found[0]
         raise ConfigError("no release found within a year: check the release settings")

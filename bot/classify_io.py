@@ -28,9 +28,7 @@ def describe_validation_error(exc: ValidationError) -> str:
         kind = error["type"]
         value = error.get("input")
         if kind == "timezone_aware":
-            messages.append(
-                f"{field} {value!r} has no UTC offset: add one, e.g. +01:00 or Z"
-            )
+            messages.append(f"{field} {value!r} has no UTC offset: add one, e.g. +01:00 or Z")
         elif kind == "enum":
             expected = error.get("ctx", {}).get("expected", "")
             messages.append(f"unknown {field} {value!r} (expected {expected})")
@@ -39,8 +37,9 @@ def describe_validation_error(exc: ValidationError) -> str:
         elif kind == "extra_forbidden":
             messages.append(f"unknown key {field!r} (allowed: {', '.join(INPUT_KEYS)})")
         elif kind.startswith("datetime"):
-            messages.append(f"{field} {value!r} is not an ISO 8601 time such as "
-                            "2026-11-24T10:00:00+01:00")
+            messages.append(
+                f"{field} {value!r} is not an ISO 8601 time such as 2026-11-24T10:00:00+01:00"
+            )
         else:
             message = str(error["msg"]).removeprefix("Value error, ")
             messages.append(f"{field}: {message}" if field else message)

@@ -10,7 +10,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -33,17 +33,20 @@ def _parser() -> argparse.ArgumentParser:
         description="Support triage for Dialog B.V.: priority, category and SLA deadlines.",
     )
     parser.add_argument(
-        "--config-dir", type=Path,
+        "--config-dir",
+        type=Path,
         default=Path(os.environ.get("TRIAGE_CONFIG_DIR", "config")),
         help="settings and organisations (default ./config, or $TRIAGE_CONFIG_DIR)",
     )
     parser.add_argument(
-        "--rules-dir", type=Path,
+        "--rules-dir",
+        type=Path,
         default=Path(os.environ.get("TRIAGE_RULES_DIR", "rules")),
         help="rule files (default ./rules, or $TRIAGE_RULES_DIR)",
     )
     parser.add_argument(
-        "--db", type=Path,
+        "--db",
+        type=Path,
         default=Path(os.environ.get("TRIAGE_DB", "var/triage.db")),
         help="SQLite store (default ./var/triage.db, or $TRIAGE_DB)",
     )
@@ -57,23 +60,36 @@ def _parser() -> argparse.ArgumentParser:
     classify.add_argument("--sender", default="", help="email address, Slack id or phone")
     classify.add_argument("--at", help="received at, ISO 8601 with offset (default: now)")
     classify.add_argument("--subject", default="")
-    classify.add_argument("--priority", choices=[p.value for p in Priority],
-                          help="a priority confirmed by Dialog (SLA 4.G)")
-    classify.add_argument("--batch", action="store_true",
-                          help="read JSON Lines on stdin, write one JSON line per input line")
-    classify.add_argument("--store", action="store_true",
-                          help="also store each report and its ticket in --db")
+    classify.add_argument(
+        "--priority",
+        choices=[p.value for p in Priority],
+        help="a priority confirmed by Dialog (SLA 4.G)",
+    )
+    classify.add_argument(
+        "--batch",
+        action="store_true",
+        help="read JSON Lines on stdin, write one JSON line per input line",
+    )
+    classify.add_argument(
+        "--store", action="store_true", help="also store each report and its ticket in --db"
+    )
 
     rules = commands.add_parser("rules", help="check or test the rule files")
     rules_commands = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
-    for name, text in (("check", "validate every rule file without running anything"),
-                       ("test", "run the examples in the rule files")):
+    for name, text in (
+        ("check", "validate every rule file without running anything"),
+        ("test", "run the examples in the rule files"),
+    ):
         sub = rules_commands.add_parser(name, help=text)
         sub.add_argument("dir", nargs="?", type=Path, help="rules directory (default --rules-dir)")
 
     demo = commands.add_parser("demo", help="triage the bundled sample reports and show them")
-    demo.add_argument("--samples", type=Path, default=Path("samples"),
-                      help="folder with reports.jsonl (default ./samples)")
+    demo.add_argument(
+        "--samples",
+        type=Path,
+        default=Path("samples"),
+        help="folder with reports.jsonl (default ./samples)",
+    )
 
     tickets = commands.add_parser("tickets", help="list stored tickets")
     tickets.add_argument("--open", action="store_true", help="only open tickets")
@@ -107,8 +123,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RuleSetInvalid as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        print(f"triage: the rules in {paths.rules_dir} are invalid "
-              f"({len(exc.problems)} problem(s)); run `triage rules check`", file=sys.stderr)
+        print(
+            f"triage: the rules in {paths.rules_dir} are invalid "
+            f"({len(exc.problems)} problem(s)); run `triage rules check`",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     except TriageError as exc:
         print(f"triage: {exc}", file=sys.stderr)
@@ -129,9 +148,14 @@ def _classify(args: argparse.Namespace, paths: Paths, stdin: TextIO, stdout: Tex
     try:
         if not args.batch:
             text = args.text if args.text is not None else stdin.read()
-            data = {"channel": args.channel, "received_at": args.at or _now().isoformat(),
-                    "sender": args.sender, "subject": args.subject, "body": text,
-                    "priority": args.priority}
+            data = {
+                "channel": args.channel,
+                "received_at": args.at or _now().isoformat(),
+                "sender": args.sender,
+                "subject": args.subject,
+                "body": text,
+                "priority": args.priority,
+            }
             report = parse_report(data)
             decision = setup.triage.decide(report)
             if store is not None:
@@ -158,11 +182,12 @@ def _classify(args: argparse.Namespace, paths: Paths, stdin: TextIO, stdout: Tex
 
 def _rules_check(paths: Paths, directory: Path, stdout: TextIO) -> int:
     problems: list[RuleProblem] = []
+    organisations: Iterable[str] | None
     try:
         organisations = load_directory(paths.config_dir).organisations.keys()
     except ConfigError as exc:
         problems.append(RuleProblem(str(paths.config_dir), 0, f"cannot check organisations: {exc}"))
-        organisations = None  # type: ignore[assignment]
+        organisations = None
     try:
         rule_set = load_rules(directory, organisations)
     except RuleSetInvalid as exc:
@@ -174,8 +199,11 @@ def _rules_check(paths: Paths, directory: Path, stdout: TextIO) -> int:
         print(f"{len(problems)} problem(s) found", file=stdout)
         return EXIT_ERROR
     assert rule_set is not None
-    print(f"OK: {len(rule_set.files)} files, {len(rule_set.rules)} rules, "
-          f"{len(rule_set.examples)} examples ({rule_set.version})", file=stdout)
+    print(
+        f"OK: {len(rule_set.files)} files, {len(rule_set.rules)} rules, "
+        f"{len(rule_set.examples)} examples ({rule_set.version})",
+        file=stdout,
+    )
     return EXIT_OK
 
 
@@ -186,8 +214,11 @@ def _rules_test(paths: Paths, stdout: TextIO) -> int:
     for failure in failures:
         print(failure, file=stdout)
     passed = len(examples) - len(failures)
-    print(f"{passed} passed, {len(failures)} failed ({len(examples)} examples in "
-          f"{len(setup.rule_set.files)} files)", file=stdout)
+    print(
+        f"{passed} passed, {len(failures)} failed ({len(examples)} examples in "
+        f"{len(setup.rule_set.files)} files)",
+        file=stdout,
+    )
     return EXIT_ERROR if failures or not examples else EXIT_OK
 
 
@@ -198,16 +229,31 @@ def _tickets(paths: Paths, open_only: bool, as_json: bool, stdout: TextIO) -> in
         rows = store.tickets(open_only=open_only)
     if as_json:
         for row in rows:
-            print(json.dumps({
-                "id": row.id, "status": row.status, "channel": row.channel,
-                "organisation": row.organisation, "sender": row.sender, "subject": row.subject,
-                "received_at": row.received_at.isoformat(), "priority": row.priority,
-                "category": row.category, "provisional": row.provisional, "exempt": row.exempt,
-                "exempt_reason": row.exempt_reason,
-                "reaction_due": row.reaction_due.isoformat() if row.reaction_due else None,
-                "resolution_due": row.resolution_due.isoformat() if row.resolution_due else None,
-                "rules": list(row.rules),
-            }, ensure_ascii=False), file=stdout)
+            print(
+                json.dumps(
+                    {
+                        "id": row.id,
+                        "status": row.status,
+                        "channel": row.channel,
+                        "organisation": row.organisation,
+                        "sender": row.sender,
+                        "subject": row.subject,
+                        "received_at": row.received_at.isoformat(),
+                        "priority": row.priority,
+                        "category": row.category,
+                        "provisional": row.provisional,
+                        "exempt": row.exempt,
+                        "exempt_reason": row.exempt_reason,
+                        "reaction_due": row.reaction_due.isoformat() if row.reaction_due else None,
+                        "resolution_due": row.resolution_due.isoformat()
+                        if row.resolution_due
+                        else None,
+                        "rules": list(row.rules),
+                    },
+                    ensure_ascii=False,
+                ),
+                file=stdout,
+            )
     else:
         print(ticket_table(rows), file=stdout)
     return EXIT_OK
@@ -218,12 +264,25 @@ def _quarantine(paths: Paths, as_json: bool, stdout: TextIO) -> int:
         rows = store.quarantined()
     for row in rows:
         if as_json:
-            print(json.dumps({"id": row.id, "source": row.source, "key": row.source_key,
-                              "reason": row.reason, "size": row.size,
-                              "stored_at": row.stored_at.isoformat()}), file=stdout)
+            print(
+                json.dumps(
+                    {
+                        "id": row.id,
+                        "source": row.source,
+                        "key": row.source_key,
+                        "reason": row.reason,
+                        "size": row.size,
+                        "stored_at": row.stored_at.isoformat(),
+                    }
+                ),
+                file=stdout,
+            )
         else:
-            print(f"#{row.id} {row.stored_at:%Y-%m-%d %H:%M} {row.source} ({row.size} bytes): "
-                  f"{row.reason}", file=stdout)
+            print(
+                f"#{row.id} {row.stored_at:%Y-%m-%d %H:%M} {row.source} ({row.size} bytes): "
+                f"{row.reason}",
+                file=stdout,
+            )
     if not rows and not as_json:
         print("quarantine is empty", file=stdout)
     return EXIT_OK

@@ -46,8 +46,10 @@ def ticket_table(rows: list[TicketRow], tz_name: str = "Europe/Amsterdam") -> st
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(tz_name)
-    header = (f"{'#':>4}  {'ontvangen':<17} {'kanaal':<8} {'organisatie':<20} {'prio':<6} "
-              f"{'categorie':<10} {'reactie':<14} {'oplossing':<14} {'status':<6} onderwerp")
+    header = (
+        f"{'#':>4}  {'ontvangen':<17} {'kanaal':<8} {'organisatie':<20} {'prio':<6} "
+        f"{'categorie':<10} {'reactie':<14} {'oplossing':<14} {'status':<6} onderwerp"
+    )
     lines = [header, "-" * len(header)]
     for row in rows:
         prio = row.priority + ("!" if row.exempt else "")
@@ -69,9 +71,10 @@ def run_demo(setup: Setup, samples: Path, out: TextIO) -> int:
     path = samples / SAMPLES_FILE if samples.is_dir() else samples
     lines = path.read_text(encoding="utf-8").splitlines()
     notes: dict[int, str | None] = {}
-    with tempfile.TemporaryDirectory(prefix="triage-demo-") as tmp, Store(
-        Path(tmp) / "demo.db"
-    ) as store:
+    with (
+        tempfile.TemporaryDirectory(prefix="triage-demo-") as tmp,
+        Store(Path(tmp) / "demo.db") as store,
+    ):
         created = duplicates = bad = 0
         for _round in range(2):
             for number, line in enumerate(lines, start=1):
@@ -93,12 +96,18 @@ def run_demo(setup: Setup, samples: Path, out: TextIO) -> int:
                 else:
                     duplicates += 1
         rows = store.tickets()
-        print(f"Triage-demo: {created} meldingen uit {path} opgeslagen in een tijdelijke "
-              f"SQLite-store; {duplicates} keer dezelfde melding nogmaals aangeboden en "
-              f"genegeerd.", file=out)
-        print(f"Regels {setup.rule_set.version} ({len(setup.rule_set.rules)} regels), "
-              f"kalender {setup.triage.releases.version}. Tijden in "
-              f"{setup.triage.calendar.config.timezone}.\n", file=out)
+        print(
+            f"Triage-demo: {created} meldingen uit {path} opgeslagen in een tijdelijke "
+            f"SQLite-store; {duplicates} keer dezelfde melding nogmaals aangeboden en "
+            f"genegeerd.",
+            file=out,
+        )
+        print(
+            f"Regels {setup.rule_set.version} ({len(setup.rule_set.rules)} regels), "
+            f"kalender {setup.triage.releases.version}. Tijden in "
+            f"{setup.triage.calendar.config.timezone}.\n",
+            file=out,
+        )
         for row in rows:
             print(_ticket_block(row, setup, notes.get(row.id)), file=out)
             print(file=out)

@@ -65,9 +65,11 @@ def compare(loaded: LoadedExample, decision: Decision) -> list[str]:
                 isinstance(wanted_t, datetime) and got_t is not None and wanted_t == got_t
             )
             if not same:
-                shown = got_t.astimezone(wanted_t.tzinfo) if (
-                    isinstance(wanted_t, datetime) and got_t is not None
-                ) else got_t
+                shown = (
+                    got_t.astimezone(wanted_t.tzinfo)
+                    if (isinstance(wanted_t, datetime) and got_t is not None)
+                    else got_t
+                )
                 diffs.append(f"{key}: expected {_time(wanted_t)}, got {_time(shown)}")
     return diffs
 

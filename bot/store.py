@@ -85,8 +85,13 @@ def source_key(report: Report) -> str:
     if report.source_key:
         return report.source_key
     content = json.dumps(
-        [report.channel.value, report.received_at.astimezone(UTC).isoformat(), report.sender,
-         report.subject, report.body],
+        [
+            report.channel.value,
+            report.received_at.astimezone(UTC).isoformat(),
+            report.sender,
+            report.subject,
+            report.body,
+        ],
         ensure_ascii=False,
     )
     return "sha256:" + hashlib.sha256(content.encode()).hexdigest()
@@ -211,14 +216,30 @@ class Store:
             report_id = db.execute(
                 "INSERT INTO reports (source_key, channel, received_at, sender, subject, body, "
                 "payload, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (key, report.channel.value, _ts(report.received_at), report.sender,
-                 report.subject, report.body, report.model_dump_json(), stamp),
+                (
+                    key,
+                    report.channel.value,
+                    _ts(report.received_at),
+                    report.sender,
+                    report.subject,
+                    report.body,
+                    report.model_dump_json(),
+                    stamp,
+                ),
             ).lastrowid
             ticket_id = db.execute(
                 "INSERT INTO tickets (report_id, channel, organisation, sender, subject, "
                 "received_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (report_id, report.channel.value, decision.organisation, report.sender,
-                 report.subject, _ts(report.received_at), stamp, stamp),
+                (
+                    report_id,
+                    report.channel.value,
+                    decision.organisation,
+                    report.sender,
+                    report.subject,
+                    _ts(report.received_at),
+                    stamp,
+                    stamp,
+                ),
             ).lastrowid
             assert ticket_id is not None
             kind = "provisional" if decision.provisional else "confirmed"
@@ -226,7 +247,12 @@ class Store:
         return Recorded(ticket_id, created=True)
 
     def add_decision(
-        self, ticket_id: int, decision: Decision, kind: str, by: str, now: datetime,
+        self,
+        ticket_id: int,
+        decision: Decision,
+        kind: str,
+        by: str,
+        now: datetime,
         reason: str | None = None,
     ) -> int:
         """Record a later decision (a confirmed or changed priority, 4.G) and make it current."""
@@ -237,19 +263,37 @@ class Store:
 
     @staticmethod
     def _add_decision(
-        db: sqlite3.Connection, ticket_id: int, decision: Decision, kind: str, by: str,
-        now: datetime, reason: str | None,
+        db: sqlite3.Connection,
+        ticket_id: int,
+        decision: Decision,
+        kind: str,
+        by: str,
+        now: datetime,
+        reason: str | None,
     ) -> int:
         decision_id = db.execute(
             "INSERT INTO decisions (ticket_id, kind, priority, category, provisional, exempt, "
             "exempt_reason, unagreed_caller, reaction_due, resolution_due, rules, rules_version, "
             "calendar_version, decided_by, decided_at, reason) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (ticket_id, kind, decision.priority.value, decision.category.value,
-             int(decision.provisional), int(decision.exempt), decision.exempt_reason,
-             int(decision.unagreed_caller), _ts(decision.reaction_due),
-             _ts(decision.resolution_due), json.dumps(list(decision.rules)),
-             decision.rules_version, decision.calendar_version, by, _ts(now), reason),
+            (
+                ticket_id,
+                kind,
+                decision.priority.value,
+                decision.category.value,
+                int(decision.provisional),
+                int(decision.exempt),
+                decision.exempt_reason,
+                int(decision.unagreed_caller),
+                _ts(decision.reaction_due),
+                _ts(decision.resolution_due),
+                json.dumps(list(decision.rules)),
+                decision.rules_version,
+                decision.calendar_version,
+                by,
+                _ts(now),
+                reason,
+            ),
         ).lastrowid
         assert decision_id is not None
         db.execute(
@@ -289,10 +333,21 @@ class Store:
         rows = self._db.execute(sql + " ORDER BY t.received_at, t.id").fetchall()
         return [
             TicketRow(
-                id=r[0], status=r[1], channel=r[2], organisation=r[3], sender=r[4],
-                subject=r[5], received_at=datetime.fromisoformat(r[6]), priority=r[7],
-                category=r[8], provisional=bool(r[9]), exempt=bool(r[10]), exempt_reason=r[11],
-                reaction_due=_dt(r[12]), resolution_due=_dt(r[13]), rules=tuple(json.loads(r[14])),
+                id=r[0],
+                status=r[1],
+                channel=r[2],
+                organisation=r[3],
+                sender=r[4],
+                subject=r[5],
+                received_at=datetime.fromisoformat(r[6]),
+                priority=r[7],
+                category=r[8],
+                provisional=bool(r[9]),
+                exempt=bool(r[10]),
+                exempt_reason=r[11],
+                reaction_due=_dt(r[12]),
+                resolution_due=_dt(r[13]),
+                rules=tuple(json.loads(r[14])),
             )
             for r in rows
         ]
@@ -301,7 +356,7 @@ class Store:
         """Number of rows in one of the store's tables."""
         if table not in {"reports", "tickets", "decisions", "quarantine"}:
             raise StoreError(f"no table {table!r}")
-        return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608
+        return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
     # -- quarantine -------------------------------------------------------------------------
     def quarantine(
@@ -324,6 +379,5 @@ class Store:
             "ORDER BY id"
         ).fetchall()
         return [
-            QuarantineRow(r[0], r[1], r[2], r[3], r[4], datetime.fromisoformat(r[5]))
-            for r in rows
+            QuarantineRow(r[0], r[1], r[2], r[3], r[4], datetime.fromisoformat(r[5])) for r in rows
         ]

@@ -119,8 +119,9 @@ def check_sources(
                 other = first_seen[spec.name]
                 problems.append(
                     RuleProblem(
-                        name, line, f"duplicate rule name {spec.name!r} "
-                        f"(also at {other.file}:{other.line})"
+                        name,
+                        line,
+                        f"duplicate rule name {spec.name!r} (also at {other.file}:{other.line})",
                     )
                 )
                 continue
@@ -140,8 +141,8 @@ def check_sources(
 
     for loaded in examples:
         expect = loaded.example.expect
-        for listed in (expect.rules or ()) + (expect.rules_include or ()) + (
-            expect.rules_exclude or ()
+        for listed in (
+            (expect.rules or ()) + (expect.rules_include or ()) + (expect.rules_exclude or ())
         ):
             if listed not in first_seen:
                 problems.append(
@@ -151,7 +152,8 @@ def check_sources(
     if sla is None and not problems:
         problems.append(
             RuleProblem(
-                next(iter(sources)), 1,
+                next(iter(sources)),
+                1,
                 "no file has an 'sla' section: the SLA targets (Bijlage 1) are missing",
             )
         )
@@ -234,7 +236,8 @@ def _check_rule(
                 line = doc.line_of(("rules", position, "when", "organisation", i))
                 problems.append(
                     RuleProblem(
-                        rule.file, line,
+                        rule.file,
+                        line,
                         f"rule {rule.name!r}: unknown organisation {org!r} "
                         "(not in config/organisations.yaml)",
                     )

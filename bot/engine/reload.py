@@ -41,7 +41,8 @@ def diff(old: RuleSet, new: RuleSet) -> RuleChanges:
     """Which rules differ between `old` and `new` (by name; a moved rule counts as changed)."""
     before, after = old.by_name(), new.by_name()
     changed = tuple(
-        name for name in after
+        name
+        for name in after
         if name in before
         and (before[name].spec != after[name].spec or before[name].index != after[name].index)
     )

@@ -154,7 +154,7 @@ _DURATION = re.compile(
     r"working days?|werkdagen|werkdag)\s*$",
     re.IGNORECASE,
 )
-_UNITS = {
+_UNITS: dict[str, Literal["minutes", "hours", "working_days"]] = {
     "business minute": "minutes",
     "werkminuut": "minutes",
     "werkminuten": "minutes",

@@ -61,8 +61,13 @@ def engine() -> RuleEngine:
     return RuleEngine(rule_set())
 
 
-def run(engine: RuleEngine, text: str, channel: Channel = Channel.EMAIL,
-        org: str | None = None, confirmed: Priority | None = None):  # type: ignore[no-untyped-def]
+def run(
+    engine: RuleEngine,
+    text: str,
+    channel: Channel = Channel.EMAIL,
+    org: str | None = None,
+    confirmed: Priority | None = None,
+):  # type: ignore[no-untyped-def]
     return engine.evaluate(text, channel, org, confirmed)
 
 
@@ -104,7 +109,9 @@ def test_override_beats_severity(engine: RuleEngine) -> None:
 
 def test_phase_two_sees_the_category_decided_in_phase_one(engine: RuleEngine) -> None:
     assert run(engine, "export kapot bij iedereen").fired == (
-        "storing-kapot", "export", "iedereen",
+        "storing-kapot",
+        "export",
+        "iedereen",
     )
     # Without a storing category, the category rules of phase two do not fire.
     assert run(engine, "iedereen alleen bij mij").fired == ()

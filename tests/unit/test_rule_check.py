@@ -72,15 +72,18 @@ def test_unknown_category() -> None:
 
 def test_duplicate_names_across_files_point_at_both() -> None:
     with pytest.raises(RuleSetInvalid) as caught:
-        check_sources({"00-sla.yaml": SLA, "a.yaml": GOOD_RULE.encode(),
-                       "b.yaml": GOOD_RULE.encode()})
+        check_sources(
+            {"00-sla.yaml": SLA, "a.yaml": GOOD_RULE.encode(), "b.yaml": GOOD_RULE.encode()}
+        )
     assert [str(p) for p in caught.value.problems] == [
         "b.yaml:2: duplicate rule name 'kapot' (also at a.yaml:2)"
     ]
 
 
 def test_duplicate_yaml_key() -> None:
-    text = GOOD_RULE.replace("      priority: middel", "      priority: middel\n      priority: hoog")
+    text = GOOD_RULE.replace(
+        "      priority: middel", "      priority: middel\n      priority: hoog"
+    )
     assert problems(text) == ["rules/10-x.yaml:10: duplicate key 'priority' (first on line 9)"]
 
 
@@ -166,8 +169,9 @@ def test_second_sla_section() -> None:
 
 
 def test_incomplete_sla_targets() -> None:
-    broken = SLA.replace(b"    wens:\n      any: {reaction: none, resolution: none, clause: \"3.A\"}\n",
-                         b"")
+    broken = SLA.replace(
+        b'    wens:\n      any: {reaction: none, resolution: none, clause: "3.A"}\n', b""
+    )
     assert broken != SLA
     with pytest.raises(RuleSetInvalid) as caught:
         check_sources({"00-sla.yaml": broken})
@@ -201,8 +205,13 @@ def test_all_problems_reported_at_once() -> None:
     )
     # The schema error stops this file; the other file's problem is still reported.
     with pytest.raises(RuleSetInvalid) as caught:
-        check_sources({"00-sla.yaml": SLA, "a.yaml": text.encode(),
-                       "b.yaml": b"rules:\n  - name: x\n    then: {priority: hoog}\n"})
+        check_sources(
+            {
+                "00-sla.yaml": SLA,
+                "a.yaml": text.encode(),
+                "b.yaml": b"rules:\n  - name: x\n    then: {priority: hoog}\n",
+            }
+        )
     files = {p.file for p in caught.value.problems}
     assert files == {"a.yaml", "b.yaml"}
 

@@ -41,8 +41,9 @@ def test_bijlage_1_targets(
 
 
 def test_hoog_outside_hours_starts_at_next_opening(triage: Triage) -> None:
-    decision = triage.decide(report("niemand", at="2026-11-27T18:30", channel=Channel.PHONE,
-                                    sender="+31301234567"))
+    decision = triage.decide(
+        report("niemand", at="2026-11-27T18:30", channel=Channel.PHONE, sender="+31301234567")
+    )
     assert decision.reaction_due == local("2026-11-30T09:15")
     assert decision.resolution_due == local("2026-11-30T17:00")
 
@@ -64,12 +65,11 @@ def test_middel_resolution_follows_a_moved_release(tmp_path: Path) -> None:
 
 # -- 3.G settings request ------------------------------------------------------------------
 @pytest.mark.parametrize("channel", list(Channel))
-def test_settings_request_reaction_within_one_working_day(
-    triage: Triage, channel: Channel
-) -> None:
+def test_settings_request_reaction_within_one_working_day(triage: Triage, channel: Channel) -> None:
     sender = "+31301234567" if channel is Channel.PHONE else "jan@acme.nl"
-    decision = triage.decide(report("kunnen jullie SSO instellen", at="2026-11-27T14:00",
-                                    channel=channel, sender=sender))
+    decision = triage.decide(
+        report("kunnen jullie SSO instellen", at="2026-11-27T14:00", channel=channel, sender=sender)
+    )
     assert decision.category is Category.INSTELLING
     assert decision.reaction_due == local("2026-11-30T14:00")
     assert decision.resolution_due is None
@@ -95,7 +95,9 @@ def test_question_is_laag_and_without_deadlines(triage: Triage) -> None:
 def test_no_rule_fires_gives_the_sla_defaults(triage: Triage) -> None:
     decision = triage.decide(report("goedemorgen"))
     assert (decision.category, decision.priority, decision.rules) == (
-        Category.VRAAG, Priority.LAAG, ()
+        Category.VRAAG,
+        Priority.LAAG,
+        (),
     )
 
 
@@ -116,8 +118,9 @@ def test_laag_storing_by_email_is_not_exempt(triage: Triage) -> None:
     assert triage.decide(report("typfout")).exempt is False
 
 
-@pytest.mark.parametrize("number", ["+31301234567", "030-1234567", "0031 30 123 45 67",
-                                    "+31 (0)30 123 4567"])
+@pytest.mark.parametrize(
+    "number", ["+31301234567", "030-1234567", "0031 30 123 45 67", "+31 (0)30 123 4567"]
+)
 def test_agreed_contact_by_phone_is_guaranteed(triage: Triage, number: str) -> None:
     decision = triage.decide(report("niemand kan werken", channel=Channel.PHONE, sender=number))
     assert decision.exempt is False
@@ -126,8 +129,9 @@ def test_agreed_contact_by_phone_is_guaranteed(triage: Triage, number: str) -> N
 
 
 def test_unagreed_caller_counts_as_not_by_phone(triage: Triage) -> None:
-    decision = triage.decide(report("niemand kan werken", channel=Channel.PHONE,
-                                    sender="+31 6 99988877"))
+    decision = triage.decide(
+        report("niemand kan werken", channel=Channel.PHONE, sender="+31 6 99988877")
+    )
     assert decision.unagreed_caller is True
     assert decision.exempt is True
     assert decision.exempt_reason is not None
@@ -158,8 +162,9 @@ def test_phone_not_required_waives_the_phone_rule(triage: Triage) -> None:
 def test_confirmed_priority_overrides_rules_and_recomputes_from_receipt(triage: Triage) -> None:
     provisional = triage.decide(report("niemand kan werken", at="2026-11-24T14:00"))
     assert (provisional.priority, provisional.provisional) == (Priority.HOOG, True)
-    confirmed = triage.decide(report("niemand kan werken", at="2026-11-24T14:00"),
-                              confirmed=Priority.MIDDEL)
+    confirmed = triage.decide(
+        report("niemand kan werken", at="2026-11-24T14:00"), confirmed=Priority.MIDDEL
+    )
     assert (confirmed.priority, confirmed.provisional) == (Priority.MIDDEL, False)
     assert confirmed.reaction_due == local("2026-11-25T14:00")
     assert confirmed.resolution_due == local("2026-12-08T07:00")

@@ -91,5 +91,6 @@ def report(
     sender: str = "jan@acme.nl",
     priority: Priority | None = None,
 ) -> Report:
-    return Report(channel=channel, received_at=local(at), sender=sender, body=body,
-                  priority=priority)
+    return Report(
+        channel=channel, received_at=local(at), sender=sender, body=body, priority=priority
+    )
