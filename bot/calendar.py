@@ -48,6 +48,18 @@ class CalendarConfig(BaseModel):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        if value not in holidays.list_supported_countries():
+            raise ValueError(f"the holidays package has no calendar for country {value!r}")
+        return value
+
+    @field_validator("extra_closing_days", "dropped_holidays")
+    @classmethod
+    def _sorted_days(cls, value: tuple[date, ...]) -> tuple[date, ...]:
+        return tuple(sorted(set(value)))
+
     @field_validator("working_weekdays")
     @classmethod
     def _weekdays(cls, value: tuple[int, ...]) -> tuple[int, ...]:
@@ -214,6 +226,16 @@ class ReleaseCalendar:
         self._skip = frozenset(config.skip)
         self._extra = sorted(_aware_in(t, calendar.tz).astimezone(UTC) for t in config.add)
         self._moved = {d: _aware_in(t, calendar.tz).astimezone(UTC) for d, t in config.move.items()}
+        anchor_day = self._anchor.astimezone(calendar.tz).date()
+        for label, days in (("skip", config.skip), ("move", tuple(config.move))):
+            for day in days:
+                offset = (day - anchor_day).days
+                if offset < 0 or offset % config.cadence_days:
+                    raise ConfigError(
+                        f"releases.{label}: {day} is not a scheduled release date (releases are "
+                        f"every {config.cadence_days} days from {anchor_day}); use the "
+                        "scheduled date, or releases.add for an extra release"
+                    )
 
     @cached_property
     def version(self) -> str:

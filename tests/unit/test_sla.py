@@ -192,3 +192,26 @@ def test_decision_carries_versions(triage: Triage) -> None:
     decision = triage.decide(report("kapot"))
     assert decision.rules_version.startswith("rules-")
     assert decision.calendar_version.startswith("cal-")
+
+
+def test_release_skip_or_move_of_an_unscheduled_date_is_a_config_error() -> None:
+    from datetime import date
+
+    from bot.calendar import BusinessCalendar, ReleaseCalendar
+    from bot.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"releases.skip: 2026-12-09 is not a scheduled release"):
+        ReleaseCalendar(ReleaseConfig(skip=(date(2026, 12, 9),)), BusinessCalendar())
+    with pytest.raises(ConfigError, match=r"releases.move: 2025-12-16 is not a scheduled"):
+        ReleaseCalendar(
+            ReleaseConfig(move={date(2025, 12, 16): local("2026-01-02T07:00")}), BusinessCalendar()
+        )
+
+
+def test_unknown_holiday_country_is_refused_when_validated() -> None:
+    from pydantic import ValidationError
+
+    from bot.calendar import CalendarConfig
+
+    with pytest.raises(ValidationError, match="no calendar for country 'XX'"):
+        CalendarConfig(country="XX")
