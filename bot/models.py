@@ -52,6 +52,16 @@ class Category(StrEnum):
     INSTELLING = "instelling"
 
 
+class Attachment(BaseModel):
+    """An attachment recorded by name, type and size (its content is not kept in the ticket)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    content_type: str
+    size: int = Field(ge=0)
+
+
 class Report(BaseModel):
     """One normalised report (melding), whatever channel it came through."""
 
@@ -69,6 +79,20 @@ class Report(BaseModel):
     )
     source_key: str | None = Field(
         default=None, description="Idempotency key from the source (Message-ID, event id, call id)."
+    )
+    sender_name: str = Field(default="", description="Display name of the sender, if known.")
+    rules_text: str | None = Field(
+        default=None,
+        description="What the rules read when the adapter trimmed the body (quoted replies, "
+        "signatures); the full body is kept in `body`.",
+    )
+    attachments: tuple[Attachment, ...] = ()
+    message_id: str | None = Field(default=None, description="Email Message-ID, for threading.")
+    references: tuple[str, ...] = Field(
+        default=(), description="Message-IDs this report replies to (In-Reply-To, References)."
+    )
+    notes: tuple[str, ...] = Field(
+        default=(), description="Notes from the adapter for people, e.g. 'truncated at 1 MB'."
     )
 
     @field_validator("subject", "body")
@@ -88,8 +112,9 @@ class Report(BaseModel):
 
     @property
     def text(self) -> str:
-        """Subject and body together: what the text conditions of the rules look at."""
-        return f"{self.subject}\n{self.body}" if self.subject else self.body
+        """Subject and body (or the adapter's trimmed text): what the rules look at."""
+        body = self.body if self.rules_text is None else self.rules_text
+        return f"{self.subject}\n{body}" if self.subject else body
 
 
 RuleName = Annotated[str, Field(min_length=1)]
