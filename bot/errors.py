@@ -5,6 +5,8 @@
     ├── RuleError               a rule file cannot be loaded, checked or compiled
     │   └── RuleSetInvalid      several RuleProblems found at once (carries the list)
     ├── ReportError             an incoming report is malformed (bad JSON, naive time, ...)
+    ├── AdapterError            an adapter cannot turn its input into a report (bad email, ...)
+    │   └── ConnectionLost      a server went away; the runner reconnects with backoff
     ├── EngineError             the rules engine failed while evaluating a report
     └── StoreError              the SQLite store cannot be opened or has a newer schema
 
@@ -51,6 +53,14 @@ class RuleSetInvalid(RuleError):
 
 class ReportError(TriageError):
     """An incoming report is malformed: it cannot be turned into a Report."""
+
+
+class AdapterError(TriageError):
+    """An adapter could not turn its input into a report (the input goes to quarantine)."""
+
+
+class ConnectionLost(AdapterError):
+    """A server (IMAP, SMTP, Slack) went away or refused us; the runner retries with backoff."""
 
 
 class EngineError(TriageError):
