@@ -28,3 +28,29 @@ def business_duration(amount: timedelta) -> str:
     if rest or not parts:
         parts.append(f"{rest} {'werkminuut' if rest == 1 else 'werkminuten'}")
     return " en ".join(parts)
+
+
+LONG_DAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+LONG_MONTHS = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
+
+def long_when(value: datetime, tz: ZoneInfo) -> str:
+    """'dinsdag 24 november 2026 om 10:15' in local time, for customers."""
+    local = value.astimezone(tz)
+    return (
+        f"{LONG_DAYS[local.weekday()]} {local.day} {LONG_MONTHS[local.month - 1]} "
+        f"{local.year} om {local:%H:%M}"
+    )

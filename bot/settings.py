@@ -7,10 +7,10 @@ A problem raises ConfigError naming the file (or variable) and the key; only the
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -34,6 +34,53 @@ class HelpdeskConfig(BaseModel):
     email: str = "support@dialog.nl"
 
 
+class ImapSettings(BaseModel):
+    """The support mailbox (section `imap`); the password only from the environment or .env."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str
+    port: int = Field(default=993, ge=1, le=65535)
+    username: str
+    password: SecretStr = SecretStr("")
+    folder: str = "INBOX"
+    tls: bool = True
+    idle: bool = Field(default=True, description="Use IDLE when the server offers it.")
+    idle_timeout: float = Field(default=300, gt=0, description="Seconds per IDLE round.")
+    poll_interval: float = Field(default=60, gt=0, description="Seconds between polls (no IDLE).")
+    mark: str = Field(
+        default="seen",
+        description="After storing: 'seen' (\\Seen flag), 'keyword:NAME', or 'move:FOLDER'.",
+    )
+    max_message_bytes: int = Field(
+        default=10_000_000, gt=0, description="Bigger messages are fetched headers-first."
+    )
+    fetch_batch: int = Field(default=50, ge=1, le=1000)
+    timeout: float = Field(default=30, gt=0, description="Seconds before a command gives up.")
+
+    @field_validator("mark")
+    @classmethod
+    def _mark(cls, value: str) -> str:
+        if value != "seen" and not value.startswith(("keyword:", "move:")):
+            raise ValueError("mark is 'seen', 'keyword:NAME' or 'move:FOLDER'")
+        return value
+
+
+class SmtpSettings(BaseModel):
+    """Outgoing mail for acknowledgements (section `smtp`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str
+    port: int = Field(default=587, ge=1, le=65535)
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    tls: Literal["starttls", "ssl", "none"] = "starttls"
+    from_address: str = "support@dialog.nl"
+    from_name: str = "Dialog Support"
+    timeout: float = Field(default=30, gt=0)
+
+
 class Settings(BaseSettings):
     """All settings; sections map to the top-level keys of settings.yaml."""
 
@@ -44,6 +91,8 @@ class Settings(BaseSettings):
     calendar: CalendarConfig = CalendarConfig()
     releases: ReleaseConfig = ReleaseConfig()
     helpdesk: HelpdeskConfig = HelpdeskConfig()
+    imap: ImapSettings | None = None
+    smtp: SmtpSettings | None = None
 
     @classmethod
     def settings_customise_sources(
@@ -87,7 +136,7 @@ def load_settings(config_dir: Path, env_file: Path | None = None) -> Settings:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected sections such as calendar:, releases:")
     try:
-        return Settings(_env_file=env_file, **data)  # type: ignore[call-arg]
+        return Settings(_env_file=env_file, **data)  # type: ignore[call-arg]  # pydantic-settings
     except ValidationError as exc:
         raise ConfigError(_describe(exc, f"{path} (or TRIAGE_* environment)")) from exc
 

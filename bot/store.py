@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bot.errors import StoreError
 from bot.models import Decision, Report
@@ -75,6 +76,46 @@ MIGRATIONS: tuple[str, ...] = (
         raw         BLOB NOT NULL,
         stored_at   TEXT NOT NULL
     );
+    """,
+    # 2: email intake and delivery. Replies and auto-replies are reports linked to a ticket
+    # (or to none); outgoing messages wait in the outbox; IMAP progress per mailbox; every
+    # Message-ID we saw or sent, so replies thread onto their ticket; ticket history events.
+    """
+    ALTER TABLE reports ADD COLUMN kind TEXT NOT NULL DEFAULT 'report';
+    ALTER TABLE reports ADD COLUMN ticket_id INTEGER REFERENCES tickets(id);
+    CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY,
+        kind            TEXT NOT NULL,
+        ticket_id       INTEGER REFERENCES tickets(id),
+        dedupe_key      TEXT NOT NULL UNIQUE,
+        payload         TEXT NOT NULL,
+        status          TEXT NOT NULL DEFAULT 'pending',
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error      TEXT,
+        created_at      TEXT NOT NULL,
+        sent_at         TEXT
+    );
+    CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+    CREATE TABLE mailbox_state (
+        mailbox     TEXT PRIMARY KEY,
+        uidvalidity INTEGER NOT NULL,
+        last_uid    INTEGER NOT NULL,
+        updated_at  TEXT NOT NULL
+    );
+    CREATE TABLE message_ids (
+        message_id TEXT PRIMARY KEY,
+        ticket_id  INTEGER NOT NULL REFERENCES tickets(id)
+    );
+    CREATE TABLE ticket_events (
+        id        INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        kind      TEXT NOT NULL,
+        at        TEXT NOT NULL,
+        actor     TEXT,
+        data      TEXT NOT NULL
+    );
+    CREATE INDEX ticket_events_ticket ON ticket_events(ticket_id);
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -139,6 +180,29 @@ class QuarantineRow:
 
 
 @dataclass(frozen=True)
+class OutboxItem:
+    """A message to deliver later: `kind` picks the transport (email, slack)."""
+
+    kind: str
+    dedupe_key: str
+    payload: dict[str, Any]
+    not_before: datetime | None = None
+    message_id: str | None = None  # an email's Message-ID, mapped to the ticket for replies
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """A pending outbox message as the sender sees it."""
+
+    id: int
+    kind: str
+    ticket_id: int | None
+    dedupe_key: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True)
 class Recorded:
     """Result of recording a report: its ticket, and whether this call created it."""
 
@@ -158,6 +222,9 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA busy_timeout=5000")
+            # WAL with synchronous=NORMAL: a commit survives a process crash (what we guard
+            # against); only a power loss can drop the last commits.
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the store {self.path}: {exc}") from exc
@@ -201,18 +268,28 @@ class Store:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
     # -- reports and tickets ----------------------------------------------------------------
-    def record(self, report: Report, decision: Decision, now: datetime) -> Recorded:
-        """Store a new report, its ticket and its first decision, once per source key."""
+    def record(
+        self,
+        report: Report,
+        decision: Decision,
+        now: datetime,
+        outgoing: Callable[[int], Sequence[OutboxItem]] | None = None,
+    ) -> Recorded:
+        """Store a new report, its ticket and its first decision, once per source key.
+
+        `outgoing(ticket_id)` gives the messages to send about the new ticket (an
+        acknowledgement); they are written to the outbox in the same transaction, so a ticket
+        never exists without its acknowledgement, nor an acknowledgement twice.
+        """
         key = source_key(report)
         stamp = _ts(now)
         with self._transaction() as db:
             row = db.execute(
-                "SELECT t.id FROM reports r JOIN tickets t ON t.report_id = r.id "
-                "WHERE r.source_key = ?",
+                "SELECT r.ticket_id FROM reports r WHERE r.source_key = ?",
                 (key,),
             ).fetchone()
             if row is not None:
-                return Recorded(int(row[0]), created=False)
+                return Recorded(int(row[0]) if row[0] is not None else 0, created=False)
             report_id = db.execute(
                 "INSERT INTO reports (source_key, channel, received_at, sender, subject, body, "
                 "payload, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -242,9 +319,218 @@ class Store:
                 ),
             ).lastrowid
             assert ticket_id is not None
+            db.execute("UPDATE reports SET ticket_id = ? WHERE id = ?", (ticket_id, report_id))
             kind = "provisional" if decision.provisional else "confirmed"
             self._add_decision(db, ticket_id, decision, kind, "triage", now, None)
+            if report.message_id:
+                self._map_message_id(db, report.message_id, ticket_id)
+            for item in outgoing(ticket_id) if outgoing else ():
+                self._enqueue(db, item, ticket_id, now)
         return Recorded(ticket_id, created=True)
+
+    def attach(self, report: Report, ticket_id: int, kind: str, now: datetime) -> bool:
+        """Add a reply (or auto-reply) to an existing ticket; False if already stored."""
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM tickets WHERE id = ?", (ticket_id,)).fetchone() is None:
+                raise StoreError(f"there is no ticket #{ticket_id}")
+            if not self._insert_report(db, report, kind, ticket_id, now):
+                return False
+            if report.message_id:
+                self._map_message_id(db, report.message_id, ticket_id)
+            self._event(
+                db,
+                ticket_id,
+                kind,
+                now,
+                report.sender,
+                {
+                    "subject": report.subject,
+                    "body": report.body,
+                    "received_at": _ts(report.received_at),
+                    "message_id": report.message_id,
+                    "attachments": [a.model_dump() for a in report.attachments],
+                },
+            )
+        return True
+
+    def record_unlinked(self, report: Report, kind: str, now: datetime) -> bool:
+        """Keep a report that becomes no ticket (an auto-reply about nothing we know)."""
+        with self._transaction() as db:
+            return self._insert_report(db, report, kind, None, now)
+
+    def _insert_report(
+        self,
+        db: sqlite3.Connection,
+        report: Report,
+        kind: str,
+        ticket_id: int | None,
+        now: datetime,
+    ) -> bool:
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO reports (source_key, channel, received_at, sender, subject, "
+            "body, payload, stored_at, kind, ticket_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                source_key(report),
+                report.channel.value,
+                _ts(report.received_at),
+                report.sender,
+                report.subject,
+                report.body,
+                report.model_dump_json(),
+                _ts(now),
+                kind,
+                ticket_id,
+            ),
+        )
+        return cursor.rowcount == 1
+
+    def is_stored(self, key: str) -> bool:
+        """True when a report with this source key is already in the store."""
+        row = self._db.execute("SELECT 1 FROM reports WHERE source_key = ?", (key,)).fetchone()
+        return row is not None
+
+    @staticmethod
+    def _map_message_id(db: sqlite3.Connection, message_id: str, ticket_id: int) -> None:
+        db.execute(
+            "INSERT OR IGNORE INTO message_ids (message_id, ticket_id) VALUES (?, ?)",
+            (message_id, ticket_id),
+        )
+
+    @staticmethod
+    def _event(
+        db: sqlite3.Connection,
+        ticket_id: int,
+        kind: str,
+        now: datetime,
+        actor: str | None,
+        data: dict[str, Any],
+    ) -> None:
+        db.execute(
+            "INSERT INTO ticket_events (ticket_id, kind, at, actor, data) VALUES (?, ?, ?, ?, ?)",
+            (ticket_id, kind, _ts(now), actor, json.dumps(data, ensure_ascii=False)),
+        )
+
+    def ticket_for_message_ids(self, message_ids: Sequence[str]) -> int | None:
+        """The ticket one of these Message-IDs belongs to (the last one listed wins)."""
+        for message_id in reversed(message_ids):
+            row = self._db.execute(
+                "SELECT ticket_id FROM message_ids WHERE message_id = ?", (message_id,)
+            ).fetchone()
+            if row is not None:
+                return int(row[0])
+        return None
+
+    def ticket_exists(self, ticket_id: int) -> bool:
+        row = self._db.execute("SELECT 1 FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+        return row is not None
+
+    def events(self, ticket_id: int) -> list[dict[str, Any]]:
+        """A ticket's history events (replies, ...), oldest first."""
+        rows = self._db.execute(
+            "SELECT kind, at, actor, data FROM ticket_events WHERE ticket_id = ? ORDER BY id",
+            (ticket_id,),
+        ).fetchall()
+        return [{"kind": r[0], "at": r[1], "actor": r[2], **json.loads(r[3])} for r in rows]
+
+    # -- outbox -----------------------------------------------------------------------------
+    @staticmethod
+    def _enqueue(
+        db: sqlite3.Connection, item: OutboxItem, ticket_id: int | None, now: datetime
+    ) -> None:
+        db.execute(
+            "INSERT OR IGNORE INTO outbox (kind, ticket_id, dedupe_key, payload, "
+            "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                item.kind,
+                ticket_id,
+                item.dedupe_key,
+                json.dumps(item.payload, ensure_ascii=False),
+                _ts(item.not_before or now),
+                _ts(now),
+            ),
+        )
+        if item.message_id and ticket_id is not None:
+            Store._map_message_id(db, item.message_id, ticket_id)
+
+    def enqueue(self, item: OutboxItem, now: datetime, ticket_id: int | None = None) -> None:
+        """Queue one outgoing message (once per dedupe key)."""
+        with self._transaction() as db:
+            self._enqueue(db, item, ticket_id, now)
+
+    def due_outbox(self, now: datetime, kinds: Sequence[str], limit: int = 100) -> list[OutboxRow]:
+        """Pending messages of these kinds whose time has come, oldest first."""
+        marks = ",".join("?" * len(kinds))
+        rows = self._db.execute(
+            f"SELECT id, kind, ticket_id, dedupe_key, payload, attempts FROM outbox "
+            f"WHERE status = 'pending' AND next_attempt_at <= ? AND kind IN ({marks}) "
+            "ORDER BY next_attempt_at, id LIMIT ?",
+            (_ts(now), *kinds, limit),
+        ).fetchall()
+        return [OutboxRow(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
+
+    def next_outbox_time(self, kinds: Sequence[str]) -> datetime | None:
+        """When the earliest pending message of these kinds is due."""
+        marks = ",".join("?" * len(kinds))
+        row = self._db.execute(
+            f"SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending' "
+            f"AND kind IN ({marks})",
+            tuple(kinds),
+        ).fetchone()
+        return _dt(row[0])
+
+    def mark_sent(self, outbox_id: int, now: datetime) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
+                "last_error = NULL WHERE id = ?",
+                (_ts(now), outbox_id),
+            )
+
+    def mark_retry(self, outbox_id: int, error: str, next_attempt: datetime) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
+                "WHERE id = ?",
+                (error, _ts(next_attempt), outbox_id),
+            )
+
+    def mark_failed(self, outbox_id: int, error: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? "
+                "WHERE id = ?",
+                (error, outbox_id),
+            )
+
+    def outbox(self, status: str | None = None) -> list[dict[str, Any]]:
+        """Outbox rows (all, or of one status), oldest first."""
+        sql = "SELECT * FROM outbox"
+        args: tuple[str, ...] = ()
+        if status is not None:
+            sql, args = sql + " WHERE status = ?", (status,)
+        cursor = self._db.execute(sql + " ORDER BY id", args)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    # -- mailbox progress -------------------------------------------------------------------
+    def mailbox_state(self, mailbox: str) -> tuple[int, int] | None:
+        """(UIDVALIDITY, last UID processed) of a mailbox, or None if never seen."""
+        row = self._db.execute(
+            "SELECT uidvalidity, last_uid FROM mailbox_state WHERE mailbox = ?", (mailbox,)
+        ).fetchone()
+        return (int(row[0]), int(row[1])) if row else None
+
+    def set_mailbox_state(
+        self, mailbox: str, uidvalidity: int, last_uid: int, now: datetime
+    ) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO mailbox_state (mailbox, uidvalidity, last_uid, updated_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT(mailbox) DO UPDATE SET "
+                "uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, "
+                "updated_at = excluded.updated_at",
+                (mailbox, uidvalidity, last_uid, _ts(now)),
+            )
 
     def add_decision(
         self,

@@ -1,0 +1,79 @@
+"""Delivers outbox email over SMTP; temporary failures are retried, permanent ones reported."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+
+from bot.errors import AdapterError, ConnectionLost
+from bot.settings import SmtpSettings
+
+
+class PermanentFailure(AdapterError):
+    """The server refused the message for good (5xx): retrying will not help."""
+
+
+def build_message(payload: dict[str, Any], now: datetime) -> EmailMessage:
+    """The MIME message for an outbox payload (plain text, UTF-8, threading headers)."""
+    message = EmailMessage()
+    local, _, domain = str(payload["from"]).partition("@")
+    message["From"] = Address(str(payload.get("from_name", "")), local, domain)
+    message["To"] = str(payload["to"])
+    message["Subject"] = str(payload["subject"])
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = str(payload["message_id"])
+    if payload.get("in_reply_to"):
+        message["In-Reply-To"] = str(payload["in_reply_to"])
+    if payload.get("references"):
+        message["References"] = " ".join(payload["references"])
+    # RFC 3834: mark our mail as automatic, so well-behaved auto-responders do not answer it.
+    message["Auto-Submitted"] = "auto-replied"
+    message["X-Auto-Response-Suppress"] = "All"
+    message.set_content(str(payload["body"]))
+    return message
+
+
+class SmtpTransport:
+    """One SMTP delivery per call (acknowledgements are few; no connection to keep alive)."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+
+    def send(self, payload: dict[str, Any], now: datetime) -> None:
+        """Send one message; ConnectionLost (retry later) or PermanentFailure (give up)."""
+        message = build_message(payload, now)
+        settings = self.settings
+        try:
+            client: smtplib.SMTP
+            if settings.tls == "ssl":
+                client = smtplib.SMTP_SSL(
+                    settings.host,
+                    settings.port,
+                    timeout=settings.timeout,
+                    context=ssl.create_default_context(),
+                )
+            else:
+                client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+            with client:
+                if settings.tls == "starttls":
+                    client.starttls(context=ssl.create_default_context())
+                if settings.username:
+                    client.login(settings.username, settings.password.get_secret_value())
+                client.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            if all(400 <= c < 500 for c in codes):
+                raise ConnectionLost(f"SMTP: recipient temporarily refused {codes}") from exc
+            raise PermanentFailure(f"SMTP: recipient refused {codes}") from exc
+        except smtplib.SMTPResponseException as exc:
+            text = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
+            if 400 <= exc.smtp_code < 500:
+                raise ConnectionLost(text) from exc
+            raise PermanentFailure(text) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise ConnectionLost(f"SMTP {settings.host}:{settings.port}: {exc}") from exc
