@@ -95,6 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     tickets.add_argument("--open", action="store_true", help="only open tickets")
     tickets.add_argument("--json", action="store_true", help="one JSON object per line")
 
+    run = commands.add_parser("run", help="run the bot: mailbox intake, outbox delivery")
+    run.add_argument(
+        "--once", action="store_true", help="process what is waiting, deliver the outbox, and exit"
+    )
+    run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+
     quarantine = commands.add_parser("quarantine", help="list what could not become a report")
     quarantine.add_argument("--json", action="store_true", help="one JSON object per line")
     return parser
@@ -120,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _tickets(paths, args.open, args.json, sys.stdout)
         if args.command == "quarantine":
             return _quarantine(paths, args.json, sys.stdout)
+        if args.command == "run":
+            return _run(paths, args.once, args.log_level)
     except RuleSetInvalid as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -178,6 +186,32 @@ def _classify(args: argparse.Namespace, paths: Paths, stdin: TextIO, stdout: Tex
     finally:
         if store is not None:
             store.close()
+
+
+def _run(paths: Paths, once: bool, level: str) -> int:
+    import logging
+    import signal
+
+    from adapters.service import Service
+
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    setup = load_setup(paths)
+    with Store(paths.db) as store:
+        service = Service(setup, paths, store)
+        if once:
+            summary = service.run_once()
+            counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.outcomes.items()))
+            print(f"processed: {counts or 'nothing waiting'}; sent {summary.sent}")
+            return EXIT_OK
+
+        def stop(signum: int, _frame: object) -> None:
+            logging.getLogger("triage.run").info("signal %d: finishing, then stopping", signum)
+            service.stop()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        service.run()
+    return EXIT_OK
 
 
 def _rules_check(paths: Paths, directory: Path, stdout: TextIO) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -180,6 +181,20 @@ class QuarantineRow:
 
 
 @dataclass(frozen=True)
+class _Rows:
+    """Rows of a finished read (the cursor is not shared outside the lock)."""
+
+    description: Any
+    rows: list[Any]
+
+    def fetchall(self) -> list[Any]:
+        return self.rows
+
+    def fetchone(self) -> Any:
+        return self.rows[0] if self.rows else None
+
+
+@dataclass(frozen=True)
 class OutboxItem:
     """A message to deliver later: `kind` picks the transport (email, slack)."""
 
@@ -215,6 +230,9 @@ class Store:
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
+        # One connection shared by the service's threads: every statement and transaction
+        # holds this lock, so one thread's BEGIN never swallows another thread's writes.
+        self._lock = threading.RLock()
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -240,14 +258,21 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        else:
-            self._db.execute("COMMIT")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+
+    def _read(self, sql: str, args: Sequence[object] = ()) -> _Rows:
+        """A read outside a transaction, under the lock, fully fetched."""
+        with self._lock:
+            cursor = self._db.execute(sql, tuple(args))
+            return _Rows(cursor.description, cursor.fetchall())
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -265,7 +290,7 @@ class Store:
 
     @property
     def schema_version(self) -> int:
-        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        return int(self._read("PRAGMA user_version").fetchone()[0])
 
     # -- reports and tickets ----------------------------------------------------------------
     def record(
@@ -386,7 +411,7 @@ class Store:
 
     def is_stored(self, key: str) -> bool:
         """True when a report with this source key is already in the store."""
-        row = self._db.execute("SELECT 1 FROM reports WHERE source_key = ?", (key,)).fetchone()
+        row = self._read("SELECT 1 FROM reports WHERE source_key = ?", (key,)).fetchone()
         return row is not None
 
     @staticmethod
@@ -413,7 +438,7 @@ class Store:
     def ticket_for_message_ids(self, message_ids: Sequence[str]) -> int | None:
         """The ticket one of these Message-IDs belongs to (the last one listed wins)."""
         for message_id in reversed(message_ids):
-            row = self._db.execute(
+            row = self._read(
                 "SELECT ticket_id FROM message_ids WHERE message_id = ?", (message_id,)
             ).fetchone()
             if row is not None:
@@ -421,12 +446,12 @@ class Store:
         return None
 
     def ticket_exists(self, ticket_id: int) -> bool:
-        row = self._db.execute("SELECT 1 FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+        row = self._read("SELECT 1 FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
         return row is not None
 
     def events(self, ticket_id: int) -> list[dict[str, Any]]:
         """A ticket's history events (replies, ...), oldest first."""
-        rows = self._db.execute(
+        rows = self._read(
             "SELECT kind, at, actor, data FROM ticket_events WHERE ticket_id = ? ORDER BY id",
             (ticket_id,),
         ).fetchall()
@@ -460,7 +485,7 @@ class Store:
     def due_outbox(self, now: datetime, kinds: Sequence[str], limit: int = 100) -> list[OutboxRow]:
         """Pending messages of these kinds whose time has come, oldest first."""
         marks = ",".join("?" * len(kinds))
-        rows = self._db.execute(
+        rows = self._read(
             f"SELECT id, kind, ticket_id, dedupe_key, payload, attempts FROM outbox "
             f"WHERE status = 'pending' AND next_attempt_at <= ? AND kind IN ({marks}) "
             "ORDER BY next_attempt_at, id LIMIT ?",
@@ -471,7 +496,7 @@ class Store:
     def next_outbox_time(self, kinds: Sequence[str]) -> datetime | None:
         """When the earliest pending message of these kinds is due."""
         marks = ",".join("?" * len(kinds))
-        row = self._db.execute(
+        row = self._read(
             f"SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending' "
             f"AND kind IN ({marks})",
             tuple(kinds),
@@ -508,14 +533,14 @@ class Store:
         args: tuple[str, ...] = ()
         if status is not None:
             sql, args = sql + " WHERE status = ?", (status,)
-        cursor = self._db.execute(sql + " ORDER BY id", args)
+        cursor = self._read(sql + " ORDER BY id", args)
         names = [c[0] for c in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     # -- mailbox progress -------------------------------------------------------------------
     def mailbox_state(self, mailbox: str) -> tuple[int, int] | None:
         """(UIDVALIDITY, last UID processed) of a mailbox, or None if never seen."""
-        row = self._db.execute(
+        row = self._read(
             "SELECT uidvalidity, last_uid FROM mailbox_state WHERE mailbox = ?", (mailbox,)
         ).fetchone()
         return (int(row[0]), int(row[1])) if row else None
@@ -590,7 +615,7 @@ class Store:
 
     def report_of(self, ticket_id: int) -> Report:
         """The report a ticket was made from, exactly as it was stored."""
-        row = self._db.execute(
+        row = self._read(
             "SELECT r.payload FROM tickets t JOIN reports r ON r.id = t.report_id WHERE t.id = ?",
             (ticket_id,),
         ).fetchone()
@@ -600,9 +625,7 @@ class Store:
 
     def decisions(self, ticket_id: int) -> list[dict[str, object]]:
         """A ticket's decision history, oldest first."""
-        cursor = self._db.execute(
-            "SELECT * FROM decisions WHERE ticket_id = ? ORDER BY id", (ticket_id,)
-        )
+        cursor = self._read("SELECT * FROM decisions WHERE ticket_id = ? ORDER BY id", (ticket_id,))
         names = [c[0] for c in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -616,7 +639,7 @@ class Store:
         )
         if open_only:
             sql += " WHERE t.status = 'open'"
-        rows = self._db.execute(sql + " ORDER BY t.received_at, t.id").fetchall()
+        rows = self._read(sql + " ORDER BY t.received_at, t.id").fetchall()
         return [
             TicketRow(
                 id=r[0],
@@ -642,7 +665,7 @@ class Store:
         """Number of rows in one of the store's tables."""
         if table not in {"reports", "tickets", "decisions", "quarantine"}:
             raise StoreError(f"no table {table!r}")
-        return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+        return int(self._read(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
     # -- quarantine -------------------------------------------------------------------------
     def quarantine(
@@ -660,7 +683,7 @@ class Store:
 
     def quarantined(self) -> list[QuarantineRow]:
         """Everything in quarantine, oldest first."""
-        rows = self._db.execute(
+        rows = self._read(
             "SELECT id, source, source_key, reason, length(raw), stored_at FROM quarantine "
             "ORDER BY id"
         ).fetchall()

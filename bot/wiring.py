@@ -34,7 +34,8 @@ class Setup:
 
 def load_setup(paths: Paths) -> Setup:
     """Load settings, organisations and rules; raises ConfigError or RuleSetInvalid."""
-    settings = load_settings(paths.config_dir)
+    env_file = Path(".env")
+    settings = load_settings(paths.config_dir, env_file if env_file.is_file() else None)
     directory = load_directory(paths.config_dir)
     rule_set = load_rules(paths.rules_dir, organisations=directory.organisations.keys())
     calendar = BusinessCalendar(settings.calendar)

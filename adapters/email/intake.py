@@ -1,0 +1,123 @@
+"""Raw email -> exactly one outcome: a new ticket (with its acknowledgement in the outbox),
+a reply or auto-reply on an existing ticket, a recorded auto-reply, or quarantine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from adapters.email.parse import EmailParseError, parse_email, to_report
+
+from adapters.email.ack import AckSender, AckTemplates, acknowledgement, should_acknowledge
+from bot.errors import TriageError
+from bot.models import Decision, Report
+from bot.pipeline import Triage
+from bot.store import OutboxItem, Store
+
+log = logging.getLogger("triage.email")
+
+
+class Outcome(StrEnum):
+    """What became of one message."""
+
+    TICKET = "ticket"
+    REPLY = "reply"
+    AUTO_REPLY = "auto_reply"
+    DUPLICATE = "duplicate"
+    QUARANTINED = "quarantined"
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """The outcome of one message, for the log line and the tests."""
+
+    outcome: Outcome
+    ticket_id: int | None = None
+    decision: Decision | None = None
+    report: Report | None = None
+    reason: str | None = None
+
+
+def raw_key(raw: bytes) -> str:
+    """Idempotency key of a message without a Message-ID."""
+    return "email-sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+class EmailIntake:
+    """Turns fetched messages into store records, once each."""
+
+    def __init__(
+        self,
+        triage: Triage,
+        store: Store,
+        templates: AckTemplates,
+        sender: AckSender,
+        max_body_chars: int = 200_000,
+    ) -> None:
+        self.triage = triage
+        self.store = store
+        self.templates = templates
+        self.sender = sender
+        self.max_body_chars = max_body_chars
+        self.tz: ZoneInfo = triage.calendar.tz
+
+    def process(
+        self, raw: bytes, received_at: datetime, now: datetime, notes: tuple[str, ...] = ()
+    ) -> IntakeResult:
+        """Handle one message; returns after its outcome is committed to the store."""
+        try:
+            parsed = parse_email(raw, max_body_chars=self.max_body_chars)
+        except EmailParseError as exc:
+            return self._quarantine(raw, f"cannot parse the email: {exc}", now)
+        key = f"email:{parsed.message_id}" if parsed.message_id else raw_key(raw)
+        if self.store.is_stored(key):
+            return IntakeResult(Outcome.DUPLICATE)
+        try:
+            report = to_report(parsed, received_at, key)
+            if notes:
+                report = report.model_copy(update={"notes": (*report.notes, *notes)})
+        except (TriageError, ValueError) as exc:
+            return self._quarantine(raw, f"cannot turn the email into a report: {exc}", now)
+
+        ticket = self.store.ticket_for_message_ids(report.references)
+        tag = parsed.ticket_tag
+        if ticket is None and tag is not None and self.store.ticket_exists(tag):
+            ticket = tag
+        if parsed.auto_reply:
+            # Recorded, never acknowledged: answering an auto-reply is how mail loops start.
+            if ticket is not None:
+                self.store.attach(report, ticket, "auto_reply", now)
+            else:
+                self.store.record_unlinked(report, "auto_reply", now)
+            return IntakeResult(
+                Outcome.AUTO_REPLY, ticket, report=report, reason=parsed.auto_reply_reason
+            )
+        if ticket is not None:
+            added = self.store.attach(report, ticket, "reply", now)
+            return IntakeResult(
+                Outcome.REPLY if added else Outcome.DUPLICATE, ticket, report=report
+            )
+
+        decision = self.triage.decide(report)
+
+        def acknowledge(ticket_id: int) -> list[OutboxItem]:
+            if not should_acknowledge(report, self.sender):
+                return []
+            return [
+                acknowledgement(ticket_id, report, decision, self.templates, self.sender, self.tz)
+            ]
+
+        recorded = self.store.record(report, decision, now, outgoing=acknowledge)
+        if not recorded.created:
+            return IntakeResult(Outcome.DUPLICATE, recorded.ticket_id)
+        return IntakeResult(Outcome.TICKET, recorded.ticket_id, decision, report)
+
+    def _quarantine(self, raw: bytes, reason: str, now: datetime) -> IntakeResult:
+        self.store.quarantine("email", reason, raw, now, key=raw_key(raw))
+        log.warning("email quarantined: %s", reason)
+        return IntakeResult(Outcome.QUARANTINED, reason=reason)

@@ -1,0 +1,81 @@
+"""Delivery of outgoing messages from the outbox: retried with backoff, marked sent once.
+
+A message is marked sent right after the transport accepted it. If the process dies between
+the two, the message goes out again after the restart: the transports send it with the same
+Message-ID (email) so the recipient's client shows it once. That window is the only one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from bot.errors import ConnectionLost, TriageError
+from bot.store import Store
+
+log = logging.getLogger("triage.outbox")
+
+RETRY_DELAYS = (
+    timedelta(seconds=30),
+    timedelta(minutes=1),
+    timedelta(minutes=2),
+    timedelta(minutes=5),
+    timedelta(minutes=15),
+    timedelta(hours=1),
+)
+
+
+class Transport(Protocol):
+    """Sends one payload; raises ConnectionLost to retry later, another TriageError to give up."""
+
+    def send(self, payload: dict[str, Any], now: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one round of delivery did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+class OutboxWorker:
+    """Delivers due outbox messages through the transport registered for their kind."""
+
+    def __init__(self, store: Store, transports: dict[str, Transport]) -> None:
+        self.store = store
+        self.transports = transports
+
+    def deliver_due(self, now: datetime, limit: int = 100) -> Delivery:
+        """Send every message that is due now (at most `limit`)."""
+        sent = retried = failed = 0
+        for row in self.store.due_outbox(now, tuple(self.transports), limit):
+            transport = self.transports[row.kind]
+            try:
+                transport.send(row.payload, now)
+            except ConnectionLost as exc:
+                delay = RETRY_DELAYS[min(row.attempts, len(RETRY_DELAYS) - 1)]
+                self.store.mark_retry(row.id, str(exc), now + delay)
+                log.warning(
+                    "outbox #%d (%s) not delivered, retry in %s: %s",
+                    row.id,
+                    row.dedupe_key,
+                    delay,
+                    exc,
+                )
+                retried += 1
+            except TriageError as exc:
+                self.store.mark_failed(row.id, str(exc))
+                log.error("outbox #%d (%s) refused for good: %s", row.id, row.dedupe_key, exc)
+                failed += 1
+            else:
+                self.store.mark_sent(row.id, now)
+                sent += 1
+        return Delivery(sent, retried, failed)
+
+    def next_due(self) -> datetime | None:
+        """When the next pending message is due, for the service's sleep."""
+        return self.store.next_outbox_time(tuple(self.transports))
