@@ -258,7 +258,7 @@ def test_rules_test_passes_on_shipped_rules_and_reports_failures(
     shutil.copytree(REPO / "rules", rules)
     (rules / "90-wrong.yaml").write_text(
         "examples:\n"
-        "  - report: {subject: Inloggen, body: Niemand kan inloggen, alles ligt plat}\n"
+        "  - report: {subject: Inloggen, body: 'Niemand kan inloggen, alles ligt plat'}\n"
         "    expect: {category: wens, priority: laag, reaction_due: none}\n",
         encoding="utf-8",
     )
