@@ -5,7 +5,8 @@ Each rule becomes one durable-rules rule over a single fact:
      "terms": [0, ids of matched terms...]}
 `when.channel` / `organisation` / `category` compile to equality tests (`$or` for lists);
 `text.any` to `$iany` over `terms`, `text.all` to one `$iany` per term, `text.none` to
-`$iall` of `$neq` (id 0 is always in `terms`, so `$iall` never sees an empty list).
+`$iall` of `$neq` (id 0 is always in `terms`, so `$iall` never sees an empty list); a group
+inside `all` (one of these terms) to its own `$iany` with `$or`.
 
 Evaluation runs in two phases on one engine session:
     phase 1: rules that do not test the category;  they decide the category
@@ -62,7 +63,12 @@ def condition(rule: LoadedRule, term_ids: dict[str, int]) -> dict[str, Any]:
                 {"$i": ids[0]} if len(ids) == 1 else {"$or": [{"$i": i} for i in ids]}
             )
             tests.append({"$iany": {"terms": inner}})
-        tests.extend(_has_term(term_ids[t]) for t in when.text.all)
+        for item in when.text.all:
+            if isinstance(item, str):
+                tests.append(_has_term(term_ids[item]))
+            else:  # a group: one of these terms
+                group = [{"$i": term_ids[t]} for t in item]
+                tests.append({"$iany": {"terms": group[0] if len(group) == 1 else {"$or": group}}})
         if when.text.none:
             absent = [{"$neq": {"$i": term_ids[t]}} for t in when.text.none]
             tests.append({"$iall": {"terms": absent[0] if len(absent) == 1 else {"$and": absent}}})

@@ -44,7 +44,7 @@ class LoadedRule:
     def terms(self) -> Iterable[str]:
         text = self.spec.when.text
         if text is not None:
-            yield from (*text.any, *text.all, *text.none)
+            yield from text.terms()
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,7 @@ def check_sources(
     if not sources:
         raise RuleSetInvalid([RuleProblem("rules", 0, "no rule files (*.yaml) found")])
 
+    parsed_files: list[tuple[str, YamlDocument, RuleFile]] = []
     for name, raw in sources.items():
         try:
             text = raw.decode("utf-8")
@@ -110,10 +111,40 @@ def check_sources(
         if doc is None:
             continue
         parsed = _validate(doc, problems)
-        if parsed is None:
-            continue
+        if parsed is not None:
+            parsed_files.append((name, doc, parsed))
+
+    # Word lists first: a rule may use a list defined in any file.
+    lists: dict[str, tuple[tuple[str, ...], str, int]] = {}
+    for name, doc, parsed in parsed_files:
+        for list_name, words in parsed.lists.items():
+            line = doc.line_of(("lists", list_name))
+            if list_name in lists:
+                _, other_file, other_line = lists[list_name]
+                problems.append(
+                    RuleProblem(
+                        name,
+                        line,
+                        f"duplicate list name {list_name!r} (also at {other_file}:{other_line})",
+                    )
+                )
+                continue
+            nested = [w for w in words if w.startswith("@")]
+            if nested:
+                problems.append(
+                    RuleProblem(
+                        name,
+                        line,
+                        f"list {list_name!r} refers to {nested[0]}: lists cannot "
+                        "contain other lists",
+                    )
+                )
+            lists[list_name] = (words, name, line)
+
+    for name, doc, parsed in parsed_files:
         for position, spec in enumerate(parsed.rules):
             line = doc.line_of(("rules", position))
+            spec = _expand_lists(spec, {k: v[0] for k, v in lists.items()}, doc, position, problems)
             rule = LoadedRule(spec, name, line, len(rules))
             if spec.name in first_seen:
                 other = first_seen[spec.name]
@@ -172,6 +203,48 @@ def check_sources(
     )
 
 
+def _expand_lists(
+    spec: RuleSpec,
+    lists: dict[str, tuple[str, ...]],
+    doc: YamlDocument,
+    position: int,
+    problems: list[RuleProblem],
+) -> RuleSpec:
+    """Replace @name references by the words of that list (in `all`: one group)."""
+    text = spec.when.text
+    if text is None or not any(t.startswith("@") for t in text.terms()):
+        return spec
+
+    def words(term: str, group: str, index: int) -> tuple[str, ...]:
+        if not term.startswith("@"):
+            return (term,)
+        found = lists.get(term[1:])
+        if found is None:
+            line = doc.line_of(("rules", position, "when", "text", group, index))
+            known = ", ".join(f"@{n}" for n in sorted(lists)) or "none defined"
+            problems.append(
+                RuleProblem(
+                    doc.file, line, f"rule {spec.name!r}: unknown word list {term} (known: {known})"
+                )
+            )
+            return ()
+        return found
+
+    any_terms = tuple(w for i, t in enumerate(text.any) for w in words(t, "any", i))
+    none_terms = tuple(w for i, t in enumerate(text.none) for w in words(t, "none", i))
+    all_items: list[str | tuple[str, ...]] = []
+    for i, item in enumerate(text.all):
+        if isinstance(item, str):
+            expanded = words(item, "all", i)
+            all_items.append(expanded if item.startswith("@") else item)
+        else:
+            all_items.append(tuple(w for t in item for w in words(t, "all", i)))
+    new_text = text.model_copy(
+        update={"any": any_terms, "all": tuple(all_items), "none": none_terms}
+    )
+    return spec.model_copy(update={"when": spec.when.model_copy(update={"text": new_text})})
+
+
 def _validate(doc: YamlDocument, problems: list[RuleProblem]) -> RuleFile | None:
     if doc.data is None:
         return RuleFile()
@@ -224,12 +297,13 @@ def _check_rule(
     text = rule.spec.when.text
     if text is not None:
         for group in ("any", "all", "none"):
-            for i, term in enumerate(getattr(text, group)):
-                try:
-                    compile_term(term)
-                except TermError as exc:
-                    line = doc.line_of(("rules", position, "when", "text", group, i))
-                    problems.append(RuleProblem(rule.file, line, f"rule {rule.name!r}: {exc}"))
+            for i, item in enumerate(getattr(text, group)):
+                for term in (item,) if isinstance(item, str) else item:
+                    try:
+                        compile_term(term)
+                    except TermError as exc:
+                        line = doc.line_of(("rules", position, "when", "text", group, i))
+                        problems.append(RuleProblem(rule.file, line, f"rule {rule.name!r}: {exc}"))
     if known_orgs is not None:
         for i, org in enumerate(rule.spec.when.organisation):
             if org not in known_orgs:

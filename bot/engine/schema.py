@@ -44,12 +44,27 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Group = tuple[str, ...]
+
+
 class TextCondition(_Strict):
-    """Words or phrases in subject + body; case- and accent-insensitive, whole words."""
+    """Words or phrases in subject + body; case- and accent-insensitive, whole words.
+
+    An item of `all` may itself be a list: "one of these" (so `all: [[a, b], [c, d]]` reads
+    "a or b, and c or d"). `@name` refers to a word list from a `lists:` section; in `all`
+    it stands for one group.
+    """
 
     any: Annotated[tuple[str, ...], ListOf] = ()
-    all: Annotated[tuple[str, ...], ListOf] = ()
+    all: Annotated[tuple[str | Group, ...], ListOf] = ()
     none: Annotated[tuple[str, ...], ListOf] = ()
+
+    def terms(self) -> list[str]:
+        """Every term, groups flattened, in order."""
+        flat: list[str] = [*self.any]
+        for item in self.all:
+            flat.extend([item] if isinstance(item, str) else item)
+        return [*flat, *self.none]
 
     @model_validator(mode="after")
     def _not_empty(self) -> TextCondition:
@@ -271,9 +286,15 @@ class SlaSpec(_Strict):
         return per.get(priority) or per["any"]
 
 
+ListName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+
+
 class RuleFile(_Strict):
     """One YAML file in rules/."""
 
+    lists: dict[ListName, tuple[str, ...]] = Field(
+        default_factory=dict, description="Named word lists, used as @name in text conditions."
+    )
     rules: tuple[RuleSpec, ...] = ()
     examples: tuple[Example, ...] = ()
     sla: SlaSpec | None = None

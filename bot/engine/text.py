@@ -31,9 +31,27 @@ _WORD = re.compile(r"\w+")
 _SIMPLE = re.compile(r"^(\*?)(\w+)(\*?)$")
 
 
+# Typographic quotes and dashes as people type them on phones and in Word, folded to ASCII.
+_PUNCTUATION = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u02bc": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u00a0": " ",
+    }
+)
+
+
 def fold(text: str) -> str:
-    """Casefold and strip accents (NFKD, combining marks dropped): the form all matching uses."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    """Casefold and strip accents (NFKD, combining marks dropped): the form all matching uses.
+
+    Typographic apostrophes and quotes become ASCII ones, so `can't` also matches the U+2019 form.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.translate(_PUNCTUATION))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.casefold()
 

@@ -222,3 +222,86 @@ def test_reload_without_change_is_a_no_op(tmp_path: Path) -> None:
     assert first.loaded and second.loaded
     assert second.version == first.version
     assert not second.changes.any
+
+
+LISTS = """
+lists:
+  grote-groep: [iedereen, niemand, alle gebruikers]
+  kernfunctie: [doel*, evaluatie*, inlog*]
+rules:
+  - name: groot-en-kern
+    description: a large group and a core function
+    when: {text: {all: ["@grote-groep", "@kernfunctie"]}}
+    then: {category: storing, priority: hoog}
+  - name: groep-inline
+    description: inline groups in all
+    when: {text: {all: [[export, rapportage], [leeg, fout]], none: ["@grote-groep"]}}
+    then: {category: storing, priority: middel}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "fired"),
+    [
+        ("niemand kan inloggen", ("groot-en-kern",)),
+        ("alle gebruikers: evaluaties weg", ("groot-en-kern",)),
+        ("iedereen is blij", ()),
+        ("inloggen lukt niet", ()),
+        ("de rapportage is leeg", ("groep-inline",)),
+        ("de export geeft een fout", ("groep-inline",)),
+        ("de export is leeg voor iedereen", ()),
+        ("de export", ()),
+    ],
+)
+def test_word_lists_and_groups(text: str, fired: tuple[str, ...]) -> None:
+    engine = RuleEngine(rule_set(LISTS))
+    assert run(engine, text).fired == fired
+
+
+def test_lists_are_shared_across_files() -> None:
+    uses = LISTS.split("rules:")[0].replace("lists:", "").strip()
+    assert uses.startswith("grote-groep")
+    rules = "rules:" + LISTS.split("rules:")[1]
+    rule_set_ = check_sources(
+        {
+            "00-sla.yaml": SLA,
+            "10-lists.yaml": LISTS.split("rules:")[0].encode(),
+            "20-rules.yaml": rules.encode(),
+        }
+    )
+    assert RuleEngine(rule_set_).evaluate("niemand kan inloggen", Channel.EMAIL, None).fired == (
+        "groot-en-kern",
+    )
+
+
+def test_unknown_and_duplicate_lists_are_reported_with_lines() -> None:
+    from bot.errors import RuleSetInvalid
+
+    broken = LISTS.replace('"@kernfunctie"', '"@kern"')
+    with pytest.raises(RuleSetInvalid) as caught:
+        check_sources(
+            {
+                "00-sla.yaml": SLA,
+                "10.yaml": broken.encode(),
+                "20.yaml": b"lists:\n  grote-groep: [x]\n",
+            }
+        )
+    messages = [str(p) for p in caught.value.problems]
+    assert (
+        "10.yaml:8: rule 'groot-en-kern': unknown word list @kern (known: @grote-groep, "
+        "@kernfunctie)" in messages
+    )
+    assert "20.yaml:2: duplicate list name 'grote-groep' (also at 10.yaml:3)" in messages
+
+
+def test_typographic_apostrophe_matches() -> None:
+    engine = RuleEngine(
+        rule_set("""
+rules:
+  - name: cant
+    description: english
+    when: {text: {any: ["can't log in"]}}
+    then: {category: storing}
+""")
+    )
+    assert run(engine, "I can\u2019t log in").fired == ("cant",)
