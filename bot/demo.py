@@ -54,10 +54,10 @@ def ticket_table(rows: list[TicketRow], tz_name: str = "Europe/Amsterdam") -> st
     for row in rows:
         prio = row.priority + ("!" if row.exempt else "")
         lines.append(
-            f"{row.id:>4}  {nl.when(row.received_at, tz):<17} {row.channel:<8} "
-            f"{(row.organisation or '-')[:20]:<20} {prio:<6} {row.category:<10} "
-            f"{nl.when(row.reaction_due, tz):<14} {nl.when(row.resolution_due, tz):<14} "
-            f"{row.status:<6} {row.subject[:40]}"
+            f"{row.id:>4}  {nl.when(row.received_at, tz):<16} {row.channel:<8} "
+            f"{(row.organisation or '-')[:20]:<20} {prio:<7} {row.category:<10} "
+            f"{nl.when(row.reaction_due, tz):<16} {nl.when(row.resolution_due, tz):<16} "
+            f"{row.status:<6} {row.subject[:40] or '(geen onderwerp)'}"
         )
     if not rows:
         lines.append("(geen tickets)")
