@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test services lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,20 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/triage demo
 
-test: $(STAMP)
+test: services $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The IMAP tests run a private dovecot (tests/servers): install it when missing and root.
+services:
+	@export PATH="$$PATH:/usr/sbin:/usr/local/sbin"; \
+	command -v dovecot >/dev/null || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing dovecot-imapd for the IMAP tests (apt-get)"; \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; \
+	else \
+		echo "dovecot is missing and this is not root with apt-get: IMAP tests will be skipped"; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot adapters tests bench

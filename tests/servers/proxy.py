@@ -57,7 +57,9 @@ class DroppingProxy:
         self._listener.setblocking(False)
         self.host = HOST
         self.port: int = self._listener.getsockname()[1]
-        self._acceptor = threading.Thread(target=self._accept_loop, name="proxy-accept", daemon=True)
+        self._acceptor = threading.Thread(
+            target=self._accept_loop, name="proxy-accept", daemon=True
+        )
         self._acceptor.start()
 
     # -- control ----------------------------------------------------------------------------

@@ -1,0 +1,54 @@
+"""pytest fixtures for the real servers, registered for the whole suite in tests/conftest.py.
+
+A missing dovecot binary or aiosmtpd package skips the test, except under CI (``CI=true``),
+where a skipped service test would hide a broken set-up: there it fails.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.servers.dovecot import Dovecot, find_dovecot
+
+if TYPE_CHECKING:
+    from tests.servers.smtp import SmtpSink
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def dovecot(tmp_path: Path) -> Iterator[Dovecot]:
+    """A running dovecot with one user and an empty INBOX, stopped after the test."""
+    if find_dovecot() is None:
+        _unavailable("dovecot is not installed (make test installs it with apt-get as root)")
+    server = Dovecot(tmp_path / "dovecot")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A running SMTP sink that stores what it receives, stopped after the test."""
+    if importlib.util.find_spec("aiosmtpd") is None:
+        _unavailable("aiosmtpd is not installed (make test installs the dev extras)")
+    from tests.servers.smtp import SmtpSink
+
+    sink = SmtpSink()
+    sink.start()
+    try:
+        yield sink
+    finally:
+        sink.stop()
