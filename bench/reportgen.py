@@ -110,6 +110,18 @@ FILLER_EN = (
     "Kind regards,",
     "Best regards from the HR department.",
 )
+TERM_TEMPLATES_NL = (
+    "Het gaat om {}.",
+    "Kort gezegd: {}.",
+    "Een collega meldt ook: {}.",
+    "Zie het onderwerp, {}.",
+    "Wij zien dit: {}, al sinds gisteren.",
+)
+TERM_TEMPLATES_EN = (
+    "In short: {}.",
+    "A colleague mentions {} as well.",
+    "We see this: {}, since yesterday.",
+)
 NAMES = ("Anja", "Pieter", "Fatima", "Joost", "Sanne", "Mehmet", "Lotte", "Daan", "Eva", "Bram")
 UNKNOWN_DOMAINS = ("gmail.com", "outlook.com", "hotmail.nl", "zorgplus.nl", "example.org")
 SUBJECTS_NL = ("Probleem", "Vraag", "Storing", "Idee", "Verzoek", "Melding", "Hulp nodig")
@@ -176,10 +188,8 @@ def _sender(rng: random.Random, channel: str, known: dict[str, list[str]]) -> st
 
 def _received_at(rng: random.Random) -> str:
     day = START + timedelta(days=rng.randrange(DAYS))
-    if rng.random() < 0.8:  # mostly during business hours
-        minute = rng.randrange(8 * 60, 18 * 60)
-    else:
-        minute = rng.randrange(24 * 60)
+    business = rng.random() < 0.8  # mostly during business hours
+    minute = rng.randrange(8 * 60, 18 * 60) if business else rng.randrange(24 * 60)
     return (day + timedelta(minutes=minute, seconds=rng.randrange(60))).isoformat()
 
 
@@ -192,7 +202,8 @@ def _body(rng: random.Random, english: bool, rule_terms: list[str]) -> str:
     while length < target:
         roll = rng.random()
         if roll < 0.3 and rule_terms:
-            sentence = f"{rng.choice(filler[3:]).rstrip('.,')}, {rng.choice(rule_terms)}."
+            template = rng.choice(TERM_TEMPLATES_EN if english else TERM_TEMPLATES_NL)
+            sentence = template.format(rng.choice(rule_terms))
         elif roll < 0.55:
             sentence = rng.choice(signal).capitalize() + "."
         else:

@@ -230,8 +230,27 @@ class ImapMailbox:
                 self._call("expunge", self._conn.expunge)
 
     def idle(self, timeout: float) -> None:
-        """Wait for new mail (IDLE) up to `timeout` seconds; `interrupt` ends it early."""
-        self._call("idle", self._conn.idle, timeout)
+        """Wait for new mail (IDLE) up to `timeout` seconds; `interrupt` ends it early.
+
+        The asynchronous form is used on purpose: a blocking imaplib2 IDLE cannot be ended
+        from another thread (a NOOP waits for it), an asynchronous one ends at once.
+        """
+        done = threading.Event()
+        outcome: list[Any] = []
+
+        def finished(result: Any) -> None:
+            outcome.append(result)
+            done.set()
+
+        try:
+            self._conn.idle(timeout=timeout, callback=finished)
+        except (imaplib2.IMAP4.abort, imaplib2.IMAP4.error, OSError) as exc:
+            raise ConnectionLost(f"IMAP {self.name}: idle: {exc}") from exc
+        if not done.wait(timeout + self.settings.timeout):
+            raise ConnectionLost(f"IMAP {self.name}: IDLE did not end after {timeout:.0f} s")
+        _response, _arg, error = outcome[0]
+        if error is not None:
+            raise ConnectionLost(f"IMAP {self.name}: idle: {error}")
 
     def interrupt(self) -> None:
         """End an IDLE in progress from another thread (imaplib2 ends IDLE for any command)."""

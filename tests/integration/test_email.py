@@ -1,0 +1,273 @@
+"""The support mailbox end to end: real dovecot in, real SMTP out, SQLite in between."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from adapters.email.imap import ImapRunner
+from bot.errors import ConfigError, ConnectionLost
+from tests.integration.email_helpers import Clock, mail, make_service
+from tests.servers.dovecot import Dovecot
+from tests.servers.proxy import DroppingProxy
+from tests.servers.smtp import SmtpSink
+
+INTERNAL = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)  # Tue 14:00 in Amsterdam
+
+
+def wait_until(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+def test_new_report_reply_and_auto_reply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dovecot: Dovecot, smtp_sink: SmtpSink
+) -> None:
+    service, store = make_service(tmp_path, monkeypatch, dovecot, smtp_sink)
+    # The Date header says Monday; the server received it Tuesday 14:00: that is what counts.
+    dovecot.append(
+        mail(
+            "Export werkt niet",
+            "De export naar Excel geeft een foutmelding.",
+            message_id="<m1@zorggroepnoord.nl>",
+            date=datetime(2026, 11, 23, 8, 0, tzinfo=UTC),
+        ),
+        internal_date=INTERNAL,
+    )
+    summary = service.run_once()
+    assert summary.outcomes == {"ticket": 1}
+    [ticket] = store.tickets()
+    assert ticket.received_at == INTERNAL
+    assert ticket.organisation == "zorggroep-noord"
+    assert ticket.category == "storing" and ticket.exempt
+    [ack] = smtp_sink.wait_for(1)
+    assert ack.rcpt_tos == ["a.devries@zorggroepnoord.nl"]
+    assert ack.message["Subject"] == f"[#{ticket.id}] Export werkt niet"
+    assert ack.message["In-Reply-To"] == "<m1@zorggroepnoord.nl>"
+    assert "woensdag 25 november 2026 om 14:00" in ack.message.get_content()
+    assert "artikel 4.D" in ack.message.get_content()
+    assert all("\\Seen" in flags for flags in dovecot.flags_of_all().values())
+
+    # The customer answers the acknowledgement (threading by In-Reply-To, no tag) ...
+    dovecot.append(
+        mail(
+            "Re: bedankt",
+            "Het gaat om het tabblad Doelen.",
+            message_id="<m2@zorggroepnoord.nl>",
+            headers={"In-Reply-To": ack.message["Message-ID"]},
+        )
+    )
+    # ... someone else answers with only the tag in the subject ...
+    dovecot.append(
+        mail(
+            f"Re: [#{ticket.id}] Export werkt niet",
+            "Bij mij ook.",
+            sender="p.bakker@zorggroepnoord.nl",
+            message_id="<m3@x>",
+        )
+    )
+    # ... and an out-of-office answers our acknowledgement: recorded, never answered.
+    dovecot.append(
+        mail(
+            f"Automatisch antwoord: [#{ticket.id}] Export werkt niet",
+            "Ik ben afwezig tot maandag.",
+            message_id="<m4@x>",
+            headers={"Auto-Submitted": "auto-replied", "In-Reply-To": ack.message["Message-ID"]},
+        )
+    )
+    summary = service.run_once()
+    assert summary.outcomes == {"ticket": 1, "reply": 2, "auto_reply": 1}
+    assert len(store.tickets()) == 1
+    events = store.events(ticket.id)
+    assert [e["kind"] for e in events] == ["reply", "reply", "auto_reply"]
+    assert events[0]["body"].startswith("Het gaat om het tabblad Doelen.")
+    time.sleep(0.2)
+    assert len(smtp_sink.messages) == 1  # no acknowledgement for replies or auto-replies
+
+    # Nothing new: nothing happens.
+    before = dict(summary.outcomes)
+    assert service.run_once().outcomes == before
+
+
+def test_live_idle_delivery(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dovecot: Dovecot, smtp_sink: SmtpSink
+) -> None:
+    service, store = make_service(tmp_path, monkeypatch, dovecot, smtp_sink, idle_timeout="30")
+    runner = threading.Thread(target=service.run)
+    runner.start()
+    try:
+        wait_until(lambda: store.mailbox_state(service.imap.mailbox.name) is not None)  # type: ignore[union-attr]
+        assert service.imap is not None and service.imap.mailbox.has_idle
+        dovecot.append(
+            mail(
+                "Niemand kan inloggen",
+                "Sinds vanochtend kan niemand inloggen.",
+                message_id="<idle@x>",
+            )
+        )
+        [ack] = smtp_sink.wait_for(1, timeout=10)
+        assert "[#1]" in ack.message["Subject"]
+    finally:
+        service.stop()
+        runner.join(timeout=20)
+    assert not runner.is_alive()
+    assert store.count("tickets") == 1
+
+
+def test_uidvalidity_change_rescans_without_duplicates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dovecot: Dovecot, smtp_sink: SmtpSink
+) -> None:
+    service, store = make_service(tmp_path, monkeypatch, dovecot, smtp_sink)
+    dovecot.append_many(
+        [
+            mail(f"Melding {i}", f"De export werkt niet ({i})", message_id=f"<v{i}@x>")
+            for i in range(3)
+        ]
+        + [mail("Zonder id", "Geen Message-ID, de export is kapot")]
+    )
+    service.run_once()
+    old = dovecot.uidvalidity()
+    new = dovecot.reset_uidvalidity()
+    assert new != old
+    dovecot.append(mail("Nieuw", "Na de reset: inloggen lukt niet", message_id="<v9@x>"))
+    summary = service.run_once()
+    assert store.count("tickets") == 5
+    assert summary.outcomes["duplicate"] == 4
+    assert store.mailbox_state(service.imap.mailbox.name)[0] == new  # type: ignore[union-attr,index]
+    assert len(smtp_sink.wait_for(5)) == 5
+    time.sleep(0.2)
+    assert len(smtp_sink.messages) == 5
+
+
+def test_quarantine_and_the_rest_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dovecot: Dovecot, smtp_sink: SmtpSink
+) -> None:
+    service, store = make_service(tmp_path, monkeypatch, dovecot, smtp_sink)
+    dovecot.append_many(
+        [
+            mail("Eerst", "De export werkt niet", message_id="<q1@x>"),
+            b"\x00\x01\x02 not an email at all \xff\xfe",
+            mail("Daarna", "Inloggen lukt niet", message_id="<q2@x>"),
+        ]
+    )
+    summary = service.run_once()
+    assert summary.outcomes == {"ticket": 2, "quarantined": 1}
+    [item] = store.quarantined()
+    assert item.source == "email" and "cannot parse" in item.reason
+    # Quarantined messages are marked too, so they are not fetched forever.
+    assert service.run_once().outcomes == summary.outcomes
+
+
+def test_huge_message_is_stored_truncated_with_a_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dovecot: Dovecot
+) -> None:
+    service, store = make_service(tmp_path, monkeypatch, dovecot, None, max_message_bytes="20000")
+    body = "De export werkt niet. " + "x" * 100_000
+    dovecot.append(mail("Groot", body, message_id="<huge@x>"))
+    assert service.run_once().outcomes == {"ticket": 1}
+    [ticket] = store.tickets()
+    stored = store.report_of(ticket.id)
+    assert len(stored.body) < 25_000
+    assert any("over the limit" in note for note in stored.notes)
+    assert ticket.category == "storing"
+
+
+def test_smtp_temporary_failure_is_retried_and_sent_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dovecot: Dovecot, smtp_sink: SmtpSink
+) -> None:
+    clock = Clock()
+    service, store = make_service(tmp_path, monkeypatch, dovecot, smtp_sink, clock)
+    smtp_sink.fail_next(1)
+    dovecot.append(mail("Export", "De export werkt niet", message_id="<r1@x>"))
+    service.run_once()
+    [row] = store.outbox()
+    assert row["status"] == "pending" and row["attempts"] == 1 and "451" in row["last_error"]
+    assert service.deliver() == 0  # not due yet
+    clock.advance(seconds=31)
+    assert service.deliver() == 1
+    assert service.deliver() == 0
+    assert len(smtp_sink.wait_for(1)) == 1
+    assert store.outbox()[0]["status"] == "sent"
+
+
+def test_login_failure_is_clear_and_never_shows_the_password(dovecot: Dovecot) -> None:
+    from bot.settings import ImapSettings
+
+    settings = ImapSettings(
+        host=dovecot.host,
+        port=dovecot.port,
+        username=dovecot.user,
+        password="wrong-secret",
+        tls=False,
+    )  # type: ignore[arg-type]
+    runner = ImapRunner(settings, lambda *a: None, _MemoryState())
+    with pytest.raises(ConnectionLost) as caught:
+        runner.run_once()
+    assert "login failed" in str(caught.value)
+    assert "wrong-secret" not in str(caught.value)
+
+
+class _MemoryState:
+    def __init__(self) -> None:
+        self.values: dict[str, tuple[int, int]] = {}
+
+    def get(self, mailbox: str) -> tuple[int, int] | None:
+        return self.values.get(mailbox)
+
+    def set(self, mailbox: str, uidvalidity: int, last_uid: int) -> None:
+        self.values[mailbox] = (uidvalidity, last_uid)
+
+
+def test_connection_dropped_mid_fetch_reconnects_and_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dovecot: Dovecot
+) -> None:
+    proxy = DroppingProxy(dovecot.host, dovecot.port)
+    try:
+        service, store = make_service(
+            tmp_path,
+            monkeypatch,
+            dovecot,
+            None,
+            port=proxy.port,
+            idle_timeout="30",
+            fetch_batch="5",
+        )
+        dovecot.append_many(
+            [
+                mail(f"Melding {i}", f"Inloggen lukt niet ({i})", message_id=f"<d{i}@x>")
+                for i in range(12)
+            ]
+        )
+        proxy.drop_when_server_sends(b"BODY[] {")
+        runner = threading.Thread(target=service.run)
+        runner.start()
+        try:
+            assert proxy.dropped.wait(10)
+            wait_until(lambda: store.count("tickets") == 12, timeout=20)
+        finally:
+            service.stop()
+            runner.join(timeout=20)
+        assert proxy.drops == 1
+        assert store.count("reports") == 12
+    finally:
+        proxy.close()
+
+
+def test_no_mailbox_configured_says_what_to_configure(tmp_path: Path) -> None:
+    from adapters.service import Service
+    from bot.store import Store
+    from bot.wiring import Paths, load_setup
+    from tests.conftest import REPO
+
+    paths = Paths(REPO / "config", REPO / "rules", tmp_path / "t.db")
+    with Store(paths.db) as store, pytest.raises(ConfigError) as caught:
+        Service(load_setup(paths), paths, store)
+    assert "TRIAGE_IMAP__HOST" in str(caught.value)
