@@ -2,11 +2,10 @@
 
 Each rule becomes one durable-rules rule over a single fact:
     {"kind": "report", "phase": 1|2, "channel": ..., "organisation": ..., "category": ...,
-     "terms": [0, ids of matched terms...]}
-`when.channel` / `organisation` / `category` compile to equality tests (`$or` for lists);
-`text.any` to `$iany` over `terms`, `text.all` to one `$iany` per term, `text.none` to
-`$iall` of `$neq` (id 0 is always in `terms`, so `$iall` never sees an empty list); a group
-inside `all` (one of these terms) to its own `$iany` with `$or`.
+     "groups": [0, numbers of the word groups that occur in the text...]}
+(see text.py for groups). `when.channel` / `organisation` / `category` compile to equality
+tests (`$or` for lists); `text.any` and each item of `text.all` to `$iany` over `groups`;
+`text.none` to `$iall` of `$neq` (0 is always in `groups`, so `$iall` never sees an empty list).
 
 Evaluation runs in two phases on one engine session:
     phase 1: rules that do not test the category;  they decide the category
@@ -26,6 +25,7 @@ from typing import Any
 
 from bot.engine.loader import LoadedRule, RuleSet
 from bot.engine.schema import SlaSpec
+from bot.engine.text import TermMatcher
 from bot.models import Category, Priority
 
 CATCH_ALL = "catch_all"
@@ -42,11 +42,11 @@ def _one_of(field: str, values: Iterable[str]) -> dict[str, Any]:
     return tests[0] if len(tests) == 1 else {"$or": tests}
 
 
-def _has_term(term_id: int) -> dict[str, Any]:
-    return {"$iany": {"terms": {"$i": term_id}}}
+def _has_group(group_id: int) -> dict[str, Any]:
+    return {"$iany": {"groups": {"$i": group_id}}}
 
 
-def condition(rule: LoadedRule, term_ids: dict[str, int]) -> dict[str, Any]:
+def condition(rule: LoadedRule, matcher: TermMatcher) -> dict[str, Any]:
     """The durable-rules condition for one rule."""
     when = rule.spec.when
     tests: list[dict[str, Any]] = [{"kind": "report"}, {"phase": rule.phase}]
@@ -58,20 +58,12 @@ def condition(rule: LoadedRule, term_ids: dict[str, int]) -> dict[str, Any]:
         tests.append(_one_of("category", (c.value for c in when.category)))
     if when.text is not None:
         if when.text.any:
-            ids = [term_ids[t] for t in when.text.any]
-            inner: dict[str, Any] = (
-                {"$i": ids[0]} if len(ids) == 1 else {"$or": [{"$i": i} for i in ids]}
-            )
-            tests.append({"$iany": {"terms": inner}})
+            tests.append(_has_group(matcher.group(tuple(when.text.any))))
         for item in when.text.all:
-            if isinstance(item, str):
-                tests.append(_has_term(term_ids[item]))
-            else:  # a group: one of these terms
-                group = [{"$i": term_ids[t]} for t in item]
-                tests.append({"$iany": {"terms": group[0] if len(group) == 1 else {"$or": group}}})
+            tests.append(_has_group(matcher.group((item,) if isinstance(item, str) else item)))
         if when.text.none:
-            absent = [{"$neq": {"$i": term_ids[t]}} for t in when.text.none]
-            tests.append({"$iall": {"terms": absent[0] if len(absent) == 1 else {"$and": absent}}})
+            absent = {"$neq": {"$i": matcher.group(tuple(when.text.none))}}
+            tests.append({"$iall": {"groups": absent}})
     return {"m": {"$and": tests}}
 
 
@@ -80,7 +72,7 @@ def definition(rule_set: RuleSet, action_for: Callable[[LoadedRule], Action]) ->
     rules: dict[str, Any] = {}
     for rule in rule_set.rules:
         rules[durable_name(rule)] = {
-            "all": [condition(rule, rule_set.matcher.ids)],
+            "all": [condition(rule, rule_set.matcher)],
             "pri": rule.index,
             "run": action_for(rule),
         }

@@ -41,6 +41,18 @@ class LoadedRule:
         """1: decides categories; 2: tests the category decided in phase 1."""
         return 2 if self.spec.when.category else 1
 
+    def groups(self) -> Iterable[tuple[str, ...]]:
+        """The word groups this rule tests: `any`, each item of `all`, `none`."""
+        text = self.spec.when.text
+        if text is None:
+            return
+        if text.any:
+            yield tuple(text.any)
+        for item in text.all:
+            yield (item,) if isinstance(item, str) else tuple(item)
+        if text.none:
+            yield tuple(text.none)
+
     def terms(self) -> Iterable[str]:
         text = self.spec.when.text
         if text is not None:
@@ -199,7 +211,10 @@ def check_sources(
         examples=tuple(examples),
         version="rules-" + digest.hexdigest()[:10],
         files=tuple(sources),
-        matcher=TermMatcher(term for rule in rules for term in rule.terms()),
+        matcher=TermMatcher(
+            (term for rule in rules for term in rule.terms()),
+            (group for rule in rules for group in rule.groups()),
+        ),
     )
 
 

@@ -102,10 +102,15 @@ class RuleEngine:
         confirmed: Priority | None = None,
     ) -> Outcome:
         """Run the rules over one report's text and context; see compiler.py for the order."""
+        # Text matching is pure Python over an immutable matcher: do it outside the lock,
+        # and redo it in the rare case that a swap happened meanwhile.
+        active = self._active
+        groups = active.rule_set.matcher.features(text)
         with self._lock:
-            active = self._active
+            if self._active is not active:
+                active = self._active
+                groups = active.rule_set.matcher.features(text)
             rule_set = active.rule_set
-            terms = rule_set.matcher.match(text)
             sid = str(next(self._sessions))
             fact: dict[str, Any] = {
                 "sid": sid,
@@ -113,7 +118,7 @@ class RuleEngine:
                 "phase": 1,
                 "channel": channel.value,
                 "organisation": organisation or "",
-                "terms": terms,
+                "groups": groups,
             }
             try:
                 phase1 = self._assert(active, fact)

@@ -17,17 +17,30 @@ Matching rules, for team leads:
 
 from __future__ import annotations
 
+import itertools
 import re
+import re._constants as _sre_constants  # to find literals a regex needs (speed only)
+import re._parser as _sre_parser
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+_LITERAL, _SUBPATTERN, _BRANCH = (
+    _sre_constants.LITERAL,
+    _sre_constants.SUBPATTERN,
+    _sre_constants.BRANCH,
+)
+_AT, _ASSERT, _ASSERT_NOT = _sre_constants.AT, _sre_constants.ASSERT, _sre_constants.ASSERT_NOT
 
 # Term id 0 is always present in a fact: the engine's `$iall` is false on an empty list, and
 # a "none of" condition must hold for a text that matched nothing.
 SENTINEL_TERM = 0
 
-_WORD = re.compile(r"\w+")
+# Words, and runs of punctuation between them: two words are separated by whitespace only
+# exactly when they are neighbours in this stream.
+_STREAM = re.compile(r"\w+|[^\w\s]+")
 _SIMPLE = re.compile(r"^(\*?)(\w+)(\*?)$")
 
 
@@ -51,6 +64,8 @@ def fold(text: str) -> str:
 
     Typographic apostrophes and quotes become ASCII ones, so `can't` also matches the U+2019 form.
     """
+    if text.isascii():  # the common case needs no Unicode work (casefold == lower here)
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.translate(_PUNCTUATION))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.casefold()
@@ -66,6 +81,23 @@ class _Simple:
     prefix: bool  # trailing * : word is a prefix
     suffix: bool  # leading * : word is a suffix
 
+    def fits(self, token: str) -> bool:
+        """Does one word of the text match this word of a term?"""
+        if self.prefix and self.suffix:
+            return self.word in token
+        if self.prefix:
+            return token.startswith(self.word)
+        if self.suffix:
+            return token.endswith(self.word)
+        return token == self.word
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    """Several plain words (each may carry a `*`) that must follow each other."""
+
+    words: tuple[_Simple, ...]
+
 
 def _word_pattern(word: str) -> str:
     lead, core, trail = word.startswith("*"), word.strip("*"), word.endswith("*")
@@ -75,7 +107,7 @@ def _word_pattern(word: str) -> str:
     return (r"\w*" if lead else r"(?<!\w)") + body + (r"\w*" if trail else r"(?!\w)")
 
 
-def compile_term(term: str) -> re.Pattern[str] | _Simple:
+def compile_term(term: str) -> re.Pattern[str] | _Simple | _Phrase:
     """Turn one term into a matcher; raises TermError with a reason a team lead understands."""
     raw = term.strip()
     if not raw:
@@ -92,6 +124,10 @@ def compile_term(term: str) -> re.Pattern[str] | _Simple:
     words = folded.split()
     if "*" in "".join(w.strip("*") for w in words):
         raise TermError(f"{term!r}: '*' is only allowed at the start or end of a word")
+    parts = [_SIMPLE.match(w) for w in words]
+    if all(parts):
+        return _Phrase(tuple(_Simple(p[2], bool(p[3]), bool(p[1])) for p in parts if p))
+    # Words with punctuation inside ("e-mail", "can't") are matched by a regular expression.
     return re.compile(r"\s+".join(_word_pattern(w) for w in words))
 
 
@@ -99,16 +135,26 @@ class TermMatcher:
     """All terms of a rule set, numbered from 1; finds which of them occur in a text.
 
     Single words (the common case) are looked up in the set of words of the text; prefixes and
-    suffixes by binary search in the sorted words; phrases and regular expressions by `re`.
+    suffixes by binary search in the sorted words; phrases by finding where their first word
+    occurs and checking the words after it (separated by whitespace only); words with
+    punctuation and regular expressions by `re`. No step scans the text once per term, so a
+    rule set with hundreds of phrases stays fast.
     """
 
-    def __init__(self, terms: Iterable[str]) -> None:
+    def __init__(self, terms: Iterable[str], groups: Iterable[tuple[str, ...]] = ()) -> None:
         self.ids: dict[str, int] = {}
+        self.group_ids: dict[frozenset[int], int] = {}
+        self._groups_of_term: dict[int, list[int]] = {}
         self._exact: dict[str, list[int]] = {}
         self._prefix: list[tuple[str, int]] = []
         self._suffix: list[tuple[str, int]] = []
         self._infix: list[tuple[str, int]] = []
-        self._regex: list[tuple[re.Pattern[str], int]] = []
+        self._regex: list[tuple[re.Pattern[str], Literals | None, int]] = []
+        # Phrases indexed by their first word when it is a plain word (nearly always).
+        self._phrases_by_word: dict[str, list[tuple[_Phrase, int]]] = {}
+        self._phrases_by_pair: dict[tuple[str, str], list[tuple[_Phrase, int]]] = {}
+        # Phrases starting with a word with `*`, grouped by that first word.
+        self._phrases: dict[_Simple, list[tuple[_Phrase, int]]] = {}
         for term in terms:
             if term in self.ids:
                 continue
@@ -124,30 +170,234 @@ class TermMatcher:
                     self._suffix.append((matcher.word[::-1], term_id))
                 else:
                     self._exact.setdefault(matcher.word, []).append(term_id)
+            elif isinstance(matcher, _Phrase):
+                first, second = matcher.words[0], matcher.words[1]
+                entry = (matcher, term_id)
+                if first.prefix or first.suffix:
+                    self._phrases.setdefault(first, []).append(entry)
+                elif second.prefix or second.suffix:
+                    self._phrases_by_word.setdefault(first.word, []).append(entry)
+                else:
+                    self._phrases_by_pair.setdefault((first.word, second.word), []).append(entry)
             else:
-                self._regex.append((matcher, term_id))
+                self._regex.append((matcher, required_literals(matcher), term_id))
+
+        for group in groups:
+            self._register_group(group)
+
+    def _register_group(self, terms: tuple[str, ...]) -> int:
+        members = frozenset(self.ids[t] for t in terms)
+        found = self.group_ids.get(members)
+        if found is None:
+            found = self.group_ids[members] = len(self.group_ids) + 1
+            for term_id in members:
+                self._groups_of_term.setdefault(term_id, []).append(found)
+        return found
+
+    def group(self, terms: tuple[str, ...]) -> int:
+        """The number of a group of terms registered at construction."""
+        return self.group_ids[frozenset(self.ids[t] for t in terms)]
 
     def __len__(self) -> int:
         return len(self.ids)
 
+    def features(self, text: str) -> list[int]:
+        """Sorted numbers of the groups with a term in `text`, always starting with 0."""
+        groups = {g for t in self.match(text)[1:] for g in self._groups_of_term.get(t, ())}
+        return [SENTINEL_TERM, *sorted(groups)]
+
     def match(self, text: str) -> list[int]:
         """Sorted ids of the terms found in `text`, always starting with SENTINEL_TERM."""
         folded = fold(text)
-        words = set(_WORD.findall(folded))
+        stream = _STREAM.findall(folded)
+        words = set(stream)
+        ordered = sorted(words)
         found: set[int] = set()
         for word in words & self._exact.keys():
             found.update(self._exact[word])
         if self._prefix:
-            found.update(_affix_hits(sorted(words), self._prefix))
+            found.update(_affix_hits(ordered, self._prefix))
         if self._suffix:
             found.update(_affix_hits(sorted(w[::-1] for w in words), self._suffix))
         for part, term_id in self._infix:
             if any(part in w for w in words):
                 found.add(term_id)
-        for pattern, term_id in self._regex:
-            if pattern.search(folded):
+        if self._phrases or self._phrases_by_word or self._phrases_by_pair:
+            index = _Tokens.of(stream)
+            # Most phrases start with two plain words: look up that pair, then check the rest.
+            for pair in index.pairs.keys() & self._phrases_by_pair.keys():
+                for phrase, term_id in self._phrases_by_pair[pair]:
+                    if term_id not in found and any(
+                        _phrase_at(i, phrase.words, index, 2) for i in index.pairs[pair]
+                    ):
+                        found.add(term_id)
+            for word in words & self._phrases_by_word.keys():
+                for phrase, term_id in self._phrases_by_word[word]:
+                    if term_id not in found and any(
+                        _phrase_at(i, phrase.words, index, 1) for i in index.positions[word]
+                    ):
+                        found.add(term_id)
+            for first, entries in self._phrases.items():
+                places = list(_candidates(first, index, ordered))
+                if not places:
+                    continue
+                for phrase, term_id in entries:
+                    if term_id not in found and any(
+                        _phrase_at(i, phrase.words, index, 1) for i in places
+                    ):
+                        found.add(term_id)
+        for pattern, needs, term_id in self._regex:
+            if _regex_hit(pattern, needs, folded):
                 found.add(term_id)
         return [SENTINEL_TERM, *sorted(found)]
+
+
+@dataclass
+class _Tokens:
+    """The word stream of a folded text, where each word occurs, and neighbouring pairs."""
+
+    texts: list[str]
+    positions: dict[str, list[int]]
+    pairs: dict[tuple[str, str], list[int]]
+
+    @classmethod
+    def of(cls, stream: list[str]) -> _Tokens:
+        positions: dict[str, list[int]] = {}
+        pairs: dict[tuple[str, str], list[int]] = {}
+        for index, word in enumerate(stream):
+            positions.setdefault(word, []).append(index)
+        for index, pair in enumerate(itertools.pairwise(stream)):
+            pairs.setdefault(pair, []).append(index)
+        return cls(stream, positions, pairs)
+
+
+def _candidates(first: _Simple, tokens: _Tokens, ordered: list[str]) -> Iterable[int]:
+    """Positions where the first word of a phrase occurs."""
+    if first.prefix and not first.suffix:
+        for word in ordered[bisect_left(ordered, first.word) :]:
+            if not word.startswith(first.word):
+                break
+            yield from tokens.positions[word]
+    elif first.prefix or first.suffix:
+        for word, places in tokens.positions.items():
+            if first.fits(word):
+                yield from places
+    else:
+        yield from tokens.positions.get(first.word, ())
+
+
+def _phrase_at(start: int, words: tuple[_Simple, ...], tokens: _Tokens, checked: int) -> bool:
+    """Do the phrase's words follow word `start` (the first `checked` are known to match)?"""
+    if start + len(words) > len(tokens.texts):
+        return False
+    for offset in range(checked, len(words)):
+        index = start + offset
+        if not words[offset].fits(tokens.texts[index]):
+            return False
+    return True
+
+
+def _leading_literal(items: list[Any]) -> str:
+    """The literal text an item sequence starts with ('' when it starts otherwise)."""
+    out = ""
+    for op, arg in items:
+        if op is _LITERAL:
+            out += chr(arg)
+        elif op is _SUBPATTERN and not out:
+            return _leading_literal(list(arg[3]))
+        elif op in (_AT, _ASSERT, _ASSERT_NOT) and not out:
+            continue
+        else:
+            break
+    return out
+
+
+def _branch_starts(alternatives: list[Any]) -> tuple[str, ...]:
+    return tuple(_leading_literal(list(b)) for b in alternatives)
+
+
+def _start_literals(items: list[Any]) -> tuple[str, ...]:
+    """Literals of which one must stand exactly where a match begins ('' entries: unknown)."""
+    for op, arg in items:
+        if op in (_AT, _ASSERT, _ASSERT_NOT):
+            continue  # zero-width: the match still begins at the literal
+        if op is _LITERAL:
+            return (_leading_literal(items),)
+        if op is _SUBPATTERN:
+            inner = list(arg[3])
+            if len(inner) >= 1 and inner[0][0] is _BRANCH and len(inner) == 1:
+                return _branch_starts(inner[0][1][1])
+            return _start_literals(inner)
+        if op is _BRANCH:
+            return _branch_starts(arg[1])
+        return ("",)
+    return ("",)
+
+
+@dataclass(frozen=True)
+class Literals:
+    """Strings a regular expression needs: one of `options` must occur in the text; when
+    `leading`, a match can only begin where one of them begins."""
+
+    options: tuple[str, ...]
+    leading: bool
+
+
+def required_literals(pattern: re.Pattern[str]) -> Literals | None:
+    """What a pattern needs in the text, or None when that cannot be told.
+
+    Used for speed only: Python's `re` cannot skip ahead to a literal when a pattern starts with
+    a lookbehind, `\\b` or a group, and then tries every position, once per pattern. Knowing the
+    literals, most patterns are skipped by a fast `in`, and the rest are tried (anchored) only
+    where one of their leading literals occurs.
+    """
+    if pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        items = list(_sre_parser.parse(pattern.pattern, pattern.flags))
+    except Exception:  # private parser: never let it break matching
+        return None
+    starts = _start_literals(items)
+    if all(len(s) >= 2 for s in starts):
+        return Literals(starts, leading=True)
+    best: tuple[str, ...] | None = None
+    run = ""
+
+    def consider(options: tuple[str, ...]) -> None:
+        nonlocal best
+        usable = bool(options) and all(len(o) >= 3 for o in options)
+        if usable and (best is None or min(map(len, options)) > min(map(len, best))):
+            best = options
+
+    for op, arg in [*items, (None, None)]:
+        if op is _LITERAL:
+            run += chr(arg)
+            continue
+        consider((run,) if run else ())
+        run = ""
+        if op is _SUBPATTERN:
+            inner = list(arg[3])
+            if len(inner) == 1 and inner[0][0] is _BRANCH:
+                consider(_branch_starts(inner[0][1][1]))
+            else:
+                consider((_leading_literal(inner),))
+        elif op is _BRANCH:
+            consider(_branch_starts(arg[1]))
+    return Literals(best, leading=False) if best is not None else None
+
+
+def _regex_hit(pattern: re.Pattern[str], needs: Literals | None, folded: str) -> bool:
+    if needs is None:
+        return pattern.search(folded) is not None
+    if not needs.leading:
+        return any(o in folded for o in needs.options) and pattern.search(folded) is not None
+    for option in needs.options:
+        at = folded.find(option)
+        while at != -1:
+            if pattern.match(folded, at):
+                return True
+            at = folded.find(option, at + 1)
+    return False
 
 
 def _affix_hits(sorted_words: list[str], affixes: list[tuple[str, int]]) -> Iterable[int]:

@@ -79,3 +79,116 @@ def test_long_text_matches_near_its_end() -> None:
     text = "bla " * 12_500 + "kan niet inloggen, alles kapot"
     assert len(text) > 50_000
     assert matcher.match(text) == [SENTINEL_TERM, 1, 2]
+
+
+def test_phrase_matching_agrees_with_the_regular_expression_it_replaces() -> None:
+    """Phrases are matched on words for speed; the reference is the plain regex form."""
+    import random
+    import re
+
+    from bot.engine.text import _word_pattern
+
+    phrases = [
+        "kan niet inloggen",
+        "kan niet inlog*",
+        "*log in",
+        "niet *werk*",
+        "export* werkt",
+        "de de",
+        "a b a",
+    ]
+    vocabulary = [
+        "kan",
+        "niet",
+        "inloggen",
+        "inlog",
+        "log",
+        "in",
+        "export",
+        "exports",
+        "werkt",
+        "meewerkt",
+        "de",
+        "a",
+        "b",
+        ",",
+        ".",
+        "\n",
+        "  ",
+    ]
+    rng = random.Random(7)
+    matcher = TermMatcher(phrases)
+    references = [re.compile(r"\s+".join(_word_pattern(w) for w in p.split())) for p in phrases]
+    for _ in range(3000):
+        text = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 12)))
+        expected = [i + 1 for i, ref in enumerate(references) if ref.search(text.lower())]
+        assert matcher.match(text) == [SENTINEL_TERM, *expected], text
+
+
+@pytest.mark.parametrize(
+    ("pattern", "literals", "leading"),
+    [
+        (r"(?<!\w)from\-adres(?!\w)", ("from-adres",), True),
+        (
+            r"\b(iedereen(?! anders)|niemand|geen enkel)",
+            ("iedereen", "niemand", "geen enkel"),
+            True,
+        ),
+        (r"\b(zie|ziet)\b[^.?!\n]{0,40}?\bniet meer\b", ("zie",), True),
+        (r"\w+[^.?!\n]{0,40}?\bniet meer\b", ("niet meer",), False),
+        (r"a|b", None, False),
+        (r"(?i)wachtwoord", None, False),
+        (r"x(abc)?yz", None, False),
+        (r"(\d+abc)def", ("def",), False),
+    ],
+)
+def test_required_literals(pattern: str, literals: tuple[str, ...] | None, leading: bool) -> None:
+    import re
+
+    from bot.engine.text import required_literals
+
+    found = required_literals(re.compile(pattern))
+    assert (found.options if found else None) == literals
+    assert (found.leading if found else False) is leading
+
+
+def test_regex_prefilter_never_hides_a_match() -> None:
+    import random
+
+    patterns = [
+        "/\\b(zie|ziet)\\b[^.?!\\n]{0,20}?\\bniet meer\\b/",
+        "/(iedereen|niemand) kan/",
+        "/wacht ?woord/",
+        "/kan (ik|je) niet/",
+        "/\\w+[^.?!\\n]{0,20}?\\bniet meer\\b/",
+        "/(?<!\\w)ik(?!\\w)/",
+        "/\\b(zie|ziet)\\b/",
+        "/(ik|je)ziet/",
+    ]
+    words = [
+        "zie",
+        "ziet",
+        "niet",
+        "meer",
+        "iedereen",
+        "niemand",
+        "kan",
+        "wacht",
+        "woord",
+        "wachtwoord",
+        "ik",
+        "ikziet",
+        "xzie",
+        "je",
+        ".",
+        "x",
+    ]
+    matcher = TermMatcher(patterns)
+    rng = random.Random(3)
+    import re
+
+    compiled = [re.compile(p[1:-1]) for p in patterns]
+    for _ in range(2000):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 10)))
+        expected = [i + 1 for i, c in enumerate(compiled) if c.search(text)]
+        assert matcher.match(text) == [SENTINEL_TERM, *expected], text
