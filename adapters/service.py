@@ -121,11 +121,16 @@ class Service:
             f" reason={result.reason!r}" if result.reason else "",
         )
 
-    def deliver(self) -> int:
-        """One outbox round now; returns how many were sent."""
-        delivery = self.outbox.deliver_due(self.clock())
-        self.summary.sent += delivery.sent
-        return delivery.sent
+    def deliver(self, batch: int = 100) -> int:
+        """Send everything that is due now, in rounds of `batch`; returns how many were sent."""
+        sent = 0
+        while True:
+            delivery = self.outbox.deliver_due(self.clock(), batch)
+            sent += delivery.sent
+            if delivery.sent + delivery.retried + delivery.failed < batch:
+                break
+        self.summary.sent += sent
+        return sent
 
     def run_once(self) -> RunSummary:
         """Process what is waiting in every adapter, deliver the outbox, return."""

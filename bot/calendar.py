@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_right
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
@@ -146,7 +147,7 @@ class BusinessCalendar:
         """Closing time of `day`, in UTC."""
         return datetime.combine(day, self.config.closing, tzinfo=self.tz).astimezone(UTC)
 
-    @property
+    @cached_property
     def working_day(self) -> timedelta:
         """The length of one working day (09:00-17:00: 8 hours), per SPEC "one working day"."""
         reference = date(2001, 1, 15)  # a day without a DST change
@@ -224,6 +225,7 @@ class ReleaseCalendar:
         anchor = config.anchor
         self._anchor = anchor if anchor.tzinfo else anchor.replace(tzinfo=calendar.tz)
         self._skip = frozenset(config.skip)
+        self._year_cache: dict[int, list[datetime]] = {}
         self._extra = sorted(_aware_in(t, calendar.tz).astimezone(UTC) for t in config.add)
         self._moved = {d: _aware_in(t, calendar.tz).astimezone(UTC) for d, t in config.move.items()}
         anchor_day = self._anchor.astimezone(calendar.tz).date()
@@ -284,16 +286,24 @@ class ReleaseCalendar:
         found.update(t for t in self._extra if start <= t < end)
         return sorted(found)
 
+    def _releases_of_year(self, year: int) -> list[datetime]:
+        """Releases in a calendar year (UTC boundaries widened by a day), cached."""
+        cached = self._year_cache.get(year)
+        if cached is None:
+            start = datetime(year, 1, 1, tzinfo=UTC) - timedelta(days=1)
+            cached = self.releases_between(start, datetime(year + 1, 1, 2, tzinfo=UTC))
+            self._year_cache[year] = cached
+        return cached
+
     def next_release_after(self, instant: datetime) -> datetime:
         """The first release strictly after `instant`, in UTC."""
         instant = _aware(instant).astimezone(UTC)
-        window = timedelta(days=self.config.cadence_days * 3 + 40)
-        for attempt in range(1, 20):
-            found = [
-                t for t in self.releases_between(instant, instant + window * attempt) if t > instant
-            ]
-            if found:
-                return found[0]
+        anchor_year = self._anchor.astimezone(UTC).year
+        for year in range(max(instant.year, anchor_year - 1), max(instant.year, anchor_year) + 6):
+            releases = self._releases_of_year(year)
+            index = bisect_right(releases, instant)
+            if index < len(releases):
+                return releases[index]
         raise ConfigError("no release found within a year: check the release settings")
 
 

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot.classify_io import decision_json, parse_line, parse_report
+from bot.batch import classify_lines
+from bot.classify_io import decision_json, parse_report
 from bot.engine.loader import load_rules
 from bot.errors import ConfigError, RuleProblem, RuleSetInvalid, TriageError
 from bot.examples import run_examples
@@ -69,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
         "--batch",
         action="store_true",
         help="read JSON Lines on stdin, write one JSON line per input line",
+    )
+    classify.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --batch: classify in N worker processes (output order kept)",
     )
     classify.add_argument(
         "--store", action="store_true", help="also store each report and its ticket in --db"
@@ -171,17 +179,12 @@ def _classify(args: argparse.Namespace, paths: Paths, stdin: TextIO, stdout: Tex
             print(json.dumps(decision_json(decision, tz), ensure_ascii=False), file=stdout)
             return EXIT_OK
         status = EXIT_OK
-        for number, line in enumerate(stdin, start=1):
-            try:
-                report = parse_line(line)
-                decision = setup.triage.decide(report)
-                if store is not None:
-                    store.record(report, decision, _now())
-                out = decision_json(decision, tz)
-            except TriageError as exc:
-                out = {"line": number, "error": str(exc)}
+        for result in classify_lines(setup.triage, stdin, args.jobs, keep=store is not None):
+            if result.error:
                 status = EXIT_BAD_INPUT
-            stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+            elif store is not None and result.report and result.decision:
+                store.record(result.report, result.decision, _now())
+            stdout.write(result.text + "\n")
         return status
     finally:
         if store is not None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.errors import ConnectionLost, TriageError
-from bot.store import Store
+from bot.store import OutboxRow, Store
 
 log = logging.getLogger("triage.outbox")
 
@@ -31,6 +31,9 @@ class Transport(Protocol):
     """Sends one payload; raises ConnectionLost to retry later, another TriageError to give up."""
 
     def send(self, payload: dict[str, Any], now: datetime) -> None: ...
+
+    def close(self) -> None:
+        """End a connection kept open during a round (called after each round)."""
 
 
 @dataclass(frozen=True)
@@ -52,29 +55,35 @@ class OutboxWorker:
     def deliver_due(self, now: datetime, limit: int = 100) -> Delivery:
         """Send every message that is due now (at most `limit`)."""
         sent = retried = failed = 0
-        for row in self.store.due_outbox(now, tuple(self.transports), limit):
-            transport = self.transports[row.kind]
-            try:
-                transport.send(row.payload, now)
-            except ConnectionLost as exc:
-                delay = RETRY_DELAYS[min(row.attempts, len(RETRY_DELAYS) - 1)]
-                self.store.mark_retry(row.id, str(exc), now + delay)
-                log.warning(
-                    "outbox #%d (%s) not delivered, retry in %s: %s",
-                    row.id,
-                    row.dedupe_key,
-                    delay,
-                    exc,
-                )
-                retried += 1
-            except TriageError as exc:
-                self.store.mark_failed(row.id, str(exc))
-                log.error("outbox #%d (%s) refused for good: %s", row.id, row.dedupe_key, exc)
-                failed += 1
-            else:
-                self.store.mark_sent(row.id, now)
-                sent += 1
+        try:
+            for row in self.store.due_outbox(now, tuple(self.transports), limit):
+                outcome = self._deliver(row, now)
+                sent += outcome == "sent"
+                retried += outcome == "retried"
+                failed += outcome == "failed"
+        finally:
+            for transport in self.transports.values():
+                transport.close()
         return Delivery(sent, retried, failed)
+
+    def _deliver(self, row: OutboxRow, now: datetime) -> str:
+        """Send one row and record the outcome: 'sent', 'retried' or 'failed'."""
+        transport = self.transports[row.kind]
+        try:
+            transport.send(row.payload, now)
+        except ConnectionLost as exc:
+            delay = RETRY_DELAYS[min(row.attempts, len(RETRY_DELAYS) - 1)]
+            self.store.mark_retry(row.id, str(exc), now + delay)
+            log.warning(
+                "outbox #%d (%s) not delivered, retry in %s: %s", row.id, row.dedupe_key, delay, exc
+            )
+            return "retried"
+        except TriageError as exc:
+            self.store.mark_failed(row.id, str(exc))
+            log.error("outbox #%d (%s) refused for good: %s", row.id, row.dedupe_key, exc)
+            return "failed"
+        self.store.mark_sent(row.id, now)
+        return "sent"
 
     def next_due(self) -> datetime | None:
         """When the next pending message is due, for the service's sleep."""

@@ -39,41 +39,64 @@ def build_message(payload: dict[str, Any], now: datetime) -> EmailMessage:
 
 
 class SmtpTransport:
-    """One SMTP delivery per call (acknowledgements are few; no connection to keep alive)."""
+    """Sends outbox email over one SMTP connection per delivery round (`close` ends it).
+
+    Keeping the connection for the round matters twice: a backlog goes out fast, and the
+    QUIT round trip no longer sits between the server accepting a message and the outbox
+    recording it as sent (the only moment where a crash can cause a second copy).
+    """
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
+        self._client: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        settings = self.settings
+        client: smtplib.SMTP
+        if settings.tls == "ssl":
+            client = smtplib.SMTP_SSL(
+                settings.host,
+                settings.port,
+                timeout=settings.timeout,
+                context=ssl.create_default_context(),
+            )
+        else:
+            client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+        if settings.tls == "starttls":
+            client.starttls(context=ssl.create_default_context())
+        if settings.username:
+            client.login(settings.username, settings.password.get_secret_value())
+        return client
 
     def send(self, payload: dict[str, Any], now: datetime) -> None:
         """Send one message; ConnectionLost (retry later) or PermanentFailure (give up)."""
         message = build_message(payload, now)
         settings = self.settings
         try:
-            client: smtplib.SMTP
-            if settings.tls == "ssl":
-                client = smtplib.SMTP_SSL(
-                    settings.host,
-                    settings.port,
-                    timeout=settings.timeout,
-                    context=ssl.create_default_context(),
-                )
-            else:
-                client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-            with client:
-                if settings.tls == "starttls":
-                    client.starttls(context=ssl.create_default_context())
-                if settings.username:
-                    client.login(settings.username, settings.password.get_secret_value())
-                client.send_message(message)
+            if self._client is None:
+                self._client = self._connect()
+            self._client.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
+            self.close()
             codes = [code for code, _ in exc.recipients.values()]
             if all(400 <= c < 500 for c in codes):
                 raise ConnectionLost(f"SMTP: recipient temporarily refused {codes}") from exc
             raise PermanentFailure(f"SMTP: recipient refused {codes}") from exc
         except smtplib.SMTPResponseException as exc:
+            self.close()
             text = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
             if 400 <= exc.smtp_code < 500:
                 raise ConnectionLost(text) from exc
             raise PermanentFailure(text) from exc
         except (smtplib.SMTPException, OSError) as exc:
+            self.close()
             raise ConnectionLost(f"SMTP {settings.host}:{settings.port}: {exc}") from exc
+
+    def close(self) -> None:
+        """End the connection of this round (QUIT), ignoring a connection already gone."""
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.quit()
+            except (smtplib.SMTPException, OSError):
+                client.close()

@@ -44,6 +44,7 @@ class _Active:
     name: str
     rule_set: RuleSet
     fired: list[LoadedRule] = field(default_factory=list)
+    phase2_categories: frozenset[Category] = frozenset()
 
 
 class RuleEngine:
@@ -63,7 +64,11 @@ class RuleEngine:
         return self._active.rule_set
 
     def _register(self, rule_set: RuleSet) -> _Active:
-        active = _Active(name=f"triage_v{next(self._names)}", rule_set=rule_set)
+        active = _Active(
+            name=f"triage_v{next(self._names)}",
+            rule_set=rule_set,
+            phase2_categories=frozenset(c for r in rule_set.rules for c in r.spec.when.category),
+        )
 
         def action_for(rule: LoadedRule) -> Any:
             def record(_c: Any) -> None:
@@ -123,7 +128,13 @@ class RuleEngine:
             try:
                 phase1 = self._assert(active, fact)
                 category: Category = decide_category(rule_set, phase1)
-                phase2 = self._assert(active, {**fact, "phase": 2, "category": category.value})
+                # A phase-2 rule always tests the category: when none tests this one, the
+                # second assert could only reach the catch-all, so it is skipped.
+                phase2 = (
+                    self._assert(active, {**fact, "phase": 2, "category": category.value})
+                    if category in active.phase2_categories
+                    else []
+                )
             finally:
                 active.fired.clear()
                 self._host.delete_state(active.name, sid)

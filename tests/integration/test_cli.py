@@ -367,3 +367,51 @@ def test_ten_thousand_reports_in_one_batch(tmp_path: Path) -> None:
     assert len(out) == 10_000
     assert json.loads(out[5_000]) == {"line": 5_001, "error": json.loads(out[5_000])["error"]}
     assert sum(1 for line in out if '"error"' in line) == 1
+
+
+def test_jobs_two_gives_the_same_lines_in_the_same_order(tmp_path: Path) -> None:
+    lines = [
+        json.dumps(
+            {
+                **GOOD,
+                "body": f"Melding {i}: "
+                + ("de export werkt niet" if i % 3 else "hoe maak ik een doel aan?"),
+                "received_at": f"2026-11-{1 + i % 28:02d}T1{i % 10}:00:00+01:00",
+            }
+        )
+        for i in range(700)
+    ]
+    lines[123] = '{"channel": "fax"}'
+    stdin = "\n".join(lines) + "\n"
+    outputs = []
+    for jobs in ("1", "2"):
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "--db",
+                str(tmp_path / f"{jobs}.db"),
+                "classify",
+                "--batch",
+                "--jobs",
+                jobs,
+                "--store",
+            ],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            check=False,
+        )
+        assert proc.returncode == 2, proc.stderr
+        outputs.append(proc.stdout)
+    assert outputs[0] == outputs[1]
+    assert len(outputs[1].splitlines()) == 700
+    assert json.loads(outputs[1].splitlines()[123])["line"] == 124
+    import sqlite3
+
+    for jobs in ("1", "2"):
+        db = sqlite3.connect(tmp_path / f"{jobs}.db")
+        assert db.execute("SELECT COUNT(*) FROM tickets").fetchone()[0] == 699
+        db.close()
