@@ -271,3 +271,47 @@ def test_no_mailbox_configured_says_what_to_configure(tmp_path: Path) -> None:
     with Store(paths.db) as store, pytest.raises(ConfigError) as caught:
         Service(load_setup(paths), paths, store)
     assert "TRIAGE_IMAP__HOST" in str(caught.value)
+
+
+def test_polling_when_idle_is_off_and_server_restart_is_survived(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dovecot: Dovecot, smtp_sink: SmtpSink
+) -> None:
+    service, store = make_service(
+        tmp_path, monkeypatch, dovecot, smtp_sink, idle="false", poll_interval="0.2"
+    )
+    runner = threading.Thread(target=service.run)
+    runner.start()
+    try:
+        dovecot.append(mail("Eerste", "De export werkt niet", message_id="<p1@x>"))
+        wait_until(lambda: store.count("tickets") == 1)
+        assert service.imap is not None and not service.imap.mailbox.has_idle
+        dovecot.restart()  # the connection drops; the runner reconnects with backoff
+        dovecot.append(mail("Tweede", "Inloggen lukt niet", message_id="<p2@x>"))
+        wait_until(lambda: store.count("tickets") == 2, timeout=20)
+        smtp_sink.wait_for(2)
+    finally:
+        service.stop()
+        runner.join(timeout=20)
+    assert not runner.is_alive()
+    assert store.count("reports") == 2
+
+
+@pytest.mark.parametrize("mark", ["keyword:$Triaged", "move:Verwerkt"])
+def test_mark_with_a_keyword_or_by_moving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dovecot: Dovecot, mark: str
+) -> None:
+    if mark.startswith("move:"):
+        dovecot.create_folder("Verwerkt")
+    service, store = make_service(tmp_path, monkeypatch, dovecot, None, mark=mark)
+    dovecot.append_many(
+        [mail(f"M{i}", "De export werkt niet", message_id=f"<k{i}@x>") for i in range(3)]
+    )
+    assert service.run_once().outcomes == {"ticket": 3}
+    if mark.startswith("keyword:"):
+        flags = dovecot.flags_of_all()
+        assert all("$Triaged" in f and "\\Seen" not in f for f in flags.values())
+    else:
+        assert dovecot.count("INBOX") == 0
+        assert dovecot.count("Verwerkt") == 3
+    assert service.run_once().outcomes == {"ticket": 3}
+    assert store.count("tickets") == 3
