@@ -22,6 +22,8 @@ from bot.directory import Directory, OrganisationsFile
 from bot.errors import ConfigError
 
 SETTINGS_FILE = "settings.yaml"
+# Sections whose password comes from the environment (or .env) only, never from the file.
+SECRET_KEYS = ("imap", "smtp")
 ORGANISATIONS_FILE = "organisations.yaml"
 
 
@@ -135,6 +137,13 @@ def load_settings(config_dir: Path, env_file: Path | None = None) -> Settings:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected sections such as calendar:, releases:")
+    for section in SECRET_KEYS:
+        block = data.get(section)
+        if isinstance(block, dict) and "password" in block:
+            raise ConfigError(
+                f"{path}: {section}.password does not belong in a file that is committed: set "
+                f"TRIAGE_{section.upper()}__PASSWORD in the environment or in a git-ignored .env"
+            )
     try:
         return Settings(_env_file=env_file, **data)  # type: ignore[call-arg]  # pydantic-settings
     except ValidationError as exc:

@@ -415,3 +415,33 @@ def test_jobs_two_gives_the_same_lines_in_the_same_order(tmp_path: Path) -> None
         db = sqlite3.connect(tmp_path / f"{jobs}.db")
         assert db.execute("SELECT COUNT(*) FROM tickets").fetchone()[0] == 699
         db.close()
+
+
+def test_password_in_settings_file_is_refused(tmp_path: Path) -> None:
+    from bot.errors import ConfigError
+    from bot.settings import load_settings
+
+    (tmp_path / "settings.yaml").write_text(
+        "imap:\n  host: imap.example.nl\n  username: support\n  password: hunter2\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path)
+    assert "TRIAGE_IMAP__PASSWORD" in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+
+
+def test_password_from_dotenv_file(tmp_path: Path) -> None:
+    from bot.settings import load_settings
+
+    (tmp_path / "settings.yaml").write_text(
+        "imap:\n  host: imap.example.nl\n  username: support\n", encoding="utf-8"
+    )
+    env_file = tmp_path / ".env"
+    env_file.write_text("TRIAGE_IMAP__PASSWORD=s3cret\nTRIAGE_IMAP__PORT=1993\n", encoding="utf-8")
+    settings = load_settings(tmp_path, env_file)
+    assert settings.imap is not None
+    assert settings.imap.host == "imap.example.nl"  # the file and the .env are merged
+    assert settings.imap.port == 1993
+    assert settings.imap.password.get_secret_value() == "s3cret"
+    assert "s3cret" not in repr(settings)
