@@ -315,3 +315,35 @@ def test_mark_with_a_keyword_or_by_moving(
         assert dovecot.count("Verwerkt") == 3
     assert service.run_once().outcomes == {"ticket": 3}
     assert store.count("tickets") == 3
+
+
+def test_smtp_permanent_failure_is_marked_failed_not_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dovecot: Dovecot, smtp_sink: SmtpSink
+) -> None:
+    clock = Clock()
+    service, store = make_service(tmp_path, monkeypatch, dovecot, smtp_sink, clock)
+    smtp_sink.fail_next(1, code=554)
+    dovecot.append(mail("Export", "De export werkt niet", message_id="<f1@x>"))
+    service.run_once()
+    [row] = store.outbox()
+    assert row["status"] == "failed" and "554" in row["last_error"]
+    clock.advance(hours=2)
+    assert service.deliver() == 0
+    assert smtp_sink.messages == []
+
+
+def test_smtp_server_down_keeps_the_acknowledgement_pending(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dovecot: Dovecot, smtp_sink: SmtpSink
+) -> None:
+    clock = Clock()
+    service, store = make_service(tmp_path, monkeypatch, dovecot, smtp_sink, clock)
+    smtp_sink.stop()
+    dovecot.append(mail("Export", "De export werkt niet", message_id="<down@x>"))
+    service.run_once()
+    assert store.count("tickets") == 1  # the ticket does not wait for SMTP
+    [row] = store.outbox()
+    assert row["status"] == "pending" and row["attempts"] == 1
+    smtp_sink.start()
+    clock.advance(minutes=1)
+    assert service.deliver() == 1
+    assert len(smtp_sink.wait_for(1)) == 1
