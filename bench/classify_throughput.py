@@ -36,7 +36,9 @@ the verdict is given for the single-process CLI, the `--jobs 2` CLI and the in-p
 The run is kept under about 90 s (`--budget`; a default run takes about 60 s on 2 cores at
 ~2,000 reports/s): when the warm-up shows that N reports would take longer (the code is far
 from the target, or the machine is busy), every figure is measured on the first reports that
-fit, and the output says so; `--budget 0` always uses all N.
+fit, and the output says so; `--budget 0` always uses all N. Before and after the run it
+samples /proc/stat for 0.5 s and warns when other processes keep CPUs busy: the figures, most
+of all `--jobs 2`, are then lower than on an idle machine.
 
 Run from the repository root:
     .venv/bin/python bench/classify_throughput.py

@@ -185,6 +185,9 @@ def _classify(args: argparse.Namespace, paths: Paths, stdin: TextIO, stdout: Tex
             elif store is not None and result.report and result.decision:
                 store.record(result.report, result.decision, _now())
             stdout.write(result.text + "\n")
+            if args.jobs <= 1:
+                # A tool that writes a line and waits for its answer must get it now.
+                stdout.flush()
         return status
     finally:
         if store is not None:
