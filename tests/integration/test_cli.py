@@ -449,20 +449,17 @@ def test_password_from_dotenv_file(tmp_path: Path) -> None:
 
 def test_batch_answers_each_line_before_the_next_arrives() -> None:
     """Another tool may write one line and wait for its answer: no buffering deadlock."""
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "classify", "--batch"],
         cwd=REPO,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    try:
+    ) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
         for _ in range(3):
             proc.stdin.write(json.dumps(GOOD) + "\n")
             proc.stdin.flush()
             assert json.loads(proc.stdout.readline())["category"] == "storing"
-    finally:
         proc.stdin.close()
-        proc.wait(timeout=30)
-    assert proc.returncode == 0
+        assert proc.wait(timeout=30) == 0
