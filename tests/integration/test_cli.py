@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import select
 import shutil
 import subprocess
 import sys
@@ -449,9 +451,12 @@ def test_password_from_dotenv_file(tmp_path: Path) -> None:
 
 def test_batch_answers_each_line_before_the_next_arrives() -> None:
     """Another tool may write one line and wait for its answer: no buffering deadlock."""
+    # Not PYTHONUNBUFFERED: the bot must flush by itself, as it must in production.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     with subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "classify", "--batch"],
         cwd=REPO,
+        env=env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -460,6 +465,10 @@ def test_batch_answers_each_line_before_the_next_arrives() -> None:
         for _ in range(3):
             proc.stdin.write(json.dumps(GOOD) + "\n")
             proc.stdin.flush()
+            ready, _, _ = select.select([proc.stdout], [], [], 20)
+            if not ready:
+                proc.kill()
+                raise AssertionError("no answer within 20 s: the output is buffered")
             assert json.loads(proc.stdout.readline())["category"] == "storing"
         proc.stdin.close()
         assert proc.wait(timeout=30) == 0
