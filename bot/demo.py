@@ -90,7 +90,7 @@ def run_demo(setup: Setup, samples: Path, out: TextIO) -> int:
                     continue
                 decision = setup.triage.decide(report)
                 recorded = store.record(report, decision, datetime.now(UTC))
-                if recorded.created:
+                if recorded.created and recorded.ticket_id is not None:
                     created += 1
                     notes[recorded.ticket_id] = note
                 else:

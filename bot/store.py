@@ -219,9 +219,12 @@ class OutboxRow:
 
 @dataclass(frozen=True)
 class Recorded:
-    """Result of recording a report: its ticket, and whether this call created it."""
+    """Result of recording a report: its ticket, and whether this call created it.
 
-    ticket_id: int
+    `ticket_id` is None when the report was stored before without a ticket (an auto-reply).
+    """
+
+    ticket_id: int | None
     created: bool
 
 
@@ -309,26 +312,12 @@ class Store:
         key = source_key(report)
         stamp = _ts(now)
         with self._transaction() as db:
-            row = db.execute(
-                "SELECT r.ticket_id FROM reports r WHERE r.source_key = ?",
-                (key,),
-            ).fetchone()
-            if row is not None:
-                return Recorded(int(row[0]) if row[0] is not None else 0, created=False)
-            report_id = db.execute(
-                "INSERT INTO reports (source_key, channel, received_at, sender, subject, body, "
-                "payload, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    key,
-                    report.channel.value,
-                    _ts(report.received_at),
-                    report.sender,
-                    report.subject,
-                    report.body,
-                    report.model_dump_json(),
-                    stamp,
-                ),
-            ).lastrowid
+            report_id = self._insert_report(db, report, "report", None, now)
+            if report_id is None:
+                row = db.execute(
+                    "SELECT ticket_id FROM reports WHERE source_key = ?", (key,)
+                ).fetchone()
+                return Recorded(row[0], created=False)
             ticket_id = db.execute(
                 "INSERT INTO tickets (report_id, channel, organisation, sender, subject, "
                 "received_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -358,7 +347,7 @@ class Store:
         with self._transaction() as db:
             if db.execute("SELECT 1 FROM tickets WHERE id = ?", (ticket_id,)).fetchone() is None:
                 raise StoreError(f"there is no ticket #{ticket_id}")
-            if not self._insert_report(db, report, kind, ticket_id, now):
+            if self._insert_report(db, report, kind, ticket_id, now) is None:
                 return False
             if report.message_id:
                 self._map_message_id(db, report.message_id, ticket_id)
@@ -381,7 +370,7 @@ class Store:
     def record_unlinked(self, report: Report, kind: str, now: datetime) -> bool:
         """Keep a report that becomes no ticket (an auto-reply about nothing we know)."""
         with self._transaction() as db:
-            return self._insert_report(db, report, kind, None, now)
+            return self._insert_report(db, report, kind, None, now) is not None
 
     def _insert_report(
         self,
@@ -390,7 +379,8 @@ class Store:
         kind: str,
         ticket_id: int | None,
         now: datetime,
-    ) -> bool:
+    ) -> int | None:
+        """Insert a report row; its id, or None when its source key is already stored."""
         cursor = db.execute(
             "INSERT OR IGNORE INTO reports (source_key, channel, received_at, sender, subject, "
             "body, payload, stored_at, kind, ticket_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -407,7 +397,7 @@ class Store:
                 ticket_id,
             ),
         )
-        return cursor.rowcount == 1
+        return cursor.lastrowid if cursor.rowcount == 1 else None
 
     def is_stored(self, key: str) -> bool:
         """True when a report with this source key is already in the store."""
