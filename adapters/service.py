@@ -100,7 +100,13 @@ class Service:
 
     def _handle_email(self, raw: bytes, received_at: datetime, notes: tuple[str, ...]) -> object:
         now = self.clock()
-        result = self.intake.process(raw, received_at, now, notes)
+        try:
+            result = self.intake.process(raw, received_at, now, notes)
+        except Exception as exc:
+            # A bug or a refused write must not stop the mailbox: keep the message with the
+            # reason, and go on. (If even that write fails, the runner reconnects and retries.)
+            log.exception("email could not be processed; quarantined")
+            result = self.intake.quarantine_error(raw, exc, now)
         self._log(result, received_at, now)
         self.summary.count(result.outcome.value)
         self._outbox_wake.set()

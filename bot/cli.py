@@ -51,10 +51,23 @@ def _parser() -> argparse.ArgumentParser:
         default=Path(os.environ.get("TRIAGE_DB", "var/triage.db")),
         help="SQLite store (default ./var/triage.db, or $TRIAGE_DB)",
     )
+    # The global options are also accepted after the command (`triage tickets --db x.db`).
+    common = argparse.ArgumentParser(add_help=False)
+    for action in list(parser._actions):
+        if action.dest in {"config_dir", "rules_dir", "db"}:
+            common.add_argument(
+                *action.option_strings,
+                dest=action.dest,
+                type=Path,
+                default=argparse.SUPPRESS,
+                help=action.help,
+            )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     classify = commands.add_parser(
-        "classify", help="triage one report (flags) or JSON Lines (--batch) and print JSON"
+        "classify",
+        parents=[common],
+        help="triage one report (flags) or JSON Lines (--batch) and print JSON",
     )
     classify.add_argument("text", nargs="?", help="the report's text (default: stdin)")
     classify.add_argument("--channel", choices=[c.value for c in Channel], default="email")
@@ -82,16 +95,18 @@ def _parser() -> argparse.ArgumentParser:
         "--store", action="store_true", help="also store each report and its ticket in --db"
     )
 
-    rules = commands.add_parser("rules", help="check or test the rule files")
+    rules = commands.add_parser("rules", parents=[common], help="check or test the rule files")
     rules_commands = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
     for name, text in (
         ("check", "validate every rule file without running anything"),
         ("test", "run the examples in the rule files"),
     ):
-        sub = rules_commands.add_parser(name, help=text)
+        sub = rules_commands.add_parser(name, help=text, parents=[common])
         sub.add_argument("dir", nargs="?", type=Path, help="rules directory (default --rules-dir)")
 
-    demo = commands.add_parser("demo", help="triage the bundled sample reports and show them")
+    demo = commands.add_parser(
+        "demo", parents=[common], help="triage the bundled sample reports and show them"
+    )
     demo.add_argument(
         "--samples",
         type=Path,
@@ -99,17 +114,21 @@ def _parser() -> argparse.ArgumentParser:
         help="folder with reports.jsonl (default ./samples)",
     )
 
-    tickets = commands.add_parser("tickets", help="list stored tickets")
+    tickets = commands.add_parser("tickets", parents=[common], help="list stored tickets")
     tickets.add_argument("--open", action="store_true", help="only open tickets")
     tickets.add_argument("--json", action="store_true", help="one JSON object per line")
 
-    run = commands.add_parser("run", help="run the bot: mailbox intake, outbox delivery")
+    run = commands.add_parser(
+        "run", parents=[common], help="run the bot: mailbox intake, outbox delivery"
+    )
     run.add_argument(
         "--once", action="store_true", help="process what is waiting, deliver the outbox, and exit"
     )
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
-    quarantine = commands.add_parser("quarantine", help="list what could not become a report")
+    quarantine = commands.add_parser(
+        "quarantine", parents=[common], help="list what could not become a report"
+    )
     quarantine.add_argument("--json", action="store_true", help="one JSON object per line")
     return parser
 
@@ -263,8 +282,12 @@ def _rules_test(paths: Paths, stdout: TextIO) -> int:
 
 
 def _tickets(paths: Paths, open_only: bool, as_json: bool, stdout: TextIO) -> int:
-    from bot.demo import ticket_table
+    from zoneinfo import ZoneInfo
 
+    from bot.demo import ticket_table
+    from bot.settings import load_settings
+
+    tz = ZoneInfo(load_settings(paths.config_dir).calendar.timezone)
     with Store(paths.db) as store:
         rows = store.tickets(open_only=open_only)
     if as_json:
@@ -278,14 +301,16 @@ def _tickets(paths: Paths, open_only: bool, as_json: bool, stdout: TextIO) -> in
                         "organisation": row.organisation,
                         "sender": row.sender,
                         "subject": row.subject,
-                        "received_at": row.received_at.isoformat(),
+                        "received_at": row.received_at.astimezone(tz).isoformat(),
                         "priority": row.priority,
                         "category": row.category,
                         "provisional": row.provisional,
                         "exempt": row.exempt,
                         "exempt_reason": row.exempt_reason,
-                        "reaction_due": row.reaction_due.isoformat() if row.reaction_due else None,
-                        "resolution_due": row.resolution_due.isoformat()
+                        "reaction_due": row.reaction_due.astimezone(tz).isoformat()
+                        if row.reaction_due
+                        else None,
+                        "resolution_due": row.resolution_due.astimezone(tz).isoformat()
                         if row.resolution_due
                         else None,
                         "rules": list(row.rules),

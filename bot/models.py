@@ -11,6 +11,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 # A body longer than this is refused with a clear error instead of being matched for seconds;
 # a long email (50,000 characters and more) is well below it.
 MAX_TEXT_CHARS = 1_000_000
+# Receipt times outside these years are typos; the calendars also cannot work at the edges.
+MIN_YEAR, MAX_YEAR = 1990, 2200
 
 
 class Channel(StrEnum):
@@ -102,6 +104,30 @@ class Report(BaseModel):
             raise ValueError(
                 f"text is {len(value):,} characters long; the limit is {MAX_TEXT_CHARS:,}"
             )
+        return value
+
+    @field_validator("subject", "body", "sender", "sender_name")
+    @classmethod
+    def _encodable(cls, value: str) -> str:
+        # A lone surrogate (from JSON "\ud800") cannot be stored or printed as UTF-8.
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"contains an invalid character at position {exc.start}") from exc
+        return value
+
+    @field_validator("received_at", mode="before")
+    @classmethod
+    def _iso_text(cls, value: object) -> object:
+        if isinstance(value, int | float):
+            raise ValueError("must be an ISO 8601 time with offset, not a number")
+        return value
+
+    @field_validator("received_at")
+    @classmethod
+    def _plausible(cls, value: datetime) -> datetime:
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise ValueError(f"year {value.year} is outside {MIN_YEAR}-{MAX_YEAR}")
         return value
 
     @model_validator(mode="after")

@@ -82,6 +82,10 @@ class OutboxWorker:
             self.store.mark_failed(row.id, str(exc))
             log.error("outbox #%d (%s) refused for good: %s", row.id, row.dedupe_key, exc)
             return "failed"
+        except Exception as exc:  # a bad row must never block the rows behind it
+            self.store.mark_failed(row.id, f"cannot be sent: {type(exc).__name__}: {exc}")
+            log.exception("outbox #%d (%s) cannot be sent; marked failed", row.id, row.dedupe_key)
+            return "failed"
         self.store.mark_sent(row.id, now)
         return "sent"
 

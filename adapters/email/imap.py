@@ -204,7 +204,12 @@ class ImapMailbox:
         missing = [u for u in uids if u not in out]
         if missing:
             # The message vanished (expunged by someone else) between SEARCH and FETCH.
-            log.warning("imap %s: UIDs %s could not be fetched; skipped", self.name, missing)
+            log.warning(
+                "imap %s: UIDs %s could not be fetched now; they are tried again in the "
+                "next round (an expunged message is simply gone)",
+                self.name,
+                missing,
+            )
         return [out[u] for u in uids if u in out]
 
     def mark(self, uids: list[int]) -> None:
@@ -315,7 +320,11 @@ class ImapRunner:
         for start in range(0, len(uids), batch):
             chunk = uids[start : start + batch]
             done: list[int] = []
-            for message in mailbox.fetch(chunk):
+            fetched = mailbox.fetch(chunk)
+            gap = len(fetched) < len(chunk)
+            for message in fetched:
+                if message.uid != chunk[len(done)]:
+                    break  # a UID before this one was not fetched: retry from there next round
                 self.handler(message.raw, message.internal_date, message.notes)
                 done.append(message.uid)
                 handled += 1
@@ -324,7 +333,7 @@ class ImapRunner:
             if done:
                 mailbox.mark(done)
                 self.state.set(mailbox.name, mailbox.uidvalidity, max(done))
-            if self.stopping:
+            if self.stopping or gap:
                 break
         if not uids and known is None:
             self.state.set(mailbox.name, mailbox.uidvalidity, 0)
@@ -358,10 +367,15 @@ class ImapRunner:
                         self.mailbox.idle(self.settings.idle_timeout)
                     elif self._sleep(self.settings.poll_interval):
                         break
-            except ConnectionLost as exc:
+            except Exception as exc:  # ConnectionLost, and anything else: never die silently
                 delay = BACKOFF[min(failures, len(BACKOFF) - 1)]
                 failures += 1
-                log.warning("imap: %s; reconnecting in %.0f s (attempt %d)", exc, delay, failures)
+                if isinstance(exc, ConnectionLost):
+                    log.warning(
+                        "imap: %s; reconnecting in %.0f s (attempt %d)", exc, delay, failures
+                    )
+                else:
+                    log.exception("imap: unexpected error; reconnecting in %.0f s", delay)
                 self.mailbox.close()
                 if self._sleep(delay):
                     break

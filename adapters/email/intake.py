@@ -116,6 +116,10 @@ class EmailIntake:
             return IntakeResult(Outcome.DUPLICATE, recorded.ticket_id)
         return IntakeResult(Outcome.TICKET, recorded.ticket_id, decision, report)
 
+    def quarantine_error(self, raw: bytes, exc: BaseException, now: datetime) -> IntakeResult:
+        """Quarantine a message whose processing failed unexpectedly (a bug, a store error)."""
+        return self._quarantine(raw, f"internal error: {type(exc).__name__}: {exc}", now)
+
     def _quarantine(self, raw: bytes, reason: str, now: datetime) -> IntakeResult:
         self.store.quarantine("email", reason, raw, now, key=raw_key(raw))
         log.warning("email quarantined: %s", reason)

@@ -70,8 +70,11 @@ class SmtpTransport:
 
     def send(self, payload: dict[str, Any], now: datetime) -> None:
         """Send one message; ConnectionLost (retry later) or PermanentFailure (give up)."""
-        message = build_message(payload, now)
         settings = self.settings
+        try:
+            message = build_message(payload, now)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise PermanentFailure(f"the message cannot be built: {exc}") from exc
         try:
             if self._client is None:
                 self._client = self._connect()
@@ -82,6 +85,9 @@ class SmtpTransport:
             if all(400 <= c < 500 for c in codes):
                 raise ConnectionLost(f"SMTP: recipient temporarily refused {codes}") from exc
             raise PermanentFailure(f"SMTP: recipient refused {codes}") from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            self.close()
+            raise PermanentFailure(f"SMTP server cannot send this message: {exc}") from exc
         except smtplib.SMTPResponseException as exc:
             self.close()
             text = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"

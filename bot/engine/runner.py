@@ -87,8 +87,8 @@ class RuleEngine:
 
         If the engine refuses the new set, EngineError is raised and the old set stays active.
         """
-        new = self._register(rule_set)
-        with self._lock:
+        with self._lock:  # registering is an engine call too: serialise it
+            new = self._register(rule_set)
             old, self._active = self._active, new
             self._free(old.name)
         return old.rule_set

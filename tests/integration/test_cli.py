@@ -101,6 +101,14 @@ def test_batch_contract(
         (json.dumps({k: v for k, v in GOOD.items() if k != "received_at"}), "missing received_at"),
         (json.dumps({**GOOD, "onderwerp": "x"}), "unknown key 'onderwerp'"),
         (json.dumps({**GOOD, "body": 42}), "body: Input should be a valid string"),
+        # These three crashed the whole batch before they were validated:
+        (
+            '{"channel": "phone", "sender": "\\ud800", "received_at": "2026-11-24T14:00:00+01:00", '
+            '"body": "niemand kan inloggen"}',
+            "sender: contains an invalid character",
+        ),
+        (json.dumps({**GOOD, "received_at": "9999-12-31T10:00:00+01:00"}), "year 9999 is outside"),
+        (json.dumps({**GOOD, "received_at": 1700000000}), "not a number"),
     ],
 )
 def test_bad_line_gets_a_specific_error_and_the_rest_goes_on(
@@ -472,3 +480,40 @@ def test_batch_answers_each_line_before_the_next_arrives() -> None:
             assert json.loads(proc.stdout.readline())["category"] == "storing"
         proc.stdin.close()
         assert proc.wait(timeout=30) == 0
+
+
+def test_global_options_also_after_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "after.db"
+    status, _, _ = triage(
+        ["classify", "--batch", "--store", "--db", str(db)],
+        json.dumps(GOOD) + "\n",
+        monkeypatch,
+        capsys,
+    )
+    assert status == 0 and db.exists()
+    status, out, _ = triage(["tickets", "--json", "--db", str(db)], "", monkeypatch, capsys)
+    ticket = json.loads(out)
+    # Times are shown in business local time, like classify's output.
+    assert ticket["received_at"] == "2026-11-24T14:00:00+01:00"
+    assert ticket["reaction_due"].endswith("+01:00")
+
+
+def test_too_many_rules_is_a_check_error(
+    tmp_path: Path,
+    repo_args: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    many = "rules:\n" + "".join(
+        f"  - name: r{i}\n    description: d\n    when: {{text: {{any: [w{i}]}}}}\n"
+        f"    then: {{priority: laag}}\n"
+        for i in range(400)
+    )
+    (rules / "90-many.yaml").write_text(many, encoding="utf-8")
+    status, out, _ = triage([*repo_args, "rules", "check", str(rules)], "", monkeypatch, capsys)
+    assert status == 1
+    assert "rules: the engine allows at most 400" in out

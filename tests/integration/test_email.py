@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -346,4 +346,32 @@ def test_smtp_server_down_keeps_the_acknowledgement_pending(
     smtp_sink.start()
     clock.advance(minutes=1)
     assert service.deliver() == 1
+    assert len(smtp_sink.wait_for(1)) == 1
+
+
+def test_a_message_that_cannot_be_built_does_not_block_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dovecot: Dovecot, smtp_sink: SmtpSink
+) -> None:
+    """Before the fix a CR/LF in a header raised ValueError in every round, and every
+    acknowledgement behind that row stayed pending for good."""
+    from bot.store import OutboxItem
+
+    clock = Clock()
+    service, store = make_service(tmp_path, monkeypatch, dovecot, smtp_sink, clock)
+    bad = {
+        "from": "support@dialog.nl",
+        "to": "a@b.nl",
+        "subject": "x",
+        "body": "x",
+        "message_id": "<bad@x>",
+        "in_reply_to": "<a\r\nb@x>",
+        "references": [],
+    }
+    store.enqueue(OutboxItem("email", "bad", bad), clock() - timedelta(seconds=1))
+    dovecot.append(mail("Export", "De export werkt niet", message_id="<after-bad@x>"))
+    service.run_once()
+    rows = {r["dedupe_key"]: r for r in store.outbox()}
+    assert rows["bad"]["status"] == "failed"
+    assert "cannot be built" in rows["bad"]["last_error"]
+    assert rows["ack:1"]["status"] == "sent"
     assert len(smtp_sink.wait_for(1)) == 1
