@@ -141,7 +141,7 @@ def parse_email(raw: bytes, *, max_body_chars: int = DEFAULT_MAX_BODY_CHARS) -> 
         rules_text = body
     auto_reason = _auto_reply_reason(msg, subject, from_address)
     return ParsedEmail(
-        message_id=_header_text(msg, "Message-ID").strip() or None,
+        message_id=_one_message_id(_header_text(msg, "Message-ID")),
         in_reply_to=_message_ids(_header_text(msg, "In-Reply-To")),
         references=_message_ids(_header_text(msg, "References")),
         subject=subject,
@@ -301,6 +301,12 @@ def _date(msg: Message) -> datetime | None:
 
 
 _MSG_ID = re.compile(r"<[^<>\s]+>")
+
+
+def _one_message_id(value: str) -> str | None:
+    """The Message-ID, without whitespace or control characters (it goes into our headers)."""
+    cleaned = "".join(ch for ch in value if ch.isprintable() and not ch.isspace())
+    return cleaned or None
 
 
 def _message_ids(value: str) -> tuple[str, ...]:

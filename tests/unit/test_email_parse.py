@@ -1030,3 +1030,10 @@ def test_to_report_refuses_a_naive_received_at() -> None:
 
 def test_parsed_email_type() -> None:
     assert isinstance(parse_email(plain("x")), ParsedEmail)
+
+
+def test_message_id_with_encoded_line_break_is_cleaned() -> None:
+    """A CR/LF smuggled into the Message-ID would end up in our In-Reply-To header."""
+    raw = b"From: a@b.nl\r\nSubject: x\r\nMessage-ID: =?utf-8?q?<a=0D=0Ab@x>?=\r\n\r\nhallo\r\n"
+    parsed = parse_email(raw)
+    assert parsed.message_id == "<ab@x>"
