@@ -375,3 +375,28 @@ def test_a_message_that_cannot_be_built_does_not_block_the_others(
     assert "cannot be built" in rows["bad"]["last_error"]
     assert rows["ack:1"]["status"] == "sent"
     assert len(smtp_sink.wait_for(1)) == 1
+
+
+class _BrokenTriage:
+    """An injected pipeline that fails like a bug would (the safety net is under test)."""
+
+    def __init__(self, real: object) -> None:
+        self.calendar = real.calendar  # type: ignore[attr-defined]
+
+    def decide(self, report: object) -> object:
+        raise RuntimeError("boom")
+
+
+def test_an_unexpected_error_quarantines_the_message_and_the_bot_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dovecot: Dovecot
+) -> None:
+    service, store = make_service(tmp_path, monkeypatch, dovecot, None)
+    real = service.intake.triage
+    service.intake.triage = _BrokenTriage(real)  # type: ignore[assignment]
+    dovecot.append(mail("Eerst", "De export werkt niet", message_id="<boom@x>"))
+    assert service.run_once().outcomes == {"quarantined": 1}
+    [item] = store.quarantined()
+    assert item.reason == "internal error: RuntimeError: boom"
+    service.intake.triage = real
+    dovecot.append(mail("Daarna", "Inloggen lukt niet", message_id="<ok@x>"))
+    assert service.run_once().outcomes == {"quarantined": 1, "ticket": 1}
