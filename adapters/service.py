@@ -11,11 +11,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from adapters.email.ack import AckSender, load_ack_templates
 from adapters.email.imap import ImapRunner
 from adapters.email.intake import EmailIntake, IntakeResult
 from adapters.email.smtp import SmtpTransport
+from bot.engine.loader import rule_files
+from bot.engine.reload import ReloadResult, reload_rules
 from bot.errors import ConfigError
 from bot.outbox import OutboxWorker, Transport
 from bot.store import Store
@@ -36,6 +39,17 @@ NOTHING_CONFIGURED = (
     "or set TRIAGE_IMAP__HOST, TRIAGE_IMAP__USERNAME and TRIAGE_IMAP__PASSWORD. "
     "Acknowledgements need the smtp section (TRIAGE_SMTP__HOST, ...)."
 )
+
+
+def _fingerprint(directory: Path) -> tuple[tuple[str, int, int], ...]:
+    """Names, sizes and modification times of the rule files: cheap change detection."""
+    if not directory.is_dir():
+        return ()
+    found = []
+    for path in rule_files(directory):
+        stat = path.stat()
+        found.append((path.name, stat.st_size, stat.st_mtime_ns))
+    return tuple(found)
 
 
 class _StoreMailboxState:
@@ -65,8 +79,17 @@ class RunSummary:
 class Service:
     """The long-running bot."""
 
-    def __init__(self, setup: Setup, paths: Paths, store: Store, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        setup: Setup,
+        paths: Paths,
+        store: Store,
+        clock: Clock = utc_now,
+        rules_poll: float = 2.0,
+    ) -> None:
         self.setup, self.store, self.clock = setup, store, clock
+        self.paths, self.rules_poll = paths, rules_poll
+        self.rules_fingerprint = _fingerprint(paths.rules_dir)
         settings = setup.settings
         self.summary = RunSummary()
         self._stop = threading.Event()
@@ -158,9 +181,52 @@ class Service:
             self._outbox_wake.wait(wait)
             self._outbox_wake.clear()
 
+    def check_rules(self) -> ReloadResult | None:
+        """Reload the rules when a file in the rules folder changed; None when nothing did.
+
+        A valid edit is swapped in without a restart; an invalid one is logged with file:line
+        and the rules in use stay active. (Issue 4 announces both in the team channel.)
+        """
+        fingerprint = _fingerprint(self.paths.rules_dir)
+        if fingerprint == self.rules_fingerprint:
+            return None
+        self.rules_fingerprint = fingerprint
+        result = reload_rules(
+            self.setup.triage.engine,
+            self.paths.rules_dir,
+            self.setup.directory.organisations.keys(),
+        )
+        if not result.loaded:
+            log.error(
+                "rules edit refused, still using %s:\n%s",
+                result.version,
+                "\n".join(str(p) for p in result.problems),
+            )
+        elif result.changes.any:
+            changes = result.changes
+            log.info(
+                "rules reloaded: %s (added %s, changed %s, removed %s%s)",
+                result.version,
+                list(changes.added),
+                list(changes.changed),
+                list(changes.removed),
+                ", SLA changed" if changes.sla_changed else "",
+            )
+        return result
+
+    def _rules_loop(self) -> None:
+        while not self._stop.wait(self.rules_poll):
+            try:
+                self.check_rules()
+            except Exception:
+                log.exception("checking the rules folder failed; trying again")
+
     def run(self) -> None:
         """Run until `stop()` is called (by a signal handler)."""
-        threads = [threading.Thread(target=self._outbox_loop, name="outbox", daemon=True)]
+        threads = [
+            threading.Thread(target=self._outbox_loop, name="outbox", daemon=True),
+            threading.Thread(target=self._rules_loop, name="rules", daemon=True),
+        ]
         if self.imap is not None:
             threads.append(threading.Thread(target=self.imap.run, name="imap", daemon=True))
         for thread in threads:

@@ -400,3 +400,51 @@ def test_an_unexpected_error_quarantines_the_message_and_the_bot_goes_on(
     service.intake.triage = real
     dovecot.append(mail("Daarna", "Inloggen lukt niet", message_id="<ok@x>"))
     assert service.run_once().outcomes == {"quarantined": 1, "ticket": 1}
+
+
+def test_rules_edits_are_picked_up_while_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dovecot: Dovecot
+) -> None:
+    import shutil
+
+    from adapters.service import Service
+    from bot.store import Store
+    from bot.wiring import Paths, load_setup
+    from tests.conftest import REPO
+
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    make_service(tmp_path / "env", monkeypatch, dovecot, None)  # sets the TRIAGE_IMAP__* env
+    paths = Paths(REPO / "config", rules, tmp_path / "t.db")
+    with Store(paths.db) as store:
+        service = Service(load_setup(paths), paths, store)
+        engine = service.setup.triage.engine
+        first = engine.rule_set.version
+        assert service.check_rules() is None  # nothing changed
+
+        extra = rules / "90-extra.yaml"
+        extra.write_text(
+            "rules:\n  - name: extra\n    description: d\n"
+            "    when: {text: {any: [zebra]}}\n    then: {category: wens}\n",
+            encoding="utf-8",
+        )
+        result = service.check_rules()
+        assert result is not None and result.loaded and result.changes.added == ("extra",)
+        assert engine.rule_set.version != first
+        assert service.setup.triage.decide(mail_report("een zebra graag")).category.value == "wens"
+
+        good = engine.rule_set.version
+        extra.write_text(
+            "rules:\n  - name: extra\n    description: d\n    then: {priority: urgent}\n",
+            encoding="utf-8",
+        )
+        result = service.check_rules()
+        assert result is not None and not result.loaded
+        assert "90-extra.yaml:4: unknown priority 'urgent'" in str(result.problems[0])
+        assert engine.rule_set.version == good  # the previous rules stay active
+
+
+def mail_report(body: str):  # type: ignore[no-untyped-def]
+    from bot.models import Channel, Report
+
+    return Report(channel=Channel.EMAIL, received_at=INTERNAL, body=body)
