@@ -61,13 +61,12 @@ from pathlib import Path
 from typing import Any
 
 from durable import engine as durable_engine
-from reportgen import make_reports
+from reportgen import load_bench_setup, make_reports
 
 import bot.pipeline
 from bot.classify_io import decision_json, parse_line
-from bot.errors import RuleSetInvalid
 from bot.models import Channel, Decision, Report
-from bot.wiring import Paths, Setup, load_setup
+from bot.wiring import Setup
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET = 2_000  # reports/s for `triage classify` with the shipped rules
@@ -440,12 +439,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
 
     with tempfile.TemporaryDirectory(prefix="triage-bench-") as tmp:
-        try:
-            setup = load_setup(Paths(args.config_dir, args.rules_dir, Path(tmp) / "x.db"))
-        except RuleSetInvalid as exc:
-            for problem in exc.problems:
-                print(problem, file=sys.stderr)
-            print(f"the rules in {args.rules_dir} are invalid: fix them first", file=sys.stderr)
+        setup = load_bench_setup(args.config_dir, args.rules_dir)
+        if setup is None:
             return 1
         rule_set = setup.rule_set
         matcher = rule_set.matcher

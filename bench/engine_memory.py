@@ -18,15 +18,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from reportgen import make_reports
+from reportgen import load_bench_setup, make_reports
 
 from bot.classify_io import parse_report
-from bot.errors import RuleSetInvalid
-from bot.wiring import Paths, load_setup
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = 20261124
@@ -59,14 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     for key in [k for k in os.environ if k.startswith("TRIAGE_")]:
         del os.environ[key]  # settings come from the files, as in the tests
 
-    with tempfile.TemporaryDirectory(prefix="triage-bench-") as tmp:
-        try:
-            setup = load_setup(Paths(args.config_dir, args.rules_dir, Path(tmp) / "x.db"))
-        except RuleSetInvalid as exc:
-            for problem in exc.problems:
-                print(problem, file=sys.stderr)
-            print(f"the rules in {args.rules_dir} are invalid: fix them first", file=sys.stderr)
-            return 1
+    setup = load_bench_setup(args.config_dir, args.rules_dir)
+    if setup is None:
+        return 1
     rule_set = setup.rule_set
     engine = setup.triage.engine
     reports = [

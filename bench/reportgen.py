@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from bot.directory import Directory
 from bot.engine.loader import RuleSet
+from bot.errors import RuleSetInvalid
+from bot.wiring import Paths, Setup, load_setup
 
 CET = timezone(timedelta(hours=1))
 START = datetime(2026, 11, 1, tzinfo=CET)
@@ -241,3 +245,15 @@ def make_reports(
             }
         )
     return reports
+
+
+def load_bench_setup(config_dir: Path, rules_dir: Path) -> Setup | None:
+    """The real pipeline for a benchmark; prints the problems and returns None if invalid."""
+    try:
+        # load_setup never opens the store, so the database path is only a placeholder.
+        return load_setup(Paths(config_dir, rules_dir, Path("unused.db")))
+    except RuleSetInvalid as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"the rules in {rules_dir} are invalid: fix them first", file=sys.stderr)
+        return None

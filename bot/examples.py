@@ -84,14 +84,7 @@ def run_examples(triage: Triage, examples: tuple[LoadedExample, ...]) -> list[Ex
     for loaded in examples:
         spec = loaded.example.report
         try:
-            report = Report(
-                channel=spec.channel,
-                received_at=spec.received_at,
-                sender=spec.sender,
-                subject=spec.subject,
-                body=spec.body,
-                priority=spec.priority,
-            )
+            report = Report.model_validate(spec.model_dump())
         except ValidationError as exc:
             problem = describe_validation_error(exc)
             failures.append(ExampleFailure(loaded.file, loaded.line, "(invalid)", (problem,)))
