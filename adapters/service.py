@@ -1,6 +1,7 @@
 """`triage run`: every configured adapter feeding the one pipeline, plus the outbox sender.
 
-Threads: one per adapter (the IMAP runner now; Slack and phone later) and one for the outbox.
+Threads: the IMAP runner, the Slack app (Socket Mode connection or the HTTP endpoint, which
+also serves the widget), the outbox sender, the reminder planner and the rules watcher.
 Stopping (SIGTERM/SIGINT) lets each adapter finish the report in hand, then joins them.
 """
 
@@ -13,15 +14,35 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from adapters.email.ack import AckSender, load_ack_templates
+from slack_sdk import WebClient
+
+from adapters.desk import SLACK, Desk
+from adapters.email.ack import (
+    AckSender,
+    AckTemplates,
+    acknowledgement,
+    load_ack_templates,
+    should_acknowledge,
+)
 from adapters.email.imap import ImapRunner
 from adapters.email.intake import EmailIntake, IntakeResult
 from adapters.email.smtp import SmtpTransport
-from bot.engine.loader import rule_files
+from adapters.slack.app import SlackBot
+from adapters.slack.intake import SlackIntake
+from adapters.slack.server import HttpEndpoint
+from adapters.slack.socket import connect_socket_mode
+from adapters.slack.transport import SlackTransport
+from adapters.slack.widget import WidgetConfig
+from bot.engine.loader import RuleSet, rule_files
 from bot.engine.reload import ReloadResult, reload_rules
-from bot.errors import ConfigError
+from bot.engine.runner import RuleEngine
+from bot.errors import ConfigError, RuleProblem
+from bot.examples import run_examples
+from bot.models import Decision, Report
 from bot.outbox import OutboxWorker, Transport
-from bot.store import Store
+from bot.pipeline import Triage
+from bot.slack_messages import rules_refused_message, rules_reloaded_message
+from bot.store import OutboxItem, Store
 from bot.wiring import Paths, Setup
 
 log = logging.getLogger("triage.run")
@@ -37,8 +58,12 @@ NOTHING_CONFIGURED = (
     "config/settings.yaml (section imap: host, username; optionally port, folder, tls) and "
     "put the password in the environment as TRIAGE_IMAP__PASSWORD (or in a git-ignored .env); "
     "or set TRIAGE_IMAP__HOST, TRIAGE_IMAP__USERNAME and TRIAGE_IMAP__PASSWORD. "
-    "Acknowledgements need the smtp section (TRIAGE_SMTP__HOST, ...)."
+    "Acknowledgements need the smtp section (TRIAGE_SMTP__HOST, ...). "
+    "For Slack: section slack (team_channel, support_channels) with TRIAGE_SLACK__BOT_TOKEN "
+    "and TRIAGE_SLACK__APP_TOKEN (Socket Mode) in the environment."
 )
+# How often the planner writes upcoming reminders and the next digest into the outbox.
+PLAN_INTERVAL = 60.0
 
 
 def _fingerprint(directory: Path) -> tuple[tuple[str, int, int], ...]:
@@ -50,6 +75,18 @@ def _fingerprint(directory: Path) -> tuple[tuple[str, int, int], ...]:
         stat = path.stat()
         found.append((path.name, stat.st_size, stat.st_mtime_ns))
     return tuple(found)
+
+
+def _widget_config(settings: object) -> WidgetConfig:
+    from bot.settings import WidgetSettings
+
+    assert isinstance(settings, WidgetSettings)
+    return WidgetConfig(
+        secret=settings.secret,
+        allow_token=settings.allow_token,
+        max_bytes=settings.max_bytes,
+        tolerance_seconds=settings.tolerance_seconds,
+    )
 
 
 class _StoreMailboxState:
@@ -94,32 +131,104 @@ class Service:
         self.summary = RunSummary()
         self._stop = threading.Event()
         self._outbox_wake = threading.Event()
+        self.desk = Desk(
+            setup.triage,
+            store,
+            policy=lambda: setup.triage.engine.rule_set.reminders,
+            slack=settings.slack is not None,
+        )
+        smtp = settings.smtp
+        self.ack_sender = AckSender(
+            from_address=smtp.from_address if smtp else settings.helpdesk.email,
+            from_name=smtp.from_name if smtp else "Dialog Support",
+            helpdesk_phone=settings.helpdesk.phone,
+            helpdesk_email=settings.helpdesk.email,
+        )
+        self.ack_templates: AckTemplates = load_ack_templates(paths.config_dir)
         transports: dict[str, Transport] = {}
-        if settings.smtp is not None:
-            transports["email"] = SmtpTransport(settings.smtp)
-        self.outbox = OutboxWorker(store, transports)
+        if smtp is not None:
+            transports["email"] = SmtpTransport(smtp)
         self.imap: ImapRunner | None = None
         if settings.imap is not None:
-            smtp = settings.smtp
-            sender = AckSender(
-                from_address=smtp.from_address if smtp else settings.helpdesk.email,
-                from_name=smtp.from_name if smtp else "Dialog Support",
-                helpdesk_phone=settings.helpdesk.phone,
-                helpdesk_email=settings.helpdesk.email,
-            )
             self.intake = EmailIntake(
-                setup.triage, store, load_ack_templates(paths.config_dir), sender
+                setup.triage, store, self.ack_templates, self.ack_sender, desk=self.desk
             )
             self.imap = ImapRunner(
                 settings.imap, self._handle_email, _StoreMailboxState(store, clock)
             )
-        if self.imap is None:
+        self.slack: SlackBot | None = None
+        self.http: HttpEndpoint | None = None
+        self.slack_intake: SlackIntake | None = None
+        self._socket: object | None = None
+        if settings.slack is not None:
+            missing = settings.slack.missing()
+            if missing:
+                raise ConfigError(
+                    f"the slack section is configured (mode {settings.slack.mode}) but "
+                    f"{', '.join(missing)} is not set: put it in the environment or in a "
+                    "git-ignored .env"
+                )
+            self.slack_client = WebClient(
+                token=settings.slack.bot_token.get_secret_value(),
+                base_url=settings.slack.api_base_url,
+                timeout=30,
+            )
+            transports[SLACK] = SlackTransport(
+                self.slack_client, self.desk, store, settings.slack.team_channel
+            )
+            self.slack_intake = SlackIntake(
+                self.desk,
+                settings.slack.support_channels,
+                settings.slack.widget_bot_ids,
+                settings.helpdesk,
+                email_ack=self._email_ack,
+            )
+            self.slack = SlackBot(
+                settings.slack,
+                self.desk,
+                self.slack_intake,
+                self.slack_client,
+                clock,
+                wake=self._outbox_wake.set,
+            )
+            if not (settings.slack.support_usergroup or settings.slack.support_members_channel):
+                log.warning(
+                    "slack: no support_usergroup or support_members_channel configured: "
+                    "everyone in the workspace may change tickets"
+                )
+        if settings.widget is not None:
+            if not settings.widget.secret.get_secret_value():
+                raise ConfigError(
+                    "the widget section is configured but TRIAGE_WIDGET__SECRET is not set"
+                )
+            if self.slack_intake is None:
+                raise ConfigError("the widget endpoint needs the slack section (team channel)")
+        http_mode = settings.slack is not None and settings.slack.mode == "http"
+        if http_mode or settings.widget is not None:
+            self.http = HttpEndpoint(
+                self.slack.app if self.slack and http_mode else None,
+                self.slack_intake,
+                _widget_config(settings.widget) if settings.widget else None,
+                clock,
+                wake=self._outbox_wake.set,
+            )
+        self.outbox = OutboxWorker(store, transports)
+        if self.imap is None and self.slack is None:
             raise ConfigError(NOTHING_CONFIGURED)
         if settings.smtp is None:
             log.warning(
                 "no smtp section: acknowledgements wait in the outbox until it is "
                 "configured (TRIAGE_SMTP__HOST, ...)"
             )
+
+    def _email_ack(self, ticket_id: int, report: Report, decision: Decision) -> list[OutboxItem]:
+        """The acknowledgement email for a widget report (the reporter gave an address)."""
+        if not should_acknowledge(report, self.ack_sender):
+            return []
+        tz = self.setup.triage.calendar.tz
+        return [
+            acknowledgement(ticket_id, report, decision, self.ack_templates, self.ack_sender, tz)
+        ]
 
     def _handle_email(self, raw: bytes, received_at: datetime, notes: tuple[str, ...]) -> object:
         now = self.clock()
@@ -162,11 +271,26 @@ class Service:
         return sent
 
     def run_once(self) -> RunSummary:
-        """Process what is waiting in every adapter, deliver the outbox, return."""
+        """Process what is waiting in every adapter, plan reminders, deliver the outbox."""
         if self.imap is not None:
             self.imap.run_once()
+        self.plan()
         self.deliver()
         return self.summary
+
+    def plan(self) -> int:
+        """Write upcoming reminders and the next digest into the outbox (idempotent)."""
+        return self.desk.plan(self.clock())
+
+    def _plan_loop(self) -> None:
+        while True:
+            try:
+                if self.plan():
+                    self._outbox_wake.set()
+            except Exception:
+                log.exception("planning reminders failed; trying again")
+            if self._stop.wait(PLAN_INTERVAL):
+                return
 
     def _outbox_loop(self) -> None:
         while not self._stop.is_set():
@@ -184,8 +308,9 @@ class Service:
     def check_rules(self) -> ReloadResult | None:
         """Reload the rules when a file in the rules folder changed; None when nothing did.
 
-        A valid edit is swapped in without a restart; an invalid one is logged with file:line
-        and the rules in use stay active. (Issue 4 announces both in the team channel.)
+        A valid edit (it passes `rules check` and its examples pass, as `rules test`) is
+        swapped in without a restart; an invalid one is refused with file:line and the rules
+        in use stay active. Both are logged and announced in the team channel.
         """
         fingerprint = _fingerprint(self.paths.rules_dir)
         if fingerprint == self.rules_fingerprint:
@@ -195,13 +320,19 @@ class Service:
             self.setup.triage.engine,
             self.paths.rules_dir,
             self.setup.directory.organisations.keys(),
+            check=self._examples_pass,
         )
+        now = self.clock()
         if not result.loaded:
             log.error(
                 "rules edit refused, still using %s:\n%s",
                 result.version,
                 "\n".join(str(p) for p in result.problems),
             )
+            if self.slack is not None:
+                message = rules_refused_message(result.problems, result.version)
+                key = "rules-refused:" + "-".join(f"{n}:{s}:{m}" for n, s, m in fingerprint)
+                self._announce(key, message.text, message.blocks, now)
         elif result.changes.any:
             changes = result.changes
             log.info(
@@ -212,7 +343,32 @@ class Service:
                 list(changes.removed),
                 ", SLA changed" if changes.sla_changed else "",
             )
+            if self.slack is not None:
+                files = [Path(f).name for f in self.setup.triage.engine.rule_set.files]
+                message = rules_reloaded_message(result, files)
+                self._announce(f"rules:{result.version}", message.text, message.blocks, now)
         return result
+
+    def _examples_pass(self, candidate: RuleSet) -> list[RuleProblem]:
+        """Run the candidate's examples on a throw-away engine, as `triage rules test` does."""
+        live = self.setup.triage
+        engine = RuleEngine(candidate)
+        try:
+            trial = Triage(engine, live.directory, live.calendar, live.releases)
+            failures = run_examples(trial, candidate.examples)
+        finally:
+            engine.close()
+        return [
+            RuleProblem(f.file, f.line, f"example {f.report}: " + "; ".join(f.differences))
+            for f in failures
+        ]
+
+    def _announce(
+        self, key: str, text: str, blocks: list[dict[str, object]], now: datetime
+    ) -> None:
+        payload = {"op": "message", "text": text, "blocks": blocks}
+        self.store.enqueue(OutboxItem(SLACK, key, payload), now)
+        self._outbox_wake.set()
 
     def _rules_loop(self) -> None:
         while not self._stop.wait(self.rules_poll):
@@ -226,19 +382,59 @@ class Service:
         threads = [
             threading.Thread(target=self._outbox_loop, name="outbox", daemon=True),
             threading.Thread(target=self._rules_loop, name="rules", daemon=True),
+            threading.Thread(target=self._plan_loop, name="planner", daemon=True),
         ]
         if self.imap is not None:
             threads.append(threading.Thread(target=self.imap.run, name="imap", daemon=True))
         for thread in threads:
             thread.start()
-        log.info("triage running: %s", ", ".join(t.name for t in threads))
+        parts = [t.name for t in threads]
+        self.start_slack()
+        if self.http is not None:
+            parts.append("http")
+        if self._socket is not None:
+            parts.append("slack-socket")
+        log.info("triage running: %s", ", ".join(parts))
         self._stop.wait()
+        self.stop_slack()
         if self.imap is not None:
             self.imap.stop()
         self._outbox_wake.set()
         for thread in threads:
             thread.join(timeout=30)
         log.info("triage stopped")
+
+    def start_slack(self) -> int | None:
+        """Open the Slack connection (Socket Mode) and/or the HTTP endpoint; the HTTP port."""
+        settings = self.setup.settings.slack
+        port = None
+        if self.http is not None:
+            host = settings.http_host if settings else "127.0.0.1"
+            port = self.http.serve(host, settings.http_port if settings else 3000)
+        if self.slack is not None and settings is not None and settings.mode == "socket":
+            self._socket = connect_socket_mode(self.slack.app, settings, self.slack_client)
+        if self.slack is not None:
+            self._learn_bot_identity()
+        return port
+
+    def _learn_bot_identity(self) -> None:
+        """Our own user and bot id, so the intake ignores the bot's own messages."""
+        assert self.slack is not None and self.slack_intake is not None
+        try:
+            me = self.slack_client.auth_test()
+            self.slack_intake.bot_user_id = me.get("user_id")
+            self.slack_intake.bot_id = me.get("bot_id")
+        except Exception as exc:  # Slack unreachable: Bolt also filters its own events
+            log.warning("slack auth.test failed: %s", exc)
+
+    def stop_slack(self) -> None:
+        if self._socket is not None:
+            close = getattr(self._socket, "close", None)
+            if close is not None:
+                close()
+            self._socket = None
+        if self.http is not None:
+            self.http.close()
 
     def stop(self) -> None:
         """Ask every part to finish what it holds and stop."""

@@ -7,6 +7,7 @@
     ├── ReportError             an incoming report is malformed (bad JSON, naive time, ...)
     ├── AdapterError            an adapter cannot turn its input into a report (bad email, ...)
     │   └── ConnectionLost      a server went away; the runner reconnects with backoff
+    │       └── RateLimited     the server said "slow down" (HTTP 429) and when to come back
     ├── EngineError             the rules engine failed while evaluating a report
     └── StoreError              the SQLite store cannot be opened or has a newer schema
 
@@ -61,6 +62,14 @@ class AdapterError(TriageError):
 
 class ConnectionLost(AdapterError):
     """A server (IMAP, SMTP, Slack) went away or refused us; the runner retries with backoff."""
+
+
+class RateLimited(ConnectionLost):
+    """HTTP 429: try again after `retry_after` seconds, and not before (Slack's Retry-After)."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class EngineError(TriageError):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.errors import ConnectionLost, TriageError
+from bot.errors import ConnectionLost, RateLimited, TriageError
 from bot.store import OutboxRow, Store
 
 log = logging.getLogger("triage.outbox")
@@ -51,13 +51,24 @@ class OutboxWorker:
     def __init__(self, store: Store, transports: dict[str, Transport]) -> None:
         self.store = store
         self.transports = transports
+        # Per transport: no attempts before this moment (after a failure or a 429), so the
+        # rows queued behind a failed one wait with it instead of each trying on its own.
+        self._resume_at: dict[str, datetime] = {}
 
     def deliver_due(self, now: datetime, limit: int = 100) -> Delivery:
         """Send every message that is due now (at most `limit`)."""
         sent = retried = failed = 0
+        # A transport that could not deliver (a server down, a rate limit) gets no more rows
+        # this round: hammering it makes a 429 storm worse, and the rows keep their order.
+        kinds = tuple(k for k in self.transports if self._resume_at.get(k, now) <= now)
+        paused: set[str] = set()
         try:
-            for row in self.store.due_outbox(now, tuple(self.transports), limit):
+            for row in self.store.due_outbox(now, kinds, limit) if kinds else ():
+                if row.kind in paused:
+                    continue
                 outcome = self._deliver(row, now)
+                if outcome == "retried":
+                    paused.add(row.kind)
                 sent += outcome == "sent"
                 retried += outcome == "retried"
                 failed += outcome == "failed"
@@ -73,7 +84,11 @@ class OutboxWorker:
             transport.send(row.payload, now)
         except ConnectionLost as exc:
             delay = RETRY_DELAYS[min(row.attempts, len(RETRY_DELAYS) - 1)]
+            if isinstance(exc, RateLimited):
+                # The server said when: come back then, not on our own schedule.
+                delay = timedelta(seconds=max(exc.retry_after, 1))
             self.store.mark_retry(row.id, str(exc), now + delay)
+            self._resume_at[row.kind] = now + delay
             log.warning(
                 "outbox #%d (%s) not delivered, retry in %s: %s", row.id, row.dedupe_key, delay, exc
             )
@@ -91,4 +106,9 @@ class OutboxWorker:
 
     def next_due(self) -> datetime | None:
         """When the next pending message is due, for the service's sleep."""
-        return self.store.next_outbox_time(tuple(self.transports))
+        times = [
+            max(t, self._resume_at.get(kind, t))
+            for kind in self.transports
+            if (t := self.store.next_outbox_time((kind,))) is not None
+        ]
+        return min(times, default=None)

@@ -10,7 +10,7 @@ from bot.calendar import BusinessCalendar, ReleaseCalendar
 from bot.deadlines import sla_outcome
 from bot.directory import Directory
 from bot.engine.runner import RuleEngine
-from bot.models import Decision, Priority, Report
+from bot.models import Category, Decision, Priority, Report
 
 
 class Triage:
@@ -28,20 +28,27 @@ class Triage:
         self.calendar = calendar
         self.releases = releases
 
-    def decide(self, report: Report, confirmed: Priority | None = None) -> Decision:
+    def decide(
+        self,
+        report: Report,
+        confirmed: Priority | None = None,
+        category: Category | None = None,
+    ) -> Decision:
         """Category, priority, exemption and deadlines for `report`.
 
         `confirmed` (or `report.priority`) is a priority set by Dialog (SLA 4.G); deadlines are
-        then recomputed from the original receipt time.
+        then recomputed from the original receipt time. `category` keeps the category a ticket
+        already has, so a priority click never re-categorises it under since-edited rules.
         """
         who = self.directory.identify(report.channel.value, report.sender)
         organisation = who.organisation.id if who.organisation else None
         outcome = self.engine.evaluate(
             report.text, report.channel, organisation, confirmed or report.priority
         )
+        chosen = category or outcome.category
         sla = sla_outcome(
             outcome.sla,
-            outcome.category,
+            chosen,
             outcome.priority,
             report.channel,
             report.sender,
@@ -52,7 +59,7 @@ class Triage:
         )
         return Decision(
             priority=outcome.priority,
-            category=outcome.category,
+            category=chosen,
             provisional=outcome.provisional,
             exempt=sla.exempt,
             exempt_reason=sla.exempt_reason,

@@ -22,8 +22,13 @@ from bot.directory import Directory, OrganisationsFile
 from bot.errors import ConfigError
 
 SETTINGS_FILE = "settings.yaml"
-# Sections whose password comes from the environment (or .env) only, never from the file.
-SECRET_KEYS = ("imap", "smtp")
+# Secrets per section: from the environment (or .env) only, never from the committed file.
+SECRET_KEYS: dict[str, tuple[str, ...]] = {
+    "imap": ("password",),
+    "smtp": ("password",),
+    "slack": ("bot_token", "app_token", "signing_secret"),
+    "widget": ("secret",),
+}
 ORGANISATIONS_FILE = "organisations.yaml"
 
 
@@ -83,6 +88,74 @@ class SmtpSettings(BaseModel):
     timeout: float = Field(default=30, gt=0)
 
 
+class SlackSettings(BaseModel):
+    """The Slack app (section `slack`); tokens and the signing secret only from the environment."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mode: Literal["socket", "http"] = Field(
+        default="socket", description="Socket Mode needs no public URL; http needs one."
+    )
+    bot_token: SecretStr = SecretStr("")
+    app_token: SecretStr = SecretStr("")
+    signing_secret: SecretStr = SecretStr("")
+    api_base_url: str = Field(
+        default="https://slack.com/api/", description="Web API base URL (tests, proxies)."
+    )
+    http_host: str = Field(
+        default="127.0.0.1", description="Where /slack/events and /widget listen."
+    )
+    http_port: int = Field(default=3000, ge=0, le=65535)
+    team_channel: str = Field(description="Channel id where triage posts and reminders go.")
+    support_channels: tuple[str, ...] = Field(
+        default=(), description="Customer channel ids whose messages become reports."
+    )
+    support_usergroup: str | None = Field(
+        default=None, description="User group id whose members may change tickets."
+    )
+    support_members_channel: str | None = Field(
+        default=None, description="Or: the members of this channel may change tickets."
+    )
+    widget_bot_ids: tuple[str, ...] = Field(
+        default=(), description="Bot ids of the support widget posting into a support channel."
+    )
+    hoog_mention: str = Field(
+        default="<!here>",
+        description="Who a new Hoog report by phone pings (<!here>, <!subteam^S1>).",
+    )
+    auth_cache_seconds: float = Field(default=60, ge=0)
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        # slack_sdk joins base_url and the method name as strings: the slash matters.
+        return value if value.endswith("/") else value + "/"
+
+    def missing(self) -> list[str]:
+        """The environment variables this mode still needs (empty when complete)."""
+        needed = {"bot_token": self.bot_token}
+        if self.mode == "socket":
+            needed["app_token"] = self.app_token
+        else:
+            needed["signing_secret"] = self.signing_secret
+        return [
+            f"TRIAGE_SLACK__{key.upper()}"
+            for key, value in needed.items()
+            if not value.get_secret_value()
+        ]
+
+
+class WidgetSettings(BaseModel):
+    """The support widget's HTTP endpoint POST /widget (section `widget`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    secret: SecretStr = SecretStr("")
+    allow_token: bool = Field(default=False, description="Also accept 'Authorization: Bearer'.")
+    max_bytes: int = Field(default=64_000, gt=0)
+    tolerance_seconds: int = Field(default=300, gt=0)
+
+
 class Settings(BaseSettings):
     """All settings; sections map to the top-level keys of settings.yaml."""
 
@@ -95,6 +168,8 @@ class Settings(BaseSettings):
     helpdesk: HelpdeskConfig = HelpdeskConfig()
     imap: ImapSettings | None = None
     smtp: SmtpSettings | None = None
+    slack: SlackSettings | None = None
+    widget: WidgetSettings | None = None
 
     @classmethod
     def settings_customise_sources(
@@ -137,13 +212,15 @@ def load_settings(config_dir: Path, env_file: Path | None = None) -> Settings:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected sections such as calendar:, releases:")
-    for section in SECRET_KEYS:
+    for section, keys in SECRET_KEYS.items():
         block = data.get(section)
-        if isinstance(block, dict) and "password" in block:
-            raise ConfigError(
-                f"{path}: {section}.password does not belong in a file that is committed: set "
-                f"TRIAGE_{section.upper()}__PASSWORD in the environment or in a git-ignored .env"
-            )
+        for key in keys:
+            if isinstance(block, dict) and key in block:
+                raise ConfigError(
+                    f"{path}: {section}.{key} does not belong in a file that is committed: set "
+                    f"TRIAGE_{section.upper()}__{key.upper()} in the environment or in a "
+                    "git-ignored .env"
+                )
     try:
         return Settings(_env_file=env_file, **data)  # type: ignore[call-arg]  # pydantic-settings
     except ValidationError as exc:

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import StoreError
-from bot.models import Decision, Report
+from bot.models import Category, Channel, Decision, Priority, Report
+from bot.tickets import HistoryEntry, TicketView
 
 # Each entry moves the schema one version up; never edit a released entry, append a new one.
 MIGRATIONS: tuple[str, ...] = (
@@ -118,6 +119,20 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX ticket_events_ticket ON ticket_events(ticket_id);
     """,
+    # 3: handling in Slack. Who picked a ticket up (the first reaction) and when it was
+    # resolved; where its triage post lives, so updates, replies and reminders thread under it.
+    """
+    ALTER TABLE tickets ADD COLUMN assignee TEXT;
+    ALTER TABLE tickets ADD COLUMN reacted_at TEXT;
+    ALTER TABLE tickets ADD COLUMN resolved_at TEXT;
+    CREATE TABLE slack_posts (
+        ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id),
+        channel   TEXT NOT NULL,
+        ts        TEXT NOT NULL,
+        posted_at TEXT NOT NULL
+    );
+    CREATE INDEX outbox_ticket ON outbox(ticket_id, status);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -137,6 +152,12 @@ def source_key(report: Report) -> str:
         ensure_ascii=False,
     )
     return "sha256:" + hashlib.sha256(content.encode()).hexdigest()
+
+
+def _excerpt(body: str, limit: int = 300) -> str:
+    """The first paragraph of a report, shortened for a Slack post."""
+    text = body.strip().split("\n\n", 1)[0].strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -336,14 +357,37 @@ class Store:
             db.execute("UPDATE reports SET ticket_id = ? WHERE id = ?", (ticket_id, report_id))
             kind = "provisional" if decision.provisional else "confirmed"
             self._add_decision(db, ticket_id, decision, kind, "triage", now, None)
+            self._event(
+                db,
+                ticket_id,
+                "created",
+                now,
+                "triage",
+                {
+                    "priority": decision.priority.value,
+                    "category": decision.category.value,
+                    "channel": report.channel.value,
+                    "rules": list(decision.rules),
+                },
+            )
             if report.message_id:
                 self._map_message_id(db, report.message_id, ticket_id)
             for item in outgoing(ticket_id) if outgoing else ():
                 self._enqueue(db, item, ticket_id, now)
         return Recorded(ticket_id, created=True)
 
-    def attach(self, report: Report, ticket_id: int, kind: str, now: datetime) -> bool:
-        """Add a reply (or auto-reply) to an existing ticket; False if already stored."""
+    def attach(
+        self,
+        report: Report,
+        ticket_id: int,
+        kind: str,
+        now: datetime,
+        outgoing: Sequence[OutboxItem] = (),
+    ) -> bool:
+        """Add a reply (or auto-reply) to an existing ticket; False if already stored.
+
+        `outgoing` (the reply's copy in the Slack thread) is queued in the same transaction.
+        """
         with self._transaction() as db:
             if db.execute("SELECT 1 FROM tickets WHERE id = ?", (ticket_id,)).fetchone() is None:
                 raise StoreError(f"there is no ticket #{ticket_id}")
@@ -365,6 +409,8 @@ class Store:
                     "attachments": [a.model_dump() for a in report.attachments],
                 },
             )
+            for item in outgoing:
+                self._enqueue(db, item, ticket_id, now)
         return True
 
     def record_unlinked(self, report: Report, kind: str, now: datetime) -> bool:
@@ -555,12 +601,108 @@ class Store:
         by: str,
         now: datetime,
         reason: str | None = None,
+        event: tuple[str, dict[str, Any]] | None = None,
+        cancel: Sequence[str] = (),
+        outgoing: Sequence[OutboxItem] = (),
     ) -> int:
-        """Record a later decision (a confirmed or changed priority, 4.G) and make it current."""
+        """Record a later decision (a confirmed or changed priority, 4.G) and make it current.
+
+        In the same transaction: the history `event` (kind, data), the cancellation of pending
+        outbox rows whose dedupe key matches one of the `cancel` LIKE patterns (reminders for
+        the old deadlines), and the `outgoing` messages (the updated Slack post).
+        """
         with self._transaction() as db:
-            if db.execute("SELECT 1 FROM tickets WHERE id = ?", (ticket_id,)).fetchone() is None:
-                raise StoreError(f"there is no ticket #{ticket_id}")
-            return self._add_decision(db, ticket_id, decision, kind, by, now, reason)
+            self._require_ticket(db, ticket_id)
+            decision_id = self._add_decision(db, ticket_id, decision, kind, by, now, reason)
+            if event is not None:
+                self._event(db, ticket_id, event[0], now, by, event[1])
+            self._cancel(db, ticket_id, cancel)
+            for item in outgoing:
+                self._enqueue(db, item, ticket_id, now)
+            return decision_id
+
+    def set_handling(
+        self,
+        ticket_id: int,
+        now: datetime,
+        actor: str,
+        *,
+        assignee: str | None = None,
+        resolved: bool = False,
+        event: tuple[str, dict[str, Any]] | None = None,
+        cancel: Sequence[str] = (),
+        outgoing: Sequence[OutboxItem] = (),
+    ) -> bool:
+        """Assign a ticket (its first reaction, when it had none) or resolve it.
+
+        False when nothing changed (already assigned to that person, or already resolved):
+        a double click or a retried request records nothing twice.
+        """
+        stamp = _ts(now)
+        with self._transaction() as db:
+            self._require_ticket(db, ticket_id)
+            row = db.execute(
+                "SELECT assignee, status FROM tickets WHERE id = ?", (ticket_id,)
+            ).fetchone()
+            if resolved:
+                if row[1] == "resolved":
+                    return False
+                db.execute(
+                    "UPDATE tickets SET status = 'resolved', resolved_at = ?, "
+                    "reacted_at = COALESCE(reacted_at, ?), updated_at = ? WHERE id = ?",
+                    (stamp, stamp, stamp, ticket_id),
+                )
+            else:
+                if assignee is None or row[0] == assignee:
+                    return False
+                db.execute(
+                    "UPDATE tickets SET assignee = ?, reacted_at = COALESCE(reacted_at, ?), "
+                    "updated_at = ? WHERE id = ?",
+                    (assignee, stamp, stamp, ticket_id),
+                )
+            if event is not None:
+                self._event(db, ticket_id, event[0], now, actor, event[1])
+            self._cancel(db, ticket_id, cancel)
+            for item in outgoing:
+                self._enqueue(db, item, ticket_id, now)
+        return True
+
+    def add_event(
+        self,
+        ticket_id: int,
+        kind: str,
+        actor: str | None,
+        data: dict[str, Any],
+        now: datetime,
+        outgoing: Sequence[OutboxItem] = (),
+    ) -> None:
+        """Write one history event (and its outgoing messages) for a ticket."""
+        with self._transaction() as db:
+            self._require_ticket(db, ticket_id)
+            self._event(db, ticket_id, kind, now, actor, data)
+            for item in outgoing:
+                self._enqueue(db, item, ticket_id, now)
+
+    @staticmethod
+    def _require_ticket(db: sqlite3.Connection, ticket_id: int) -> None:
+        if db.execute("SELECT 1 FROM tickets WHERE id = ?", (ticket_id,)).fetchone() is None:
+            raise StoreError(f"there is no ticket #{ticket_id}")
+
+    @staticmethod
+    def _cancel(db: sqlite3.Connection, ticket_id: int, patterns: Sequence[str]) -> int:
+        cancelled = 0
+        for pattern in patterns:
+            cancelled += db.execute(
+                "UPDATE outbox SET status = 'cancelled' WHERE ticket_id = ? "
+                "AND status = 'pending' AND dedupe_key LIKE ?",
+                (ticket_id, pattern),
+            ).rowcount
+        return cancelled
+
+    def cancel_outbox(self, ticket_id: int, patterns: Sequence[str]) -> int:
+        """Cancel a ticket's pending outbox rows whose dedupe key matches a LIKE pattern."""
+        with self._transaction() as db:
+            return self._cancel(db, ticket_id, patterns)
 
     @staticmethod
     def _add_decision(
@@ -650,6 +792,84 @@ class Store:
             )
             for r in rows
         ]
+
+    _VIEW_SQL = (
+        "SELECT t.id, t.status, t.channel, t.subject, t.sender, r.body, t.received_at, "
+        "d.priority, d.category, d.provisional, d.exempt, d.exempt_reason, d.reaction_due, "
+        "d.resolution_due, d.rules, d.id, d.decided_by, d.reason, t.organisation, t.assignee, "
+        "t.reacted_at, t.resolved_at "
+        "FROM tickets t JOIN decisions d ON d.id = t.decision_id "
+        "JOIN reports r ON r.id = t.report_id"
+    )
+
+    @staticmethod
+    def _view(r: Sequence[Any]) -> TicketView:
+        received = datetime.fromisoformat(r[6])
+        return TicketView(
+            id=r[0],
+            status=r[1],
+            channel=Channel(r[2]),
+            subject=r[3],
+            sender=r[4],
+            excerpt=_excerpt(r[5]),
+            received_at=received,
+            priority=Priority(r[7]),
+            category=Category(r[8]),
+            provisional=bool(r[9]),
+            exempt=bool(r[10]),
+            exempt_reason=r[11],
+            reaction_due=_dt(r[12]),
+            resolution_due=_dt(r[13]),
+            rules=tuple(json.loads(r[14])),
+            decision_id=r[15],
+            decided_by=r[16],
+            decision_reason=r[17],
+            organisation=r[18],
+            assignee=r[19],
+            reacted_at=_dt(r[20]),
+            resolved_at=_dt(r[21]),
+        )
+
+    def ticket_view(self, ticket_id: int) -> TicketView:
+        """One ticket as the team sees it; StoreError when there is no such ticket."""
+        row = self._read(self._VIEW_SQL + " WHERE t.id = ?", (ticket_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"there is no ticket #{ticket_id}")
+        return self._view(row)
+
+    def ticket_views(self, open_only: bool = True) -> list[TicketView]:
+        """Tickets as the team sees them, by receipt time."""
+        sql = self._VIEW_SQL + (" WHERE t.status = 'open'" if open_only else "")
+        rows = self._read(sql + " ORDER BY t.received_at, t.id").fetchall()
+        return [self._view(r) for r in rows]
+
+    def history(self, ticket_id: int) -> list[HistoryEntry]:
+        """A ticket's history (created, priority changes, replies, ...), oldest first."""
+        rows = self._read(
+            "SELECT at, kind, actor, data FROM ticket_events WHERE ticket_id = ? ORDER BY id",
+            (ticket_id,),
+        ).fetchall()
+        return [
+            HistoryEntry(datetime.fromisoformat(r[0]), r[1], r[2], json.loads(r[3])) for r in rows
+        ]
+
+    # -- Slack posts ------------------------------------------------------------------------
+    def slack_post(self, ticket_id: int) -> tuple[str, str] | None:
+        """(channel, ts) of a ticket's triage post, once it was posted."""
+        row = self._read(
+            "SELECT channel, ts FROM slack_posts WHERE ticket_id = ?", (ticket_id,)
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def set_slack_post(self, ticket_id: int, channel: str, ts: str, now: datetime) -> None:
+        """Remember where a ticket's post lives; its ts also threads Slack replies onto it."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO slack_posts (ticket_id, channel, ts, posted_at) "
+                "VALUES (?, ?, ?, ?)",
+                (ticket_id, channel, ts, _ts(now)),
+            )
+            self._map_message_id(db, f"slack:{channel}:{ts}", ticket_id)
 
     def count(self, table: str) -> int:
         """Number of rows in one of the store's tables."""

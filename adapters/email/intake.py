@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from adapters.desk import Desk
 from adapters.email.ack import AckSender, AckTemplates, acknowledgement, should_acknowledge
 from adapters.email.parse import EmailParseError, parse_email, to_report
 from bot.errors import TriageError
@@ -57,8 +58,11 @@ class EmailIntake:
         templates: AckTemplates,
         sender: AckSender,
         max_body_chars: int = 200_000,
+        desk: Desk | None = None,
     ) -> None:
         self.triage = triage
+        # The team's side (Slack post, reply threads, reminders); None in email-only tests.
+        self.desk = desk
         self.store = store
         self.templates = templates
         self.sender = sender
@@ -97,23 +101,29 @@ class EmailIntake:
                 Outcome.AUTO_REPLY, ticket, report=report, reason=parsed.auto_reply_reason
             )
         if ticket is not None:
-            added = self.store.attach(report, ticket, "reply", now)
+            thread = self.desk.reply_items(ticket, report, key) if self.desk else []
+            added = self.store.attach(report, ticket, "reply", now, outgoing=thread)
             return IntakeResult(
                 Outcome.REPLY if added else Outcome.DUPLICATE, ticket, report=report
             )
 
         decision = self.triage.decide(report)
 
-        def acknowledge(ticket_id: int) -> list[OutboxItem]:
-            if not should_acknowledge(report, self.sender):
-                return []
-            return [
-                acknowledgement(ticket_id, report, decision, self.templates, self.sender, self.tz)
-            ]
+        def outgoing(ticket_id: int) -> list[OutboxItem]:
+            items = self.desk.new_ticket_items(ticket_id) if self.desk else []
+            if should_acknowledge(report, self.sender):
+                items.append(
+                    acknowledgement(
+                        ticket_id, report, decision, self.templates, self.sender, self.tz
+                    )
+                )
+            return items
 
-        recorded = self.store.record(report, decision, now, outgoing=acknowledge)
+        recorded = self.store.record(report, decision, now, outgoing=outgoing)
         if not recorded.created:
             return IntakeResult(Outcome.DUPLICATE, recorded.ticket_id)
+        if self.desk is not None and recorded.ticket_id is not None:
+            self.desk.plan(now, recorded.ticket_id)
         return IntakeResult(Outcome.TICKET, recorded.ticket_id, decision, report)
 
     def quarantine_error(self, raw: bytes, exc: BaseException, now: datetime) -> IntakeResult:

@@ -19,6 +19,7 @@ from bot.engine.schema import Example, RuleFile, RuleSpec, SlaSpec
 from bot.engine.text import TermError, TermMatcher, compile_term
 from bot.engine.yamlfile import YamlDocument, parse_yaml
 from bot.errors import RuleProblem, RuleSetInvalid
+from bot.reminders import ReminderPolicy
 
 RULE_FILE_GLOBS = ("*.yaml", "*.yml")
 # durable-rules fails at 512 rules and hangs above (shared/DURABLE_RULES_NOTES.md); the
@@ -77,6 +78,7 @@ class RuleSet:
 
     rules: tuple[LoadedRule, ...]
     sla: SlaSpec
+    reminders: ReminderPolicy
     examples: tuple[LoadedExample, ...]
     version: str
     files: tuple[str, ...]
@@ -108,6 +110,7 @@ def check_sources(
     rules: list[LoadedRule] = []
     examples: list[LoadedExample] = []
     sla: tuple[SlaSpec, str, int] | None = None
+    reminders: tuple[ReminderPolicy, str, int] | None = None
     first_seen: dict[str, LoadedRule] = {}
     known_orgs = set(organisations) if organisations is not None else None
 
@@ -184,6 +187,25 @@ def check_sources(
                 )
             else:
                 sla = (parsed.sla, name, line)
+        if parsed.reminders is not None:
+            line = doc.line_of(("reminders",))
+            if reminders is not None:
+                problems.append(
+                    RuleProblem(
+                        name,
+                        line,
+                        f"a second reminders section (first in {reminders[1]}:{reminders[2]})",
+                    )
+                )
+            else:
+                try:
+                    reminders = (ReminderPolicy.model_validate(parsed.reminders), name, line)
+                except ValidationError as exc:
+                    for error in exc.errors():
+                        error["loc"] = ("reminders", *error["loc"])
+                        problems.append(
+                            RuleProblem(name, doc.line_of(error["loc"]), _explain(error))
+                        )
 
     for loaded in examples:
         expect = loaded.example.expect
@@ -221,6 +243,7 @@ def check_sources(
     return RuleSet(
         rules=tuple(rules),
         sla=sla[0],
+        reminders=reminders[0] if reminders else ReminderPolicy(),
         examples=tuple(examples),
         version="rules-" + digest.hexdigest()[:10],
         files=tuple(sources),

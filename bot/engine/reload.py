@@ -4,7 +4,7 @@ leaves them in place and says why. The result names the rules that changed, for 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,10 +21,13 @@ class RuleChanges:
     removed: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     sla_changed: bool = False
+    reminders_changed: bool = False
 
     @property
     def any(self) -> bool:
-        return bool(self.added or self.removed or self.changed or self.sla_changed)
+        return bool(
+            self.added or self.removed or self.changed or self.sla_changed or self.reminders_changed
+        )
 
 
 @dataclass(frozen=True)
@@ -51,13 +54,21 @@ def diff(old: RuleSet, new: RuleSet) -> RuleChanges:
         removed=tuple(n for n in before if n not in after),
         changed=changed,
         sla_changed=old.sla != new.sla,
+        reminders_changed=old.reminders != new.reminders,
     )
 
 
 def reload_rules(
-    engine: RuleEngine, directory: Path, organisations: Iterable[str] | None = None
+    engine: RuleEngine,
+    directory: Path,
+    organisations: Iterable[str] | None = None,
+    check: Callable[[RuleSet], list[RuleProblem]] | None = None,
 ) -> ReloadResult:
-    """Load `directory` and swap it in; on any problem keep the active rules."""
+    """Load `directory` and swap it in; on any problem keep the active rules.
+
+    `check` runs on the candidate before the swap (the service runs the rule files'
+    examples, as `triage rules test` does); problems it returns refuse the edit.
+    """
     current = engine.rule_set
     try:
         candidate = load_rules(directory, organisations)
@@ -65,6 +76,13 @@ def reload_rules(
         return ReloadResult(False, current.version, problems=tuple(exc.problems))
     if candidate.version == current.version:
         return ReloadResult(True, current.version)
+    if check is not None:
+        try:
+            failed = check(candidate)
+        except EngineError as exc:
+            failed = [RuleProblem(str(directory), 0, str(exc))]
+        if failed:
+            return ReloadResult(False, current.version, problems=tuple(failed))
     try:
         engine.swap(candidate)
     except EngineError as exc:

@@ -93,6 +93,11 @@ class RuleEngine:
             self._free(old.name)
         return old.rule_set
 
+    def close(self) -> None:
+        """Free the active ruleset (for a throw-away engine, such as a reload's trial run)."""
+        with self._lock:
+            self._free(self._active.name)
+
     def _free(self, name: str) -> None:
         ruleset = self._host._ruleset_directory.pop(name, None)
         if ruleset is not None:

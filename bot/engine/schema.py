@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -298,3 +298,5 @@ class RuleFile(_Strict):
     rules: tuple[RuleSpec, ...] = ()
     examples: tuple[Example, ...] = ()
     sla: SlaSpec | None = None
+    # Checked by the loader against bot.reminders.ReminderPolicy (which builds on this module).
+    reminders: dict[str, Any] | None = None

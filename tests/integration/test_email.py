@@ -87,8 +87,8 @@ def test_new_report_reply_and_auto_reply(
     assert summary.outcomes == {"ticket": 1, "reply": 2, "auto_reply": 1}
     assert len(store.tickets()) == 1
     events = store.events(ticket.id)
-    assert [e["kind"] for e in events] == ["reply", "reply", "auto_reply"]
-    assert events[0]["body"].startswith("Het gaat om het tabblad Doelen.")
+    assert [e["kind"] for e in events] == ["created", "reply", "reply", "auto_reply"]
+    assert events[1]["body"].startswith("Het gaat om het tabblad Doelen.")
     time.sleep(0.2)
     assert len(smtp_sink.messages) == 1  # no acknowledgement for replies or auto-replies
 

@@ -1,0 +1,215 @@
+"""What the support team does with a ticket: confirm or change its priority, pick it up, resolve.
+
+Shared by the Slack buttons, the `/triage` command and (later) the phone modal, so every path
+writes the same history and queues the same messages. Each action is one store transaction:
+the new state, its history event, the cancelled reminders and the Slack update together.
+Reminders and the daily digest are planned here from the stored deadlines into the outbox.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from bot.errors import TriageError
+from bot.models import Decision, Priority, Report
+from bot.pipeline import Triage
+from bot.reminders import ReminderPolicy, next_digest_at, plan
+from bot.store import OutboxItem, Store
+from bot.tickets import HistoryEntry, TicketView
+
+log = logging.getLogger("triage.desk")
+
+SLACK = "slack"
+# How far ahead reminders are written to the outbox; the service re-plans every few minutes,
+# and the dedupe keys make re-planning harmless.
+PLAN_HORIZON = timedelta(days=2)
+
+
+class DeskError(TriageError):
+    """An action a team member cannot take; the message is Dutch, shown to them as is."""
+
+
+def reminder_pattern(ticket_id: int, deadline: str | None = None) -> str:
+    """LIKE pattern of a ticket's pending reminders (all, or those of one deadline)."""
+    return f"remind:{ticket_id}:%:{deadline}:%" if deadline else f"remind:{ticket_id}:%"
+
+
+class Desk:
+    """Ticket actions and reminder planning over the store."""
+
+    def __init__(
+        self,
+        triage: Triage,
+        store: Store,
+        policy: Callable[[], ReminderPolicy],
+        slack: bool = True,
+    ) -> None:
+        self.triage, self.store, self.policy = triage, store, policy
+        # Without a Slack app there is nobody to show posts and reminders to: queue nothing.
+        self.slack = slack
+
+    # -- reading ----------------------------------------------------------------------------
+    def _enrich(self, view: TicketView) -> TicketView:
+        who = self.triage.directory.identify(view.channel.value, view.sender)
+        return dataclasses.replace(
+            view,
+            organisation_name=who.organisation.name if who.organisation else None,
+            reporter_name=who.contact.name if who.contact else None,
+        )
+
+    def view(self, ticket_id: int) -> TicketView:
+        if not self.store.ticket_exists(ticket_id):
+            raise DeskError(f"Ticket #{ticket_id} bestaat niet.")
+        return self._enrich(self.store.ticket_view(ticket_id))
+
+    def views(self, open_only: bool = True) -> list[TicketView]:
+        return [self._enrich(v) for v in self.store.ticket_views(open_only)]
+
+    def history(self, ticket_id: int) -> list[HistoryEntry]:
+        return self.store.history(ticket_id)
+
+    # -- messages about tickets ---------------------------------------------------------------
+    def new_ticket_items(self, ticket_id: int) -> list[OutboxItem]:
+        """The triage post for a new ticket (queued with the ticket itself)."""
+        if not self.slack:
+            return []
+        return [OutboxItem(SLACK, f"slack-post:{ticket_id}", {"op": "post", "ticket": ticket_id})]
+
+    def reply_items(self, ticket_id: int, report: Report, key: str) -> list[OutboxItem]:
+        """A reporter's reply, copied into the ticket's Slack thread."""
+        if not self.slack:
+            return []
+        payload = {
+            "op": "reply",
+            "ticket": ticket_id,
+            "sender": report.sender,
+            "channel": report.channel.value,
+            "subject": report.subject,
+            "body": report.body[:4000],
+        }
+        return [OutboxItem(SLACK, f"slack-reply:{ticket_id}:{key}", payload)]
+
+    def _update_items(self, ticket_id: int, now: datetime, what: str) -> list[OutboxItem]:
+        if not self.slack:
+            return []
+        key = f"slack-update:{ticket_id}:{what}:{now.isoformat()}"
+        return [OutboxItem(SLACK, key, {"op": "update", "ticket": ticket_id})]
+
+    # -- actions ------------------------------------------------------------------------------
+    def set_priority(
+        self,
+        ticket_id: int,
+        priority: Priority | None,
+        user: str,
+        now: datetime,
+        reason: str | None = None,
+    ) -> TicketView:
+        """Confirm the priority (None or the current one) or change it, per SLA 4.G.
+
+        Deadlines are recomputed from the original receipt time; reminders for the old
+        deadlines are cancelled and new ones planned.
+        """
+        current = self.view(ticket_id)
+        if not current.is_open:
+            raise DeskError(f"Ticket #{ticket_id} is al opgelost.")
+        target = priority or current.priority
+        changing = target is not current.priority
+        if changing and not (reason and reason.strip()):
+            raise DeskError("Geef een reden op voor de nieuwe prioriteit.")
+        if not changing and not current.provisional:
+            raise DeskError(f"De prioriteit van #{ticket_id} ({target.label}) is al bevestigd.")
+        report = self.store.report_of(ticket_id)
+        decision: Decision = self.triage.decide(report, confirmed=target, category=current.category)
+        kind = "changed" if changing else "confirmed"
+        data: dict[str, object] = {"from": current.priority.value, "to": target.value}
+        if reason:
+            data["reason"] = reason.strip()
+        data["reaction_due"] = decision.reaction_due.isoformat() if decision.reaction_due else None
+        data["resolution_due"] = (
+            decision.resolution_due.isoformat() if decision.resolution_due else None
+        )
+        self.store.add_decision(
+            ticket_id,
+            decision,
+            kind,
+            user,
+            now,
+            reason.strip() if reason else None,
+            event=("priority" if changing else "confirmed", data),
+            # Reminders of the old decision go; the new deadlines get their own below.
+            cancel=(reminder_pattern(ticket_id),),
+            outgoing=self._update_items(ticket_id, now, kind),
+        )
+        self.plan(now, ticket_id)
+        return self.view(ticket_id)
+
+    def assign(self, ticket_id: int, user: str, now: datetime) -> bool:
+        """ "Ik pak dit op": `user` holds the ticket; the first such click is the reaction."""
+        current = self.view(ticket_id)
+        if not current.is_open:
+            raise DeskError(f"Ticket #{ticket_id} is al opgelost.")
+        data: dict[str, object] = {"from": current.assignee}
+        if current.reacted_at is None:
+            data["first_reaction"] = True
+        return self.store.set_handling(
+            ticket_id,
+            now,
+            user,
+            assignee=user,
+            event=("assigned", data),
+            cancel=(reminder_pattern(ticket_id, "reaction"),),
+            outgoing=self._update_items(ticket_id, now, "assigned"),
+        )
+
+    def resolve(self, ticket_id: int, user: str, now: datetime) -> bool:
+        """Mark the ticket resolved; every pending reminder for it is cancelled."""
+        self.view(ticket_id)
+        return self.store.set_handling(
+            ticket_id,
+            now,
+            user,
+            resolved=True,
+            event=("resolved", {}),
+            cancel=(reminder_pattern(ticket_id),),
+            outgoing=self._update_items(ticket_id, now, "resolved"),
+        )
+
+    # -- reminders ----------------------------------------------------------------------------
+    def plan(self, now: datetime, ticket_id: int | None = None) -> int:
+        """Write due reminders (of one ticket, or all open ones) and the next digest.
+
+        Idempotent: a reminder's dedupe key names the ticket, the decision and the moment, so
+        planning again adds nothing, and a cancelled reminder is never revived.
+        """
+        if not self.slack:
+            return 0
+        policy = self.policy()
+        calendar = self.triage.calendar
+        until = now + PLAN_HORIZON
+        tickets = [self.store.ticket_view(ticket_id)] if ticket_id else self.store.ticket_views()
+        planned = 0
+        for ticket in tickets:
+            for reminder in plan(policy, ticket, calendar, now, until):
+                key = f"remind:{ticket.id}:{ticket.decision_id}:{reminder.key}"
+                payload = {
+                    "op": "remind",
+                    "ticket": ticket.id,
+                    "decision": ticket.decision_id,
+                    "deadline": reminder.deadline,
+                    "kind": reminder.kind,
+                    "due": reminder.due.isoformat(),
+                }
+                item = OutboxItem(SLACK, key, payload, not_before=max(reminder.at, now))
+                self.store.enqueue(item, now, ticket_id=ticket.id)
+                planned += 1
+        if ticket_id is None:
+            at = next_digest_at(policy, calendar, now)
+            day = calendar.local(at).date().isoformat()
+            self.store.enqueue(
+                OutboxItem(SLACK, f"digest:{day}", {"op": "digest", "day": day}, not_before=at),
+                now,
+            )
+        return planned

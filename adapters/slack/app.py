@@ -1,0 +1,272 @@
+"""The Slack app (slack-bolt): buttons, the reason modal, `/triage`, App Home, message intake.
+
+The same listeners serve Socket Mode and HTTP mode (see adapters/slack/server.py). Bolt
+acknowledges events itself; listeners then write to the store through the Desk and wake the
+outbox, which sends the resulting post updates. Commands answer in their acknowledgement
+(ephemeral), so `/triage list` needs no extra API call.
+
+Only members of the configured support user group (or channel) may change a ticket; the
+others get a polite ephemeral refusal. Membership is cached briefly (`auth_cache_seconds`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_bolt import Ack, App, BoltResponse
+from slack_sdk import WebClient
+
+from adapters.desk import Desk, DeskError
+from adapters.slack.intake import SlackIntake
+from adapters.slack.transport import call
+from bot.errors import TriageError
+from bot.models import Priority
+from bot.settings import SlackSettings
+from bot.slack_messages import (
+    by_deadline,
+    help_message,
+    home_view,
+    not_allowed_message,
+    parse_reason_metadata,
+    reason_modal,
+    ticket_detail,
+    ticket_list,
+)
+
+log = logging.getLogger("triage.slack")
+Clock = Callable[[], datetime]
+
+PRIORITY_WORDS = {p.value: p for p in Priority}
+
+
+class SlackBot:
+    """Bolt listeners bound to the desk; `app` is the slack_bolt App to serve."""
+
+    def __init__(
+        self,
+        settings: SlackSettings,
+        desk: Desk,
+        intake: SlackIntake,
+        client: WebClient,
+        clock: Clock,
+        wake: Callable[[], None] = lambda: None,
+        phone_modal: Callable[..., Any] | None = None,
+    ) -> None:
+        self.settings, self.desk, self.intake = settings, desk, intake
+        self.client, self.clock, self.wake = client, clock, wake
+        self._members: tuple[datetime, frozenset[str]] | None = None
+        self._members_lock = threading.Lock()
+        self.app = App(
+            token=settings.bot_token.get_secret_value(),
+            signing_secret=settings.signing_secret.get_secret_value() or None,
+            client=client,
+            token_verification_enabled=False,
+            request_verification_enabled=settings.mode == "http",
+            # Our own posts in the team channel are not reports; classify_event also checks.
+            ignoring_self_events_enabled=True,
+        )
+        self._register()
+
+    # -- authorisation --------------------------------------------------------------------
+    def allowed(self, user: str) -> bool:
+        """True when `user` may change tickets (everyone, when no group is configured)."""
+        group, channel = self.settings.support_usergroup, self.settings.support_members_channel
+        if not group and not channel:
+            return True
+        now = self.clock()
+        with self._members_lock:
+            cached = self._members
+            ttl = timedelta(seconds=self.settings.auth_cache_seconds)
+            if cached is None or now - cached[0] > ttl:
+                members: set[str] = set()
+                if group:
+                    members |= set(
+                        call(self.client, "usergroups.users.list", usergroup=group)["users"]
+                    )
+                if channel:
+                    members |= self._channel_members(channel)
+                cached = (now, frozenset(members))
+                self._members = cached
+        return user in cached[1]
+
+    def _channel_members(self, channel: str) -> set[str]:
+        members: set[str] = set()
+        cursor = ""
+        while True:
+            page = call(
+                self.client, "conversations.members", channel=channel, cursor=cursor, limit=1000
+            )
+            members |= set(page.get("members", []))
+            cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return members
+
+    def _refuse(self, body: dict[str, Any], text: str) -> None:
+        """An ephemeral message to the user who clicked, in the channel where they clicked."""
+        user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id") or self.settings.team_channel
+        try:
+            call(self.client, "chat.postEphemeral", channel=channel, user=user, text=text)
+        except TriageError:
+            log.warning("could not tell %s: %s", user, text)
+
+    # -- listeners ------------------------------------------------------------------------
+    def _register(self) -> None:
+        app = self.app
+        app.event("message")(self._on_message)
+        app.event("app_home_opened")(self._on_home)
+        app.action("confirm")(self._on_confirm)
+        app.action(re.compile(r"^prio_(hoog|middel|laag)$"))(self._on_priority)
+        app.action("assign")(self._on_assign)
+        app.action("resolve")(self._on_resolve)
+        app.view("prio_reason")(self._on_reason)
+        app.command("/triage")(self._on_command)
+        app.error(self._on_error)
+
+    def _on_error(self, error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+        log.error("Slack listener failed: %s: %s", type(error).__name__, error, exc_info=error)
+        return None
+
+    def _on_message(self, event: dict[str, Any]) -> None:
+        outcome = self.intake.message(event, self.clock())
+        if outcome.outcome != "ignored":
+            log.info(
+                "report channel=slack outcome=%s ticket=%s%s",
+                outcome.outcome,
+                outcome.ticket_id if outcome.ticket_id is not None else "-",
+                f" reason={outcome.reason!r}" if outcome.reason else "",
+            )
+        self.wake()
+
+    def _on_home(self, event: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        self.publish_home(str(event["user"]))
+
+    def publish_home(self, user: str) -> None:
+        now = self.clock()
+        tickets = self.desk.views()
+        mine = by_deadline(t for t in tickets if t.assignee == user)
+        soonest = by_deadline(tickets)[:10]
+        view = home_view(user, mine, soonest, now, self.desk.triage.calendar)
+        call(self.client, "views.publish", user_id=user, view=view)
+
+    def _ticket_action(
+        self, ack: Ack, body: dict[str, Any], action: dict[str, Any]
+    ) -> tuple[int, str] | None:
+        """Ack, check the user, and return (ticket id, user) when they may act."""
+        ack()
+        user = body["user"]["id"]
+        if not self.allowed(user):
+            self._refuse(body, not_allowed_message())
+            return None
+        return int(action["value"]), user
+
+    def _run(self, body: dict[str, Any], work: Callable[[], object]) -> None:
+        try:
+            work()
+        except DeskError as exc:
+            self._refuse(body, str(exc))
+        self.wake()
+
+    def _on_confirm(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        found = self._ticket_action(ack, body, action)
+        if found:
+            ticket, user = found
+            self._run(body, lambda: self.desk.set_priority(ticket, None, user, self.clock()))
+
+    def _on_priority(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        found = self._ticket_action(ack, body, action)
+        if not found:
+            return
+        ticket, user = found
+        priority = Priority(action["action_id"].removeprefix("prio_"))
+        try:
+            view = self.desk.view(ticket)
+        except DeskError as exc:
+            self._refuse(body, str(exc))
+            return
+        if priority is view.priority:
+            self._run(body, lambda: self.desk.set_priority(ticket, None, user, self.clock()))
+            return
+        # A change needs a reason (who, when, what, why in the history): ask in a modal.
+        modal = reason_modal(ticket, priority, view.subject)
+        call(self.client, "views.open", trigger_id=body["trigger_id"], view=modal)
+
+    def _on_reason(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = body["user"]["id"]
+        if not self.allowed(user):
+            ack(response_action="errors", errors={"reason": not_allowed_message()})
+            return
+        ticket, priority = parse_reason_metadata(view.get("private_metadata", ""))
+        values = view.get("state", {}).get("values", {})
+        reason = str((values.get("reason", {}).get("reason", {}) or {}).get("value") or "")
+        try:
+            self.desk.set_priority(ticket, priority, user, self.clock(), reason)
+        except DeskError as exc:
+            ack(response_action="errors", errors={"reason": str(exc)})
+            return
+        ack()
+        self.wake()
+
+    def _on_assign(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        found = self._ticket_action(ack, body, action)
+        if found:
+            ticket, user = found
+            self._run(body, lambda: self.desk.assign(ticket, user, self.clock()))
+
+    def _on_resolve(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        found = self._ticket_action(ack, body, action)
+        if found:
+            ticket, user = found
+            self._run(body, lambda: self.desk.resolve(ticket, user, self.clock()))
+
+    # -- /triage ------------------------------------------------------------------------------
+    def _on_command(self, ack: Ack, command: dict[str, Any]) -> None:
+        user = str(command.get("user_id", ""))
+        words = str(command.get("text") or "").split()
+        sub = words[0].lower() if words else "help"
+        now, calendar = self.clock(), self.desk.triage.calendar
+        try:
+            if sub == "list":
+                message = ticket_list(by_deadline(self.desk.views()), now, calendar)
+            elif sub == "show" and len(words) == 2 and words[1].lstrip("#").isdigit():
+                ticket = int(words[1].lstrip("#"))
+                view = self.desk.view(ticket)
+                message = ticket_detail(view, self.desk.history(ticket), now, calendar)
+            elif sub == "prio":
+                ack(text=self._prio_command(user, words[1:]))
+                self.wake()
+                return
+            else:
+                message = help_message()
+        except DeskError as exc:
+            ack(text=str(exc))
+            return
+        ack(text=message.text, blocks=message.blocks)
+
+    def _prio_command(self, user: str, args: list[str]) -> str:
+        usage = "Gebruik: `/triage prio N hoog|middel|laag reden`"
+        if len(args) < 2 or not args[0].lstrip("#").isdigit():
+            return usage
+        priority = PRIORITY_WORDS.get(args[1].lower())
+        if priority is None:
+            return f"Onbekende prioriteit {args[1]!r}. {usage}"
+        if not self.allowed(user):
+            return not_allowed_message()
+        ticket = int(args[0].lstrip("#"))
+        reason = " ".join(args[2:])
+        current = self.desk.view(ticket)
+        if priority is current.priority:
+            view = self.desk.set_priority(ticket, None, user, self.clock())
+            return f"Prioriteit van #{ticket} bevestigd: {view.priority.label}."
+        view = self.desk.set_priority(ticket, priority, user, self.clock(), reason)
+        return (
+            f"Prioriteit van #{ticket} gewijzigd: {current.priority.label} → "
+            f"{view.priority.label}. De termijnen zijn opnieuw berekend vanaf de ontvangst."
+        )

@@ -1,0 +1,159 @@
+"""Slack messages and widget submissions -> exactly one outcome each in the store.
+
+A message's key is 'slack:<channel>:<ts>' and a widget submission's 'widget:<id>'; the store
+inserts a report once per key inside one transaction, so Slack's retries (the same event with
+X-Slack-Retry-Num), a retry racing the original, or the widget posting the same submission
+twice never make a second ticket.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from adapters.desk import SLACK, Desk
+from adapters.slack.reports import (
+    MessageKind,
+    classify_event,
+    report_from_message,
+    report_from_widget_message,
+)
+from bot.deadlines import CHANNEL_NL
+from bot.errors import TriageError
+from bot.models import Channel, Decision, Priority, Report
+from bot.settings import HelpdeskConfig
+from bot.store import OutboxItem
+
+log = logging.getLogger("triage.slack")
+
+AckFactory = Callable[[int, Report, Decision], list[OutboxItem]]
+
+
+@dataclass(frozen=True)
+class SlackOutcome:
+    """What became of one message or submission."""
+
+    outcome: str  # ticket, reply, duplicate, ignored, quarantined
+    ticket_id: int | None = None
+    decision: Decision | None = None
+    reason: str | None = None
+
+
+class SlackIntake:
+    """Turns message events in the support channels, and widget submissions, into tickets."""
+
+    def __init__(
+        self,
+        desk: Desk,
+        support_channels: tuple[str, ...],
+        widget_bot_ids: tuple[str, ...],
+        helpdesk: HelpdeskConfig,
+        email_ack: AckFactory | None = None,
+    ) -> None:
+        self.desk = desk
+        self.store = desk.store
+        self.support_channels = frozenset(support_channels)
+        self.widget_bot_ids = widget_bot_ids
+        self.helpdesk = helpdesk
+        # Widget reporters gave an e-mail address: they get the same acknowledgement as email.
+        self.email_ack = email_ack
+        self.bot_user_id: str | None = None
+        self.bot_id: str | None = None
+
+    def message(self, event: dict[str, Any], now: datetime) -> SlackOutcome:
+        """One `message` event from the Events API or Socket Mode."""
+        channel = str(event.get("channel") or "")
+        if channel not in self.support_channels:
+            return SlackOutcome("ignored", reason="not a support channel")
+        kind = classify_event(
+            event,
+            bot_user_id=self.bot_user_id,
+            bot_id=self.bot_id,
+            widget_bot_ids=self.widget_bot_ids,
+        )
+        if kind is MessageKind.IGNORE:
+            return SlackOutcome("ignored", reason=f"subtype {event.get('subtype')!r}")
+        try:
+            if kind is MessageKind.WIDGET:
+                report = report_from_widget_message(event, received_at=now)
+            else:
+                report = report_from_message(
+                    event, channel_name=None, sender=str(event.get("user") or ""), received_at=now
+                )
+        except (TriageError, ValueError) as exc:
+            return self._quarantine(
+                event, f"cannot turn the Slack message into a report: {exc}", now
+            )
+        if kind is MessageKind.THREAD_REPLY:
+            ticket = self.store.ticket_for_message_ids(report.references)
+            if ticket is not None:
+                key = report.source_key or ""
+                added = self.store.attach(
+                    report,
+                    ticket,
+                    "reply",
+                    now,
+                    outgoing=self.desk.reply_items(ticket, report, key),
+                )
+                return SlackOutcome("reply" if added else "duplicate", ticket)
+            # A thread we do not know (started before the bot joined): a new report.
+        return self.new_report(report, now, thread=(channel, str(event.get("ts"))))
+
+    def widget(self, report: Report, now: datetime) -> SlackOutcome:
+        """A submission the widget posted to POST /widget (already authenticated and parsed)."""
+        return self.new_report(report, now, thread=None)
+
+    def new_report(
+        self, report: Report, now: datetime, thread: tuple[str, str] | None
+    ) -> SlackOutcome:
+        if report.source_key and self.store.is_stored(report.source_key):
+            return SlackOutcome("duplicate")
+        decision = self.desk.triage.decide(report)
+
+        def outgoing(ticket_id: int) -> list[OutboxItem]:
+            items = list(self.desk.new_ticket_items(ticket_id))
+            if thread is not None and self.desk.slack:
+                items.append(self._slack_ack(ticket_id, decision, report, thread))
+            if report.channel is Channel.WIDGET and self.email_ack is not None:
+                items.extend(self.email_ack(ticket_id, report, decision))
+            return items
+
+        recorded = self.store.record(report, decision, now, outgoing=outgoing)
+        if not recorded.created:
+            return SlackOutcome("duplicate", recorded.ticket_id)
+        assert recorded.ticket_id is not None
+        self.desk.plan(now, recorded.ticket_id)
+        return SlackOutcome("ticket", recorded.ticket_id, decision)
+
+    def _slack_ack(
+        self, ticket_id: int, decision: Decision, report: Report, thread: tuple[str, str]
+    ) -> OutboxItem:
+        """A short Dutch reply in the reporter's thread: the ticket number and what to expect."""
+        status = "voorlopig" if decision.provisional else "vastgesteld"
+        lines = [
+            f"Bedankt, je melding is geregistreerd als *#{ticket_id}* "
+            f"({decision.category.value}, prioriteit {decision.priority.label}, {status}). "
+            "Het supportteam bekijkt hem zo snel mogelijk."
+        ]
+        if decision.exempt:
+            lines.append(
+                f"Let op: een storing met prioriteit {Priority.HOOG.label} of "
+                f"{Priority.MIDDEL.label} valt alleen onder de SLA-reactietijden als een "
+                f"afgesproken contactpersoon hem telefonisch meldt (SLA 4.D). Meldingen via "
+                f"{CHANNEL_NL[report.channel]} behandelen we zo snel mogelijk, zonder garantie. "
+                f"Bel bij spoed {self.helpdesk.phone}."
+            )
+        channel, ts = thread
+        payload = {"op": "message", "channel": channel, "thread_ts": ts, "text": "\n".join(lines)}
+        return OutboxItem(SLACK, f"slack-ack:{ticket_id}", payload)
+
+    def _quarantine(self, event: dict[str, Any], reason: str, now: datetime) -> SlackOutcome:
+        raw = json.dumps(event, ensure_ascii=False, sort_keys=True).encode()
+        key = f"slack:{event.get('channel')}:{event.get('ts')}"
+        self.store.quarantine("slack", reason, raw, now, key=key)
+        log.warning("slack message quarantined: %s", reason)
+        return SlackOutcome("quarantined", reason=reason)
