@@ -112,4 +112,8 @@ def run_demo(setup: Setup, samples: Path, out: TextIO) -> int:
             print(_ticket_block(row, setup, notes.get(row.id)), file=out)
             print(file=out)
         print(ticket_table(rows, setup.triage.calendar.config.timezone), file=out)
+        # The Slack side lives with the adapters (the desk, the transport, the outbox).
+        from adapters.slack.demo import show_slack
+
+        show_slack(setup, store, out)
     return 1 if bad else 0

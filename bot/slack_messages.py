@@ -302,6 +302,8 @@ def _priority_text(ticket: TicketView) -> str:
 def _sla_text(ticket: TicketView) -> str:
     if ticket.exempt:
         return f"⚠️ Geen SLA-garantie: {escape(ticket.exempt_reason or 'zie SLA 4.D')}"
+    if ticket.reaction_due is None and ticket.resolution_due is None:
+        return "SLA: geen reactie- of oplostermijn voor deze prioriteit en categorie"
     return "SLA-garantie: ja"
 
 

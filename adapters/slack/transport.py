@@ -159,7 +159,9 @@ class SlackTransport:
         calendar = self.desk.triage.calendar
         day = date.fromisoformat(str(payload["day"]))
         release = release_on(self.desk.triage.releases, day, calendar.tz)
-        message = digest_message(self.desk.views(), now, calendar, release)
+        # Only tickets that exist at that moment (a replayed or simulated clock, the demo).
+        tickets = [t for t in self.desk.views() if t.received_at <= now]
+        message = digest_message(tickets, now, calendar, release)
         self._post(message, self.team_channel)
 
     def _op_message(self, payload: dict[str, Any], now: datetime) -> None:

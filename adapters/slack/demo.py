@@ -1,0 +1,75 @@
+"""The Slack part of `make demo`: the posts, one priority change, a reminder and a digest.
+
+Runs the real desk, outbox and Slack transport against ConsoleSlack, on a simulated clock:
+each ticket is posted when it arrives; then a team member changes the Hoog phone ticket to
+Middel (with a reason), the post is updated with the recomputed deadlines, the first reminder
+for the new reaction deadline goes out at its business moment, and the next morning's digest.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TextIO
+
+from adapters.desk import SLACK, Desk
+from adapters.slack.console import ConsoleSlack
+from adapters.slack.transport import SlackTransport
+from bot import nl
+from bot.models import Channel, Priority
+from bot.outbox import OutboxWorker
+from bot.reminders import next_digest_at
+from bot.store import Store
+from bot.wiring import Setup
+
+TEAM_CHANNEL = "C0SUPPORT"
+AGENT = "U0ANNA"
+
+
+def show_slack(setup: Setup, store: Store, out: TextIO) -> None:
+    """Print what the team channel would show for the tickets in `store`."""
+    triage = setup.triage
+    tz = triage.calendar.tz
+    desk = Desk(triage, store, policy=lambda: triage.engine.rule_set.reminders)
+    console = ConsoleSlack(out, {TEAM_CHANNEL: "#support-team"})
+    transport = SlackTransport(console, desk, store, TEAM_CHANNEL)  # type: ignore[arg-type]
+    worker = OutboxWorker(store, {SLACK: transport})
+
+    print("\n=== Slack: wat het supportteam in #support-team ziet ===\n", file=out)
+    tickets = sorted(store.ticket_views(open_only=False), key=lambda t: t.received_at)
+    for ticket in tickets:
+        arrived = ticket.received_at + timedelta(minutes=1)
+        for item in desk.new_ticket_items(ticket.id):
+            store.enqueue(item, arrived, ticket_id=ticket.id)
+        worker.deliver_due(arrived)
+
+    # The Hoog phone report, guaranteed: a team member judges it Middel (SLA 4.G).
+    phone = next(
+        t
+        for t in tickets
+        if t.channel is Channel.PHONE and t.priority is Priority.HOOG and not t.exempt
+    )
+    clicked = phone.received_at + timedelta(minutes=4)
+    print(
+        f"\n{nl.when(clicked, tz)}: {AGENT} klikt bij #{phone.id} op [Middel] en geeft als "
+        "reden: 'Alleen de webversie, de app werkt: er is een workaround'.\n",
+        file=out,
+    )
+    desk.set_priority(
+        phone.id, Priority.MIDDEL, AGENT, clicked, "Alleen de webversie, de app werkt: er is een workaround"
+    )
+    worker.deliver_due(clicked)
+
+    # The first reminder for the new (Middel) reaction deadline, at its business moment.
+    reminder = min(
+        (row for row in store.outbox("pending") if row["dedupe_key"].startswith(f"remind:{phone.id}:")),
+        key=lambda row: row["next_attempt_at"],
+    )
+    at = datetime.fromisoformat(reminder["next_attempt_at"])
+    print(f"\n{nl.when(at, tz)}: de eerste herinnering voor de nieuwe reactietermijn.\n", file=out)
+    worker.deliver_due(at, limit=1)
+
+    # The daily digest of the next working morning, for the tickets known by then.
+    digest_at = next_digest_at(triage.engine.rule_set.reminders, triage.calendar, at)
+    print(f"\n{nl.when(digest_at, tz)}: het dagoverzicht.\n", file=out)
+    day = triage.calendar.local(digest_at).date().isoformat()
+    transport.send({"op": "digest", "day": day}, digest_at)
