@@ -62,7 +62,6 @@ class SlackBot:
         self._members: tuple[datetime, frozenset[str]] | None = None
         self._members_lock = threading.Lock()
         self.app = App(
-            token=settings.bot_token.get_secret_value(),
             signing_secret=settings.signing_secret.get_secret_value() or None,
             client=client,
             token_verification_enabled=False,
