@@ -36,7 +36,11 @@ class ConsoleSlack:
         if method == "chat.postMessage":
             ts = next(self._ts)
             thread = params.get("thread_ts")
-            title = f"in de draad van {self.titles.get(str(thread), 'een bericht')}" if thread else "nieuw bericht"
+            title = (
+                f"in de draad van {self.titles.get(str(thread), 'een bericht')}"
+                if thread
+                else "nieuw bericht"
+            )
             self.titles.setdefault(ts, message.text.split(" — ", 1)[0][:60])
             self._show(f"Slack {where} · {title}", body)
             return _Response({"ok": True, "channel": channel, "ts": ts})

@@ -55,13 +55,21 @@ def show_slack(setup: Setup, store: Store, out: TextIO) -> None:
         file=out,
     )
     desk.set_priority(
-        phone.id, Priority.MIDDEL, AGENT, clicked, "Alleen de webversie, de app werkt: er is een workaround"
+        phone.id,
+        Priority.MIDDEL,
+        AGENT,
+        clicked,
+        "Alleen de webversie, de app werkt: er is een workaround",
     )
     worker.deliver_due(clicked)
 
     # The first reminder for the new (Middel) reaction deadline, at its business moment.
     reminder = min(
-        (row for row in store.outbox("pending") if row["dedupe_key"].startswith(f"remind:{phone.id}:")),
+        (
+            row
+            for row in store.outbox("pending")
+            if row["dedupe_key"].startswith(f"remind:{phone.id}:")
+        ),
         key=lambda row: row["next_attempt_at"],
     )
     at = datetime.fromisoformat(reminder["next_attempt_at"])

@@ -358,7 +358,10 @@ def test_widget_endpoint(
             _widget_post(
                 rig,
                 big,
-                {"Content-Type": "application/json", **sign(big, WIDGET_SECRET, int(rig.clock.now.timestamp()))},
+                {
+                    "Content-Type": "application/json",
+                    **sign(big, WIDGET_SECRET, int(rig.clock.now.timestamp())),
+                },
             )[0]
             == 413
         )
@@ -366,7 +369,10 @@ def test_widget_endpoint(
         status, answer = _widget_post(
             rig,
             broken,
-            {"Content-Type": "application/json", **sign(broken, WIDGET_SECRET, int(rig.clock.now.timestamp()))},
+            {
+                "Content-Type": "application/json",
+                **sign(broken, WIDGET_SECRET, int(rig.clock.now.timestamp())),
+            },
         )
         assert status == 400 and "email" in str(answer["message"])
         assert rig.store.count("tickets") == 1
@@ -418,7 +424,9 @@ def test_rule_edits_are_announced_and_broken_ones_refused(
         extra.unlink()
 
         target.write_text(
-            original.replace("Een vraag over het gebruik:", "Een vraag over het gebruik van Dialog:"),
+            original.replace(
+                "Een vraag over het gebruik:", "Een vraag over het gebruik van Dialog:"
+            ),
             encoding="utf-8",
         )
         result = rig.service.check_rules()

@@ -1,0 +1,130 @@
+"""Issue 4's end-to-end path: an email appended to dovecot becomes a Slack post with buttons;
+a team member clicks "Middel" and gives a reason; the post and the deadlines are updated; the
+reminder for the new reaction deadline is sent at its business moment on the simulated clock.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from adapters.service import Service
+from bot.models import Priority
+from bot.store import Store
+from bot.wiring import Paths, load_setup
+from tests.conftest import REPO
+from tests.integration.email_helpers import Clock, mail, server_env
+from tests.integration.slack_helpers import AGENT, SIGNING_SECRET, TEAM, slack_env
+from tests.servers.dovecot import Dovecot
+from tests.servers.slack_api import FakeSlackApi
+from tests.servers.slack_requests import (
+    SlackHttpClient,
+    block_action_payload,
+    view_submission_payload,
+)
+from tests.servers.smtp import SmtpSink
+
+# Tuesday 24 November 2026, 15:00 in Amsterdam (CET, UTC+1). In the past: dovecot clamps
+# an APPEND date in the future to the present.
+RECEIVED = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
+
+
+def test_email_to_slack_post_to_middel_to_reminder(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    dovecot: Dovecot,
+    smtp_sink: SmtpSink,
+    slack_api: FakeSlackApi,
+) -> None:
+    server_env(monkeypatch, dovecot.host, dovecot.port, dovecot.user, dovecot.password, smtp_sink)
+    slack_env(monkeypatch, slack_api, widget=False)
+    clock = Clock(RECEIVED.replace(minute=1))
+    paths = Paths(REPO / "config", REPO / "rules", tmp_path / "triage.db")
+    store = Store(paths.db)
+    service = Service(load_setup(paths), paths, store, clock)
+    port = service.start_slack()
+    try:
+        # Gemeente Lindendaal's contract needs no phone call (phone_not_required): guaranteed.
+        dovecot.append(
+            mail(
+                "Platform onbereikbaar",
+                "Het hele platform is onbereikbaar, niemand kan werken. We krijgen een 500 error.",
+                sender="f.elamrani@lindendaal.nl",
+                name="Fatima el Amrani",
+                message_id="<e2e-1@lindendaal.nl>",
+            ),
+            internal_date=RECEIVED,
+        )
+        assert service.run_once().outcomes == {"ticket": 1}
+        [ticket] = store.ticket_views()
+        assert ticket.received_at == RECEIVED, ticket.received_at
+        assert ticket.priority is Priority.HOOG and not ticket.exempt
+
+        posts = slack_api.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == TEAM)
+        assert len(posts) == 1, [c.params["text"] for c in posts]
+        post = posts[0]
+        blocks = post.json("blocks")
+        buttons = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+        assert buttons == ["confirm", "prio_middel", "prio_laag", "assign", "resolve"]
+        assert "di 24 nov 15:15" in json.dumps(blocks, ensure_ascii=False)  # Hoog: 15 minutes
+
+        # 15:04: Anna clicks [Middel] and gives the reason in the modal.
+        clock.now = RECEIVED.replace(minute=4)
+        slack = SlackHttpClient(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET)
+        assert (
+            slack.action(block_action_payload("prio_middel", str(ticket.id), AGENT)).status == 200
+        )
+        modal = slack_api.wait_for("views.open")[0].json("view")
+        reason = {"reason": {"reason": {"type": "plain_text_input", "value": "Alleen de export"}}}
+        answer = slack.view_submission(
+            view_submission_payload("prio_reason", modal["private_metadata"], reason, AGENT)
+        )
+        assert answer.status == 200
+
+        changed = store.ticket_view(ticket.id)
+        assert changed.priority is Priority.MIDDEL
+        # Middel: one working day from the original receipt, Tue 15:00 -> Wed 15:00.
+        assert changed.reaction_due == datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
+        service.run_once()
+        [update] = slack_api.wait_for("chat.update")
+        assert update.params["ts"] == post_ts(store, ticket.id)
+        text = json.dumps(update.json("blocks"), ensure_ascii=False)
+        assert "Middel" in text and "wo 25 nov 15:00" in text
+
+        # The Hoog reminders (15:07:30, ...) were cancelled with the change; the first one for
+        # the new deadline is at 50 % of the window: 2 business hours on Tuesday (15-17) and
+        # 2 on Wednesday (09-11), so Wednesday 11:00, and not a minute before.
+        def reminders() -> list[str]:
+            thread = post_ts(store, ticket.id)
+            return [
+                c.params["text"]
+                for c in slack_api.calls("chat.postMessage")
+                if c.params.get("thread_ts") == thread and "⏰" in c.params["text"]
+            ]
+
+        for moment in (
+            datetime(2026, 11, 24, 14, 30, tzinfo=UTC),  # Tue 15:30
+            datetime(2026, 11, 24, 20, 0, tzinfo=UTC),  # Tue 21:00
+            datetime(2026, 11, 25, 9, 59, tzinfo=UTC),  # Wed 10:59
+        ):
+            clock.now = moment
+            service.run_once()
+            assert reminders() == []
+        clock.now = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # Wed 11:00
+        service.run_once()
+        assert len(reminders()) == 1
+        assert "reactietermijn" in reminders()[0] and "Middel" in reminders()[0]
+        service.run_once()
+        assert len(reminders()) == 1  # sent once
+    finally:
+        service.stop_slack()
+        store.close()
+
+
+def post_ts(store: Store, ticket_id: int) -> str:
+    post = store.slack_post(ticket_id)
+    assert post is not None
+    return post[1]
