@@ -71,6 +71,24 @@ def test_email_to_slack_post_to_middel_to_reminder(
         assert buttons == ["confirm", "prio_middel", "prio_laag", "assign", "resolve"]
         assert "di 24 nov 15:15" in json.dumps(blocks, ensure_ascii=False)  # Hoog: 15 minutes
 
+        # The reporter answers the acknowledgement: the reply lands in the post's thread.
+        dovecot.append(
+            mail(
+                "Re: Platform onbereikbaar",
+                "Inmiddels werkt de app weer, alleen de export niet.",
+                sender="f.elamrani@lindendaal.nl",
+                name="Fatima el Amrani",
+                message_id="<e2e-2@lindendaal.nl>",
+                headers={"In-Reply-To": "<e2e-1@lindendaal.nl>"},
+            ),
+            internal_date=RECEIVED.replace(minute=2),
+        )
+        assert service.run_once().outcomes == {"ticket": 1, "reply": 1}
+        [copy] = slack_api.wait_for(
+            "chat.postMessage", where=lambda c: c.params.get("thread_ts") == post_ts(store, ticket.id)
+        )
+        assert "alleen de export" in json.dumps(copy.json("blocks"), ensure_ascii=False)
+
         # 15:04: Anna clicks [Middel] and gives the reason in the modal.
         clock.now = RECEIVED.replace(minute=4)
         slack = SlackHttpClient(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET)
