@@ -8,6 +8,7 @@
     ├── AdapterError            an adapter cannot turn its input into a report (bad email, ...)
     │   └── ConnectionLost      a server went away; the runner reconnects with backoff
     │       └── RateLimited     the server said "slow down" (HTTP 429) and when to come back
+    │   └── Deferred            this message waits for another (a thread for its post)
     ├── EngineError             the rules engine failed while evaluating a report
     └── StoreError              the SQLite store cannot be opened or has a newer schema
 
@@ -70,6 +71,11 @@ class RateLimited(ConnectionLost):
     def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Deferred(AdapterError):
+    """This outgoing message must wait for another one (a reply for the post it threads
+    under): retry it later, without holding up the other messages of its transport."""
 
 
 class EngineError(TriageError):

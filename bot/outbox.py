@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.errors import ConnectionLost, RateLimited, TriageError
+from bot.errors import ConnectionLost, Deferred, RateLimited, TriageError
 from bot.store import OutboxRow, Store
 
 log = logging.getLogger("triage.outbox")
@@ -59,7 +59,8 @@ class OutboxWorker:
         """Send every message that is due now (at most `limit`)."""
         sent = retried = failed = 0
         # A transport that could not deliver (a server down, a rate limit) gets no more rows
-        # this round: hammering it makes a 429 storm worse, and the rows keep their order.
+        # this round, and none before its retry time: hammering it makes a 429 storm worse.
+        # Due rows go out in the order they were queued (see Store.due_outbox).
         kinds = tuple(k for k in self.transports if self._resume_at.get(k, now) <= now)
         paused: set[str] = set()
         try:
@@ -69,6 +70,8 @@ class OutboxWorker:
                 outcome = self._deliver(row, now)
                 if outcome == "retried":
                     paused.add(row.kind)
+                if outcome == "deferred":
+                    outcome = "retried"
                 sent += outcome == "sent"
                 retried += outcome == "retried"
                 failed += outcome == "failed"
@@ -82,6 +85,11 @@ class OutboxWorker:
         transport = self.transports[row.kind]
         try:
             transport.send(row.payload, now)
+        except Deferred as exc:
+            delay = RETRY_DELAYS[min(row.attempts, len(RETRY_DELAYS) - 1)]
+            self.store.mark_retry(row.id, str(exc), now + delay)
+            log.info("outbox #%d (%s) waits: %s", row.id, row.dedupe_key, exc)
+            return "deferred"
         except ConnectionLost as exc:
             delay = RETRY_DELAYS[min(row.attempts, len(RETRY_DELAYS) - 1)]
             if isinstance(exc, RateLimited):

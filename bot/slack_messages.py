@@ -628,7 +628,8 @@ def ticket_list(
         return SlackMessage(text, [_section(text)])
     title = f"*Open tickets ({len(ordered)}), eerst aflopend bovenaan*"
     blocks = [_section(title), *_ticket_sections(ordered, now, calendar, MAX_BLOCKS - 1)]
-    return SlackMessage(f"{len(ordered)} open tickets", blocks)
+    count = len(ordered)
+    return SlackMessage(f"{count} open {'ticket' if count == 1 else 'tickets'}", blocks)
 
 
 def history_line(entry: HistoryEntry, calendar: BusinessCalendar) -> str:

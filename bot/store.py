@@ -524,10 +524,17 @@ class Store:
         rows = self._read(
             f"SELECT id, kind, ticket_id, dedupe_key, payload, attempts FROM outbox "
             f"WHERE status = 'pending' AND next_attempt_at <= ? AND kind IN ({marks}) "
-            "ORDER BY next_attempt_at, id LIMIT ?",
+            # Queue order, not retry time: a row that waited out a 429 goes before the rows
+            # queued after it, so the team channel sees posts in the order tickets came in.
+            "ORDER BY id LIMIT ?",
             (_ts(now), *kinds, limit),
         ).fetchall()
         return [OutboxRow(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
+
+    def outbox_status(self, dedupe_key: str) -> str | None:
+        """The status (pending, sent, failed, cancelled) of one outbox message, or None."""
+        row = self._read("SELECT status FROM outbox WHERE dedupe_key = ?", (dedupe_key,)).fetchone()
+        return str(row[0]) if row else None
 
     def next_outbox_time(self, kinds: Sequence[str]) -> datetime | None:
         """When the earliest pending message of these kinds is due."""

@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from adapters.desk import Desk
-from bot.errors import AdapterError, ConnectionLost, RateLimited
+from bot.errors import AdapterError, ConnectionLost, Deferred, RateLimited
 from bot.reminders import release_on
 from bot.slack_messages import (
     SlackMessage,
@@ -37,7 +37,7 @@ class SlackRefused(AdapterError):
     """Slack answered with an error that retrying will not fix (channel_not_found, ...)."""
 
 
-class NotPostedYet(ConnectionLost):
+class NotPostedYet(Deferred):
     """The ticket's post is not in Slack yet; its update or thread message waits for it."""
 
 
@@ -90,6 +90,8 @@ class SlackTransport:
     def _thread(self, ticket_id: int) -> tuple[str, str]:
         post = self.store.slack_post(ticket_id)
         if post is None:
+            if self.store.outbox_status(f"slack-post:{ticket_id}") == "failed":
+                raise SlackRefused(f"ticket #{ticket_id} has no Slack post: posting it failed")
             raise NotPostedYet(f"ticket #{ticket_id} has no Slack post yet")
         return post
 

@@ -85,7 +85,8 @@ def test_email_to_slack_post_to_middel_to_reminder(
         )
         assert service.run_once().outcomes == {"ticket": 1, "reply": 1}
         [copy] = slack_api.wait_for(
-            "chat.postMessage", where=lambda c: c.params.get("thread_ts") == post_ts(store, ticket.id)
+            "chat.postMessage",
+            where=lambda c: c.params.get("thread_ts") == post_ts(store, ticket.id),
         )
         assert "alleen de export" in json.dumps(copy.json("blocks"), ensure_ascii=False)
 
