@@ -32,6 +32,19 @@ class DeskError(TriageError):
     """An action a team member cannot take; the message is Dutch, shown to them as is."""
 
 
+def _no_link_reason(ticket: TicketView, agreed: bool, same_org: bool) -> str:
+    """Why a call about a ticket did not change its guarantee, in Dutch for the history."""
+    if not ticket.is_open:
+        return "het ticket is al opgelost"
+    if not ticket.exempt:
+        return "het ticket had de SLA-garantie al"
+    if not agreed:
+        return "de beller is geen afgesproken contactpersoon (SLA 3.C)"
+    if not same_org:
+        return "de beller hoort bij een andere organisatie dan het ticket"
+    return "geen wijziging"
+
+
 def reminder_pattern(ticket_id: int, deadline: str | None = None) -> str:
     """LIKE pattern of a ticket's pending reminders (all, or those of one deadline)."""
     return f"remind:{ticket_id}:%:{deadline}:%" if deadline else f"remind:{ticket_id}:%"
@@ -176,6 +189,68 @@ class Desk:
             cancel=(reminder_pattern(ticket_id),),
             outgoing=self._update_items(ticket_id, now, "resolved"),
         )
+
+    def link_call(self, ticket_id: int, call: Report, now: datetime) -> str:
+        """A phone call about an existing ticket: attach it, and apply the phone rule (4.D).
+
+        When an agreed contact (3.C) of the ticket's organisation phones in a ticket that was
+        exempt, it becomes guaranteed from the time of the call: its deadlines are recomputed
+        from that moment, its post says so, and its history records it. Returns what
+        happened: "guaranteed", "attached" (nothing to change) or "duplicate".
+        """
+        current = self.view(ticket_id)
+        key = call.source_key or ""
+        if not self.store.attach(call, ticket_id, "phone_call", now):
+            return "duplicate"
+        who = self.triage.directory.identify(call.channel.value, call.sender)
+        same_org = who.organisation is not None and (
+            current.organisation in (None, who.organisation.id)
+        )
+        if not (current.is_open and current.exempt and who.contact is not None and same_org):
+            self.store.add_event(
+                ticket_id,
+                "phone_not_linked",
+                call.sender,
+                {
+                    "guaranteed": False,
+                    "reason": _no_link_reason(current, who.contact is not None, same_org),
+                },
+                now,
+                outgoing=self.reply_items(ticket_id, call, key),
+            )
+            return "attached"
+        report = self.store.report_of(ticket_id).model_copy(
+            update={"channel": call.channel, "sender": call.sender, "received_at": call.received_at}
+        )
+        decided = self.triage.decide(report, confirmed=current.priority, category=current.category)
+        # Keep the priority's status: a provisional priority stays provisional (4.G).
+        decision = decided.model_copy(update={"provisional": current.provisional})
+        data: dict[str, object] = {
+            "caller": call.sender,
+            "contact": who.contact.name if who.contact else None,
+            "called_at": call.received_at.isoformat(),
+            "reaction_due": decision.reaction_due.isoformat() if decision.reaction_due else None,
+            "resolution_due": (
+                decision.resolution_due.isoformat() if decision.resolution_due else None
+            ),
+        }
+        self.store.add_decision(
+            ticket_id,
+            decision,
+            "phone_link",
+            call.sender,
+            now,
+            "telefonisch gemeld door een afgesproken contactpersoon (SLA 4.D)",
+            event=("phone_link", data),
+            cancel=(reminder_pattern(ticket_id),),
+            outgoing=[
+                *self._update_items(ticket_id, now, "phone"),
+                *self.reply_items(ticket_id, call, key),
+            ],
+            sla_start=call.received_at,
+        )
+        self.plan(now, ticket_id)
+        return "guaranteed"
 
     # -- reminders ----------------------------------------------------------------------------
     def plan(self, now: datetime, ticket_id: int | None = None) -> int:

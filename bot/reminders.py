@@ -211,7 +211,7 @@ def plan(
     if not ticket.is_open or (ticket.exempt and not policy.exempt):
         return []
     anytime = ticket.priority in policy.outside_hours
-    received = _utc(ticket.received_at)
+    received = _utc(ticket.clock_start)
     # Per deadline, in the order the reminders are meant to come; used to break ties in `at`.
     planned: list[Reminder] = []
     if ticket.reacted_at is None:

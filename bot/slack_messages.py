@@ -304,6 +304,11 @@ def _sla_text(ticket: TicketView) -> str:
         return f"⚠️ Geen SLA-garantie: {escape(ticket.exempt_reason or 'zie SLA 4.D')}"
     if ticket.reaction_due is None and ticket.resolution_due is None:
         return "SLA: geen reactie- of oplostermijn voor deze prioriteit en categorie"
+    if ticket.sla_start is not None:
+        return (
+            "☎️ SLA-garantie: ja, sinds de telefonische melding door een afgesproken "
+            "contactpersoon (SLA 4.D); de termijnen lopen vanaf dat telefoontje"
+        )
     return "SLA-garantie: ja"
 
 
@@ -366,6 +371,11 @@ def _ticket_blocks(
         _section(
             f"*Melder:* {_reporter(ticket)} · *Organisatie:* {_organisation(ticket)}\n"
             f"*Gemeld via* {CHANNEL_NL[ticket.channel]} op {when(ticket.received_at, tz)}"
+            + (
+                f" · *telefonisch gemeld* op {when(ticket.sla_start, tz)}"
+                if ticket.sla_start is not None
+                else ""
+            )
         ),
         _fields(
             f"{_priority_text(ticket)}\n*Categorie:* {ticket.category.value}",

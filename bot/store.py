@@ -133,6 +133,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX outbox_ticket ON outbox(ticket_id, status);
     """,
+    # 4: the phone rule (SLA 4.D). When an agreed contact phones in a report that was exempt,
+    # the guarantee and its deadlines run from the call: the ticket keeps when that was.
+    """
+    ALTER TABLE tickets ADD COLUMN sla_start TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -611,6 +616,7 @@ class Store:
         event: tuple[str, dict[str, Any]] | None = None,
         cancel: Sequence[str] = (),
         outgoing: Sequence[OutboxItem] = (),
+        sla_start: datetime | None = None,
     ) -> int:
         """Record a later decision (a confirmed or changed priority, 4.G) and make it current.
 
@@ -621,6 +627,10 @@ class Store:
         with self._transaction() as db:
             self._require_ticket(db, ticket_id)
             decision_id = self._add_decision(db, ticket_id, decision, kind, by, now, reason)
+            if sla_start is not None:
+                db.execute(
+                    "UPDATE tickets SET sla_start = ? WHERE id = ?", (_ts(sla_start), ticket_id)
+                )
             if event is not None:
                 self._event(db, ticket_id, event[0], now, by, event[1])
             self._cancel(db, ticket_id, cancel)
@@ -804,7 +814,7 @@ class Store:
         "SELECT t.id, t.status, t.channel, t.subject, t.sender, r.body, t.received_at, "
         "d.priority, d.category, d.provisional, d.exempt, d.exempt_reason, d.reaction_due, "
         "d.resolution_due, d.rules, d.id, d.decided_by, d.reason, t.organisation, t.assignee, "
-        "t.reacted_at, t.resolved_at "
+        "t.reacted_at, t.resolved_at, t.sla_start "
         "FROM tickets t JOIN decisions d ON d.id = t.decision_id "
         "JOIN reports r ON r.id = t.report_id"
     )
@@ -835,6 +845,7 @@ class Store:
             assignee=r[19],
             reacted_at=_dt(r[20]),
             resolved_at=_dt(r[21]),
+            sla_start=_dt(r[22]),
         )
 
     def ticket_view(self, ticket_id: int) -> TicketView:

@@ -43,6 +43,14 @@ class TicketView:
     assignee: str | None = None  # Slack user id of who picked it up ("Ik pak dit op")
     reacted_at: datetime | None = None  # first reaction by Dialog (stops the reaction clock)
     resolved_at: datetime | None = None
+    # Set when an agreed contact phoned in a report that was exempt (SLA 4.D): from then on
+    # it is guaranteed, and its deadlines count from this moment instead of received_at.
+    sla_start: datetime | None = None
+
+    @property
+    def clock_start(self) -> datetime:
+        """Where the SLA clock of the current deadlines starts."""
+        return self.sla_start or self.received_at
 
     @property
     def is_open(self) -> bool:

@@ -26,6 +26,8 @@ from adapters.slack.intake import SlackIntake
 from adapters.slack.transport import call
 from bot.errors import TriageError
 from bot.models import Priority
+from bot.phone_modal import CALLBACK as PHONE_CALLBACK
+from bot.phone_modal import PhoneEntry, phone_modal, read_phone_modal
 from bot.settings import SlackSettings
 from bot.slack_messages import (
     by_deadline,
@@ -40,6 +42,8 @@ from bot.slack_messages import (
 
 log = logging.getLogger("triage.slack")
 Clock = Callable[[], datetime]
+# (what the agent entered, who entered it, now) -> a Dutch confirmation for the agent.
+PhoneLogger = Callable[[PhoneEntry, str, datetime], str]
 
 PRIORITY_WORDS = {p.value: p for p in Priority}
 
@@ -55,10 +59,12 @@ class SlackBot:
         client: WebClient,
         clock: Clock,
         wake: Callable[[], None] = lambda: None,
-        phone_modal: Callable[..., Any] | None = None,
+        phone: PhoneLogger | None = None,
     ) -> None:
         self.settings, self.desk, self.intake = settings, desk, intake
         self.client, self.clock, self.wake = client, clock, wake
+        # Logs a call taken by `user` (the phone intake); None: /triage telefoon is off.
+        self.phone = phone
         self._members: tuple[datetime, frozenset[str]] | None = None
         self._members_lock = threading.Lock()
         self.app = App(
@@ -124,6 +130,7 @@ class SlackBot:
         app.action("assign")(self._on_assign)
         app.action("resolve")(self._on_resolve)
         app.view("prio_reason")(self._on_reason)
+        app.view(PHONE_CALLBACK)(self._on_phone)
         app.command("/triage")(self._on_command)
         app.error(self._on_error)
 
@@ -213,6 +220,35 @@ class SlackBot:
         ack()
         self.wake()
 
+    def _on_phone(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = body["user"]["id"]
+        if self.phone is None or not self.allowed(user):
+            ack(response_action="errors", errors={"notes": not_allowed_message()})
+            return
+        now = self.clock()
+        entry, errors = read_phone_modal(view, now)
+        if entry is None:
+            ack(response_action="errors", errors=errors)
+            return
+        if entry.ticket is not None and not self.desk.store.ticket_exists(entry.ticket):
+            ack(
+                response_action="errors", errors={"ticket": f"Ticket #{entry.ticket} bestaat niet."}
+            )
+            return
+        ack()
+        confirmation = self.phone(entry, user, now)
+        try:
+            call(
+                self.client,
+                "chat.postEphemeral",
+                channel=self.settings.team_channel,
+                user=user,
+                text=confirmation,
+            )
+        except TriageError:
+            log.warning("could not confirm the phone call to %s", user)
+        self.wake()
+
     def _on_assign(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         found = self._ticket_action(ack, body, action)
         if found:
@@ -242,8 +278,16 @@ class SlackBot:
                 ack(text=self._prio_command(user, words[1:]))
                 self.wake()
                 return
+            elif sub in ("telefoon", "phone") and self.phone is not None:
+                if not self.allowed(user):
+                    ack(text=not_allowed_message())
+                    return
+                ack()
+                modal = phone_modal(tuple(self.desk.triage.directory.organisations.values()), now)
+                call(self.client, "views.open", trigger_id=command["trigger_id"], view=modal)
+                return
             else:
-                message = help_message()
+                message = help_message(phone=self.phone is not None)
         except DeskError as exc:
             ack(text=str(exc))
             return
