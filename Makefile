@@ -18,16 +18,20 @@ demo: $(STAMP)
 test: services $(STAMP)
 	$(BIN)/python -m pytest -q
 
-# The IMAP tests run a private dovecot (tests/servers): install it when missing and root.
+# The IMAP tests run a private dovecot (tests/servers), the HTML report test a headless
+# Chromium: install them when missing and root (Debian packages dovecot-imapd, chromium).
 services:
 	@export PATH="$$PATH:/usr/sbin:/usr/local/sbin"; \
-	command -v dovecot >/dev/null || \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing dovecot-imapd for the IMAP tests (apt-get)"; \
+	missing=""; \
+	command -v dovecot >/dev/null || missing="$$missing dovecot-imapd"; \
+	command -v chromium >/dev/null || missing="$$missing chromium fonts-dejavu-core"; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing$$missing for the server and report tests (apt-get)"; \
 		apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else \
-		echo "dovecot is missing and this is not root with apt-get: IMAP tests will be skipped"; \
+		echo "missing$$missing and this is not root with apt-get: those tests will be skipped"; \
 	fi
 
 lint: $(STAMP)

@@ -276,6 +276,7 @@ class Desk:
                     "deadline": reminder.deadline,
                     "kind": reminder.kind,
                     "due": reminder.due.isoformat(),
+                    "at": reminder.at.isoformat(),
                 }
                 item = OutboxItem(SLACK, key, payload, not_before=max(reminder.at, now))
                 self.store.enqueue(item, now, ticket_id=ticket.id)

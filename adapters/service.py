@@ -27,6 +27,7 @@ from adapters.email.ack import (
 from adapters.email.imap import ImapRunner
 from adapters.email.intake import EmailIntake, IntakeResult
 from adapters.email.smtp import SmtpTransport
+from adapters.phone.intake import PhoneIntake, load_mapping
 from adapters.slack.app import SlackBot
 from adapters.slack.intake import SlackIntake
 from adapters.slack.server import HttpEndpoint
@@ -156,6 +157,12 @@ class Service:
             self.imap = ImapRunner(
                 settings.imap, self._handle_email, _StoreMailboxState(store, clock)
             )
+        hoog_mention = settings.slack.hoog_mention if settings.slack else "<!here>"
+        self.phone = PhoneIntake(self.desk, hoog_mention)
+        self.phone_dir = settings.phone.watch_dir
+        self._phone_seen: dict[Path, tuple[int, int]] = {}
+        if self.phone_dir is not None:  # a bad format or mapping file fails at start
+            load_mapping(settings.phone.format, settings.phone.mapping_file, Path("calls.csv"))
         self.slack: SlackBot | None = None
         self.http: HttpEndpoint | None = None
         self.slack_intake: SlackIntake | None = None
@@ -190,6 +197,7 @@ class Service:
                 self.slack_client,
                 clock,
                 wake=self._outbox_wake.set,
+                phone=self.phone.from_modal,
             )
             if not (settings.slack.support_usergroup or settings.slack.support_members_channel):
                 log.warning(
@@ -213,7 +221,7 @@ class Service:
                 wake=self._outbox_wake.set,
             )
         self.outbox = OutboxWorker(store, transports)
-        if self.imap is None and self.slack is None:
+        if self.imap is None and self.slack is None and self.phone_dir is None:
             raise ConfigError(NOTHING_CONFIGURED)
         if settings.smtp is None:
             log.warning(
@@ -274,6 +282,7 @@ class Service:
         """Process what is waiting in every adapter, plan reminders, deliver the outbox."""
         if self.imap is not None:
             self.imap.run_once()
+        self.check_phone_dir()
         self.plan()
         self.deliver()
         return self.summary
@@ -281,6 +290,46 @@ class Service:
     def plan(self) -> int:
         """Write upcoming reminders and the next digest into the outbox (idempotent)."""
         return self.desk.plan(self.clock())
+
+    def check_phone_dir(self) -> int:
+        """Import call logs in the watched folder that are new or changed; calls imported.
+
+        A file is read again whenever its size or modification time changes (a log that
+        grew): the calls already stored are skipped by their call id.
+        """
+        if self.phone_dir is None or not self.phone_dir.is_dir():
+            return 0
+        settings = self.setup.settings.phone
+        imported = 0
+        for path in sorted(self.phone_dir.iterdir()):
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            stat = path.stat()
+            signature = (stat.st_size, stat.st_mtime_ns)
+            if self._phone_seen.get(path) == signature:
+                continue
+            mapping = load_mapping(settings.format, settings.mapping_file, path)
+            summary = self.phone.ingest(path.read_bytes(), str(path), mapping, self.clock())
+            self._phone_seen[path] = signature
+            for problem in summary.problems:
+                log.warning("phone log row skipped: %s", problem)
+            imported += len(summary.outcomes) - summary.count("duplicate")
+            for outcome in summary.outcomes:
+                if outcome.outcome != "duplicate":
+                    self.summary.count(f"phone_{outcome.outcome}")
+        if imported:
+            self._outbox_wake.set()
+        return imported
+
+    def _phone_loop(self) -> None:
+        poll = self.setup.settings.phone.poll_seconds
+        while not self._stop.is_set():
+            try:
+                self.check_phone_dir()
+            except Exception:
+                log.exception("importing call logs failed; trying again")
+            if self._stop.wait(poll):
+                return
 
     def _plan_loop(self) -> None:
         while True:
@@ -386,6 +435,8 @@ class Service:
         ]
         if self.imap is not None:
             threads.append(threading.Thread(target=self.imap.run, name="imap", daemon=True))
+        if self.phone_dir is not None:
+            threads.append(threading.Thread(target=self._phone_loop, name="phone", daemon=True))
         for thread in threads:
             thread.start()
         parts = [t.name for t in threads]

@@ -130,6 +130,53 @@ def _parser() -> argparse.ArgumentParser:
         "quarantine", parents=[common], help="list what could not become a report"
     )
     quarantine.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    ingest = commands.add_parser("ingest", parents=[common], help="import call logs")
+    ingest_kinds = ingest.add_subparsers(dest="ingest_kind", required=True, metavar="KIND")
+    phone = ingest_kinds.add_parser(
+        "phone", parents=[common], help="import a phone call log (CSV or JSON Lines)"
+    )
+    phone.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    phone.add_argument(
+        "--format",
+        default=None,
+        help="asterisk (Master.csv), nl-csv (';' with Dutch headers) or jsonl "
+        "(default: the phone section of settings.yaml, else by file extension)",
+    )
+    phone.add_argument("--mapping", type=Path, help="a YAML column mapping for other CSV layouts")
+
+    outage = commands.add_parser(
+        "outage", parents=[common], help="record and list outage windows (SLA 1)"
+    )
+    outage_commands = outage.add_subparsers(dest="outage_command", required=True, metavar="ACTION")
+    add = outage_commands.add_parser("add", parents=[common], help="record an outage window")
+    add.add_argument("--start", required=True, help="ISO 8601 (local time if no offset)")
+    add.add_argument("--end", help="ISO 8601; omit while it is still going on")
+    kind = add.add_mutually_exclusive_group()
+    kind.add_argument("--planned", action="store_true", help="planned maintenance (SLA 2.A)")
+    kind.add_argument("--force-majeure", action="store_true", help="force majeure (overmacht)")
+    add.add_argument("--reason", required=True, help="what happened (kept in the report)")
+    add.add_argument("--scope", default="platform", help="platform (default) or a module name")
+    end = outage_commands.add_parser("end", parents=[common], help="end an open outage window")
+    end.add_argument("id", type=int)
+    end.add_argument("--at", help="ISO 8601 (default: now)")
+    listing = outage_commands.add_parser("list", parents=[common], help="list outage windows")
+    listing.add_argument("--month", help="YYYY-MM (default: all)")
+
+    report = commands.add_parser("report", parents=[common], help="SLA and availability reports")
+    report_kinds = report.add_subparsers(dest="report_kind", required=True, metavar="REPORT")
+    for name, text in (
+        ("sla", "reaction and resolution compliance per priority and organisation"),
+        ("availability", "availability against 99.5 %% (SLA 1)"),
+    ):
+        sub = report_kinds.add_parser(name, parents=[common], help=text)
+        sub.add_argument("--month", help="YYYY-MM (default: the previous month)")
+        sub.add_argument("--from", dest="start", help="YYYY-MM-DD (with --to, instead of --month)")
+        sub.add_argument("--to", dest="end", help="YYYY-MM-DD, inclusive")
+        sub.add_argument("--json", action="store_true", help="JSON instead of a table")
+        if name == "sla":
+            sub.add_argument("--organisation", help="only this organisation (id)")
+            sub.add_argument("--html", type=Path, help="also write a self-contained HTML page")
     return parser
 
 
@@ -155,6 +202,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _quarantine(paths, args.json, sys.stdout)
         if args.command == "run":
             return _run(paths, args.once, args.log_level)
+        if args.command in ("ingest", "outage", "report"):
+            from adapters.commands import run_command
+
+            return run_command(args, paths, sys.stdout)
     except RuleSetInvalid as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -115,5 +115,5 @@ def run_demo(setup: Setup, samples: Path, out: TextIO) -> int:
         # The Slack side lives with the adapters (the desk, the transport, the outbox).
         from adapters.slack.demo import show_slack
 
-        show_slack(setup, store, out)
+        show_slack(setup, store, out, calls=path.parent / "phone" / "calls.csv")
     return 1 if bad else 0

@@ -156,6 +156,37 @@ class WidgetSettings(BaseModel):
     tolerance_seconds: int = Field(default=300, gt=0)
 
 
+class PhoneSettings(BaseModel):
+    """Phone call logs (section `phone`): a watched folder and the log's layout."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    watch_dir: Path | None = Field(
+        default=None, description="Call logs dropped here are imported (re-reads are harmless)."
+    )
+    format: str = Field(default="asterisk", description="asterisk, nl-csv or jsonl.")
+    mapping_file: Path | None = Field(
+        default=None, description="A YAML column mapping for another CSV layout."
+    )
+    poll_seconds: float = Field(default=10, gt=0)
+
+
+class ReportSettings(BaseModel):
+    """Monthly SLA report and maintenance announcements in Slack (section `reports`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    monthly_post: bool = Field(
+        default=True, description="Post last month's report on the first working day, 09:30."
+    )
+    maintenance_days_before: int = Field(
+        default=2,
+        ge=0,
+        le=20,
+        description="Draft a release announcement this many working days ahead.",
+    )
+
+
 class Settings(BaseSettings):
     """All settings; sections map to the top-level keys of settings.yaml."""
 
@@ -170,6 +201,8 @@ class Settings(BaseSettings):
     smtp: SmtpSettings | None = None
     slack: SlackSettings | None = None
     widget: WidgetSettings | None = None
+    phone: PhoneSettings = PhoneSettings()
+    reports: ReportSettings = ReportSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -138,6 +138,24 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE tickets ADD COLUMN sla_start TEXT;
     """,
+    # 5: availability (SLA article 1). Outage windows recorded from Slack or the CLI; an open
+    # window has no end yet. Planned maintenance and force majeure are kept, marked, so the
+    # report can list what it excluded and why.
+    """
+    CREATE TABLE outages (
+        id          INTEGER PRIMARY KEY,
+        start       TEXT NOT NULL,
+        end         TEXT,
+        scope       TEXT NOT NULL DEFAULT 'platform',
+        kind        TEXT NOT NULL,
+        reason      TEXT NOT NULL,
+        ticket_id   INTEGER REFERENCES tickets(id),
+        created_by  TEXT,
+        created_at  TEXT NOT NULL,
+        ended_by    TEXT
+    );
+    CREATE INDEX outages_start ON outages(start);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -535,6 +553,16 @@ class Store:
             (_ts(now), *kinds, limit),
         ).fetchall()
         return [OutboxRow(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
+
+    def newer_due(self, ticket_id: int, prefix: str, after: datetime, now: datetime) -> bool:
+        """True when a pending message of this ticket, whose dedupe key starts with `prefix`,
+        is due by `now` and was meant for later than `after` (it supersedes an older one)."""
+        row = self._read(
+            "SELECT 1 FROM outbox WHERE ticket_id = ? AND status = 'pending' "
+            "AND dedupe_key LIKE ? AND next_attempt_at > ? AND next_attempt_at <= ? LIMIT 1",
+            (ticket_id, prefix.replace("%", "") + "%", _ts(after), _ts(now)),
+        ).fetchone()
+        return row is not None
 
     def outbox_status(self, dedupe_key: str) -> str | None:
         """The status (pending, sent, failed, cancelled) of one outbox message, or None."""

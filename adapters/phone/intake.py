@@ -13,19 +13,73 @@ file, or a file that grew, adds only the new calls. What happens to a call:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
 
 from adapters.desk import SLACK, Desk
-from adapters.phone.calllog import CallRecord, ColumnMapping, call_to_report, parse_call_log
+from adapters.phone.calllog import (
+    PRESETS,
+    CallRecord,
+    ColumnMapping,
+    call_to_report,
+    parse_call_log,
+)
 from bot import nl
+from bot.directory import normalise_phone
+from bot.errors import ConfigError
 from bot.models import Category, Priority
+from bot.phone_modal import PhoneEntry
 from bot.store import OutboxItem
 
 log = logging.getLogger("triage.phone")
 
 OUTSIDE_HOURS_NOTE = "gebeld buiten de helpdesk-uren (SLA 3.C: werkdagen 09:00-17:00)"
+
+
+def load_mapping(name: str | None, mapping_file: Path | None, path: Path) -> ColumnMapping:
+    """The column mapping: a YAML file, a preset by name, or a guess from the extension."""
+    if mapping_file is not None:
+        try:
+            data = yaml.safe_load(mapping_file.read_text(encoding="utf-8"))
+            return ColumnMapping.model_validate(data)
+        except (OSError, yaml.YAMLError, ValidationError) as exc:
+            raise ConfigError(f"{mapping_file}: not a usable column mapping: {exc}") from exc
+    if name is None:
+        name = "jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else "asterisk"
+    if name not in PRESETS:
+        raise ConfigError(
+            f"unknown call log format {name!r}: use {', '.join(sorted(PRESETS))} or --mapping FILE"
+        )
+    return PRESETS[name]
+
+
+def entry_to_call(entry: PhoneEntry, agent: str) -> CallRecord:
+    """A call the agent logged in the Slack modal, as a call record like a log's.
+
+    Its id hashes what was entered, so submitting the same modal twice stores it once.
+    """
+    digest = hashlib.sha256(
+        "\0".join(
+            (entry.caller, entry.called_at.isoformat(), agent, entry.notes, str(entry.ticket))
+        ).encode()
+    ).hexdigest()[:24]
+    return CallRecord(
+        call_id=f"slack:{digest}",
+        caller=entry.caller,
+        caller_e164=normalise_phone(entry.caller),
+        started_at=entry.called_at,
+        duration_s=0,
+        answered=True,
+        agent=agent,
+        notes=entry.notes,
+        source=f"/triage telefoon ({agent})",
+    )
 
 
 @dataclass(frozen=True)
@@ -98,8 +152,11 @@ class PhoneIntake:
         if self.store.is_stored(key):
             return CallOutcome("duplicate", call.call_id, flags=tuple(flags))
         if not call.answered:
-            if self.store.record_unlinked(report, "missed_call", now):
-                self.store.enqueue(self._missed_item(call, who.organisation_name), now)
+            # Recorded even without Slack: the import summary and the SLA report show it.
+            stored = self.store.record_unlinked(report, "missed_call", now)
+            if stored and self.desk.slack:
+                organisation = who.organisation.name if who.organisation else None
+                self.store.enqueue(self._missed_item(call, organisation), now)
             return CallOutcome("missed", call.call_id, flags=tuple(flags))
 
         targets = [ticket_id] if ticket_id is not None else list(call.ticket_refs)
@@ -118,7 +175,9 @@ class PhoneIntake:
         def outgoing(new_id: int) -> list[OutboxItem]:
             items = self.desk.new_ticket_items(new_id)
             if loud and self.desk.slack:
-                items.append(self._loud_item(new_id, call, who.contact_name))
+                items.append(
+                    self._loud_item(new_id, call, who.contact.name if who.contact else None)
+                )
             return items
 
         recorded = self.store.record(report, decision, now, outgoing=outgoing)
@@ -127,6 +186,29 @@ class PhoneIntake:
         assert recorded.ticket_id is not None
         self.desk.plan(now, recorded.ticket_id)
         return CallOutcome("ticket", call.call_id, recorded.ticket_id, tuple(flags))
+
+    def from_modal(self, entry: PhoneEntry, agent: str, now: datetime) -> str:
+        """Log a call entered in `/triage telefoon`; a Dutch confirmation for the agent."""
+        outcome = self.call(entry_to_call(entry, agent), now, ticket_id=entry.ticket)
+        notes = []
+        if "unagreed_caller" in outcome.flags:
+            notes.append(
+                "de beller is geen afgesproken contactpersoon (SLA 3.C): dit telt niet als "
+                "telefonische melding"
+            )
+        if "outside_hours" in outcome.flags:
+            notes.append("het gesprek was buiten de helpdesk-uren (SLA 3.C)")
+        extra = f" Let op: {'; '.join(notes)}." if notes else ""
+        texts = {
+            "ticket": f"Telefoontje vastgelegd als nieuw ticket #{outcome.ticket_id}.",
+            "guaranteed": (
+                f"Telefoontje vastgelegd bij #{outcome.ticket_id}: het ticket valt nu onder de "
+                "SLA-garantie; de termijnen lopen vanaf het gesprek (SLA 4.D)."
+            ),
+            "attached": f"Telefoontje vastgelegd bij #{outcome.ticket_id}.",
+            "duplicate": "Dit telefoontje was al vastgelegd.",
+        }
+        return texts.get(outcome.outcome, "Telefoontje vastgelegd.") + extra
 
     def _loud_item(self, ticket_id: int, call: CallRecord, contact: str | None) -> OutboxItem:
         tz = self.desk.triage.calendar.tz

@@ -9,9 +9,13 @@ for the new reaction deadline goes out at its business moment, and the next morn
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TextIO
 
+from adapters.commands import describe_import
 from adapters.desk import SLACK, Desk
+from adapters.phone.calllog import PRESETS
+from adapters.phone.intake import PhoneIntake
 from adapters.slack.console import ConsoleSlack
 from adapters.slack.transport import SlackTransport
 from bot import nl
@@ -25,7 +29,7 @@ TEAM_CHANNEL = "C0SUPPORT"
 AGENT = "U0ANNA"
 
 
-def show_slack(setup: Setup, store: Store, out: TextIO) -> None:
+def show_slack(setup: Setup, store: Store, out: TextIO, calls: Path | None = None) -> None:
     """Print what the team channel would show for the tickets in `store`."""
     triage = setup.triage
     tz = triage.calendar.tz
@@ -81,3 +85,31 @@ def show_slack(setup: Setup, store: Store, out: TextIO) -> None:
     print(f"\n{nl.when(digest_at, tz)}: het dagoverzicht.\n", file=out)
     day = triage.calendar.local(digest_at).date().isoformat()
     transport.send({"op": "digest", "day": day}, digest_at)
+
+    if calls is None or not calls.is_file():
+        return
+    # The phone system's call log of that week: new phone tickets, a missed call, an unknown
+    # caller, and Pieter Bakker phoning about the exempt email ticket #1 (SLA 4.D).
+    imported_at = datetime(2026, 11, 27, 16, 0, tzinfo=tz)
+    print(
+        f"\n=== Telefoon: de belregistratie {calls} wordt ingelezen "
+        f"({nl.when(imported_at, tz)}) ===\n",
+        file=out,
+    )
+    before = {t.id: t for t in store.ticket_views(open_only=False)}
+    intake = PhoneIntake(desk)
+    summary = intake.ingest(calls.read_bytes(), str(calls), PRESETS["nl-csv"], imported_at)
+    print(describe_import(summary), file=out)
+    for outcome in summary.outcomes:
+        if outcome.outcome == "guaranteed" and outcome.ticket_id in before:
+            old, new = before[outcome.ticket_id], store.ticket_view(outcome.ticket_id)
+            print(
+                f"\n#{new.id} was {'vrijgesteld' if old.exempt else 'gegarandeerd'} "
+                f"(reactie uiterlijk {nl.when(old.reaction_due, tz)}); na het telefoontje van "
+                f"{nl.when(new.sla_start, tz)} valt het onder de SLA-garantie: reactie uiterlijk "
+                f"{nl.when(new.reaction_due, tz)}, oplossen uiterlijk "
+                f"{nl.when(new.resolution_due, tz)}.",
+                file=out,
+            )
+    print(file=out)
+    worker.deliver_due(imported_at)

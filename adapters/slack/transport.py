@@ -19,7 +19,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from adapters.desk import Desk
+from bot.deadlines import CHANNEL_NL
 from bot.errors import AdapterError, ConnectionLost, Deferred, RateLimited
+from bot.models import Channel
 from bot.reminders import release_on
 from bot.slack_messages import (
     SlackMessage,
@@ -127,12 +129,18 @@ class SlackTransport:
     def _op_reply(self, payload: dict[str, Any], now: datetime) -> None:
         ticket_id = int(payload["ticket"])
         channel, ts = self._thread(ticket_id)
+        channel_value = str(payload.get("channel", ""))
+        label = (
+            CHANNEL_NL[Channel(channel_value)]
+            if channel_value in {c.value for c in Channel}
+            else channel_value
+        )
         message = reply_message(
             ticket_id,
             str(payload.get("sender", "")),
             str(payload.get("subject", "")),
             str(payload.get("body", "")),
-            str(payload.get("channel", "")),
+            label,
         )
         self._post(message, channel, ts)
 
@@ -146,12 +154,22 @@ class SlackTransport:
             return
         if payload["deadline"] == "reaction" and ticket.reacted_at is not None:
             return
+        due = datetime.fromisoformat(str(payload["due"]))
+        # After downtime several reminders of one deadline can be due at once: send only the
+        # latest ("2 werkuren te laat"), not the stale "over 1 werkuur" before it.
+        at = datetime.fromisoformat(str(payload.get("at") or payload["due"]))
+        prefix = f"remind:{ticket_id}:{ticket.decision_id}:{payload['deadline']}:"
+        if self.store.newer_due(ticket_id, prefix, at, now):
+            log.info("reminder for #%d skipped: a later one is due too", ticket_id)
+            return
+        if payload["kind"] in ("percent", "before") and now >= due:
+            return  # the deadline passed meanwhile: the breach reminder says so
         channel, ts = self._thread(ticket_id)
         message = reminder_message(
             ticket,
             str(payload["deadline"]),
             str(payload["kind"]),
-            datetime.fromisoformat(str(payload["due"])),
+            due,
             now,
             self.desk.triage.calendar,
         )

@@ -450,3 +450,18 @@ def test_failed_post_does_not_stall_other_tickets(env: Env) -> None:
     assert late is not None
     [row] = [r for r in env.store.outbox("sent") if r["dedupe_key"] == f"slack-post:{late}"]
     assert datetime.fromisoformat(row["sent_at"]) <= local(2026, 11, 30, 14, 1)
+
+
+def test_after_downtime_only_the_latest_reminder_per_deadline_goes_out(env: Env) -> None:
+    # Received Fri 27 Nov 16:00, reaction due Mon 30 Nov 16:00; the post goes out, the
+    # reminders are queued (50 % Mon 12:00, 80 % 14:24, 1 werkuur 15:00, breach 16:00, ...).
+    ticket = new_ticket(env, local(2026, 11, 27, 16))
+    env.worker.deliver_due(local(2026, 11, 27, 16, 1))
+    env.desk.plan(local(2026, 11, 29, 20), ticket)  # Sunday evening: Monday's are queued
+    # The bot is down until Monday 16:30: four reminders of the reaction deadline are due.
+    env.worker.deliver_due(local(2026, 11, 30, 16, 30))
+    texts = thread(env, ticket)
+    assert len(texts) == 1, texts
+    assert "verstreken" in texts[0]  # the breach, not a stale "over 4 werkuren"
+    env.worker.deliver_due(local(2026, 11, 30, 16, 31))
+    assert len(thread(env, ticket)) == 1

@@ -1,0 +1,817 @@
+"""Call logs from the phone system -> CallRecords -> Reports (the pure parsing step).
+
+A call log is a file the telephony system writes or exports: Asterisk's `Master.csv`
+(cdr_csv), a CSV export with a header row, or JSON Lines. A `ColumnMapping` says where each
+of our fields is; `PRESETS` holds the three we know. `parse_call_log` reads the bytes and
+returns every call it could read plus a `RowProblem` (file, 1-based physical line, what is
+wrong) for every row it skipped, so one bad row never costs the rest of the file.
+`call_to_report` turns a call into a Report on the phone channel.
+
+Times without an offset are local wall-clock times in the mapping's timezone. A time that
+does not exist there (the hour the clocks skip in March) is a bad row; a time that happens
+twice (the hour repeated in October) is read as the first occurrence and flagged.
+
+Nothing here opens files except `read_call_log`, the small helper at the bottom.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.directory import normalise_phone
+from bot.errors import AdapterError
+from bot.models import MAX_TEXT_CHARS, MAX_YEAR, MIN_YEAR, Channel, Report
+
+# Our fields, in the order people read them. A mapping must place `caller` and `start`.
+FIELDS = (
+    "call_id",
+    "caller",
+    "caller_name",
+    "called",
+    "start",
+    "end",
+    "duration",
+    "answered",
+    "agent",
+    "notes",
+)
+REQUIRED_FIELDS = ("caller", "start")
+# Cells a row may lack altogether: Asterisk writes uniqueid and userfield only when it is
+# configured to, and a JSON object may leave out keys it has no value for.
+OPTIONAL_CELLS = frozenset({"call_id", "caller_name", "end", "notes"})
+ENCODINGS = frozenset({"utf-8", "utf-8-sig", "cp1252", "iso8859-1"})
+
+SUBJECT_CHARS = 70
+# Longer than a week is a broken counter, not a phone call.
+MAX_DURATION_S = 7 * 24 * 3600
+DISPLAY_TIMEZONE = "Europe/Amsterdam"
+
+
+class CallLogError(AdapterError):
+    """The file cannot be read as a call log at all (unreadable, header does not match)."""
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One skipped row of a call log: file, 1-based physical line where it starts, and why."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class _RowError(Exception):
+    """A row cannot become a CallRecord; the message becomes a RowProblem."""
+
+
+# --------------------------------------------------------------------------------------------
+# Models
+# --------------------------------------------------------------------------------------------
+
+_TICKET_REF = re.compile(
+    r"(?:(?<![\w&])#\s?|\b(?:ticket|melding)(?:\s*(?:nummer|number|nr\.?|no\.?))?\s*#?\s*)"
+    r"(\d{1,9})\b",
+    re.IGNORECASE,
+)
+
+
+class CallRecord(BaseModel):
+    """One call from a call log, as the phone system recorded it, with the time in UTC."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    call_id: str = Field(min_length=1, description="From the log, or 'sha256:...' when none.")
+    caller: str = Field(min_length=1, description="The caller's number as the log wrote it.")
+    caller_e164: str | None = Field(description="The number in E.164, None if it is not one.")
+    caller_name: str = ""
+    called: str = ""
+    started_at: AwareDatetime
+    duration_s: int = Field(ge=0, description="Seconds of conversation (0 when not answered).")
+    answered: bool
+    agent: str = ""
+    notes: str = ""
+    ambiguous_time: bool = Field(
+        default=False,
+        description="The local time happened twice (clocks went back); the first was taken.",
+    )
+    source: str = Field(description="file:line where the row starts.")
+    raw: dict[str, str] = Field(default_factory=dict, description="The row, column -> text.")
+
+    @field_validator("started_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return value.astimezone(UTC)
+
+    @property
+    def ticket_refs(self) -> tuple[int, ...]:
+        """Ticket numbers the notes mention ('#123', 'ticket 123', 'melding 123'), in order."""
+        return tuple(dict.fromkeys(int(m.group(1)) for m in _TICKET_REF.finditer(self.notes)))
+
+
+@dataclass
+class ParsedLog:
+    """What one call log held: the calls that could be read and the rows that could not."""
+
+    calls: list[CallRecord] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+class ColumnMapping(BaseModel):
+    """Where our fields are in a call-log file, and how its values are written.
+
+    `columns` maps our field names (see FIELDS) to a column: its header text when the file
+    has a header row (matched without regard to case), its 0-based index or a name from
+    `column_names` when it has none, a key for JSON Lines. Without a `duration`, it is taken
+    from `end` - `start`, else 0; without an `answered` column, a call with a duration was
+    answered. `agent_pattern` (one group) picks the agent out of a value like a channel name.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: Literal["csv", "jsonl"]
+    delimiter: str = ","
+    quotechar: str = '"'
+    header: bool = True
+    encoding: str = "utf-8"
+    columns: dict[str, str | int]
+    column_names: tuple[str, ...] = Field(
+        default=(), description="Names for the columns of a file without a header row."
+    )
+    min_columns: int | None = Field(
+        default=None, ge=1, description="Fewest cells a header-less row may have."
+    )
+    answered_values: tuple[str, ...] = ("answered", "ja", "yes", "1", "true")
+    unanswered_values: tuple[str, ...] | None = Field(
+        default=None,
+        description="When set, an `answered` value in neither list is a bad row, not a 'no'.",
+    )
+    agent_pattern: str | None = None
+    time_format: str | None = Field(
+        default=None,
+        description="strptime format; else ISO 8601, 'YYYY-MM-DD HH:MM:SS' or 'DD-MM-YYYY HH:MM'.",
+    )
+    timezone: str = Field(default="Europe/Amsterdam", description="For times without offset.")
+
+    @field_validator("delimiter", "quotechar")
+    @classmethod
+    def _one_char(cls, value: str) -> str:
+        if len(value) != 1 or value in "\r\n":
+            raise ValueError(f"must be one character (not a line break), not {value!r}")
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, value: str) -> str:
+        try:
+            name = codecs.lookup(value).name
+        except LookupError:
+            name = value
+        if name not in ENCODINGS:
+            raise ValueError(f"{value!r} is not one of {', '.join(sorted(ENCODINGS))}")
+        return name
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"{value!r} is not a known time zone (e.g. Europe/Amsterdam)") from exc
+        return value
+
+    @field_validator("agent_pattern")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            groups = re.compile(value).groups
+        except re.error as exc:
+            raise ValueError(f"is not a regular expression: {exc}") from exc
+        if groups != 1:
+            raise ValueError(f"must have exactly one group (the agent), not {groups}")
+        return value
+
+    @field_validator("time_format")
+    @classmethod
+    def _time_format(cls, value: str | None) -> str | None:
+        if value is not None and "%" not in value:
+            raise ValueError(f"{value!r} is not a strptime format (e.g. '%d-%m-%Y %H:%M')")
+        return value
+
+    @model_validator(mode="after")
+    def _columns(self) -> ColumnMapping:
+        unknown = sorted(set(self.columns) - set(FIELDS))
+        if unknown:
+            raise ValueError(f"unknown field(s) {unknown} in columns; known: {', '.join(FIELDS)}")
+        missing = [name for name in REQUIRED_FIELDS if name not in self.columns]
+        if missing:
+            raise ValueError(f"columns must place {', '.join(missing)}")
+        for name, column in self.columns.items():
+            if self.format == "jsonl" or self.header:
+                if not isinstance(column, str):
+                    what = "a key" if self.format == "jsonl" else "a header name"
+                    raise ValueError(f"column of {name!r} must be {what}, not {column!r}")
+            elif isinstance(column, int):
+                if column < 0:
+                    raise ValueError(f"column of {name!r} must be an index >= 0")
+            elif column not in self.column_names:
+                raise ValueError(
+                    f"column {column!r} of {name!r} is not in column_names (the file has no "
+                    "header, so give an index or name the columns)"
+                )
+        return self
+
+    def index_of(self, column: str | int) -> int:
+        """The 0-based index of a column in a header-less file."""
+        return column if isinstance(column, int) else self.column_names.index(column)
+
+
+# --------------------------------------------------------------------------------------------
+# Presets
+# --------------------------------------------------------------------------------------------
+
+# Asterisk cdr_csv (Master.csv): no header; uniqueid and userfield only with loguniqueid and
+# loguserfield in cdr.conf. Times are local unless usegmtime=yes (then set timezone: UTC).
+ASTERISK_COLUMNS = (
+    "accountcode",
+    "src",
+    "dst",
+    "dcontext",
+    "clid",
+    "channel",
+    "dstchannel",
+    "lastapp",
+    "lastdata",
+    "start",
+    "answer",
+    "end",
+    "duration",
+    "billsec",
+    "disposition",
+    "amaflags",
+    "uniqueid",
+    "userfield",
+)
+
+ASTERISK_CDR = ColumnMapping(
+    format="csv",
+    header=False,
+    column_names=ASTERISK_COLUMNS,
+    min_columns=16,
+    columns={
+        "call_id": "uniqueid",
+        "caller": "src",
+        "caller_name": "clid",
+        "called": "dst",
+        "start": "start",
+        # billsec is the conversation; duration also counts the ringing.
+        "duration": "billsec",
+        "answered": "disposition",
+        "agent": "dstchannel",
+        # Agents type their notes into the userfield (CDR(userfield) from the dialplan).
+        "notes": "userfield",
+    },
+    answered_values=("ANSWERED",),
+    unanswered_values=("NO ANSWER", "BUSY", "FAILED", "CONGESTION"),
+    # SIP/201-0000001a -> 201, PJSIP/anna-00000012 -> anna, Local/201@queue-0000002b;2 -> 201
+    agent_pattern=r"^[A-Za-z0-9_]+/([^@;/]+?)(?:@[^;]*)?-[0-9a-fA-F]+(?:;\d+)?$",
+)
+
+DUTCH_CSV = ColumnMapping(
+    format="csv",
+    delimiter=";",
+    header=True,
+    columns={
+        "caller": "Beller",
+        "called": "Gebeld nummer",
+        "start": "Starttijd",
+        "duration": "Duur",
+        "answered": "Beantwoord",
+        "agent": "Medewerker",
+        "notes": "Notities",
+        "call_id": "Gesprek-ID",
+    },
+    answered_values=("ja", "j", "yes"),
+    unanswered_values=("nee", "n", "no"),
+)
+
+JSONL = ColumnMapping(
+    format="jsonl",
+    columns={
+        "call_id": "call_id",
+        "caller": "caller",
+        "caller_name": "caller_name",
+        "called": "called",
+        "start": "start",
+        "duration": "duration_s",
+        "answered": "answered",
+        "agent": "agent",
+        "notes": "notes",
+    },
+    answered_values=("true",),
+    unanswered_values=("false",),
+)
+
+PRESETS: Mapping[str, ColumnMapping] = {
+    "asterisk": ASTERISK_CDR,
+    "nl-csv": DUTCH_CSV,
+    "jsonl": JSONL,
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    raw: dict[str, str]
+    # Our field -> the cell's text; None when the row has no such cell (or key) at all.
+    values: dict[str, str | None]
+
+
+def parse_call_log(data: bytes, name: str, mapping: ColumnMapping) -> ParsedLog:
+    """Read a call log; `name` (the file name) is only used in sources and problems.
+
+    Bad rows are skipped and listed in `problems`; blank lines are skipped silently. Raises
+    CallLogError only when the file as a whole does not fit the mapping (a header without a
+    mapped column, UTF-16 text).
+    """
+    text = _decode(data, mapping.encoding, name)
+    log = ParsedLog()
+    rows = (
+        _csv_rows(text, name, mapping, log.problems)
+        if mapping.format == "csv"
+        else _jsonl_rows(text, name, mapping, log.problems)
+    )
+    zone = ZoneInfo(mapping.timezone)
+    agent_pattern = re.compile(mapping.agent_pattern) if mapping.agent_pattern else None
+    first_seen: dict[str, _Row] = {}  # call id -> the row that first had it
+    for row in rows:
+        try:
+            call, generated = _build(row, name, mapping, zone, agent_pattern)
+        except _RowError as exc:
+            log.problems.append(RowProblem(name, row.line, str(exc)))
+            continue
+        call_id = call.call_id
+        if generated:
+            # Two different calls with the same caller, minute and agent (a redial in a
+            # log without seconds): number the later ones, which stays stable as the file grows.
+            occurrence = 1
+            while call_id in first_seen and first_seen[call_id].raw != row.raw:
+                occurrence += 1
+                call_id = f"{call.call_id}.{occurrence}"
+        earlier = first_seen.get(call_id)
+        if earlier is not None:
+            if earlier.raw == row.raw:
+                message = f"the same call as line {earlier.line} (a duplicate row)"
+            else:
+                message = f"call id {call_id!r} is already used on line {earlier.line}"
+            log.problems.append(RowProblem(name, row.line, message))
+            continue
+        first_seen[call_id] = row
+        log.calls.append(call if call_id == call.call_id else _with_id(call, call_id))
+    log.problems.sort(key=lambda problem: problem.line)
+    return log
+
+
+def _with_id(call: CallRecord, call_id: str) -> CallRecord:
+    return call.model_copy(update={"call_id": call_id})
+
+
+def _decode(data: bytes, encoding: str, name: str) -> str:
+    """Text of the file; bytes the encoding cannot read become surrogates (a row problem)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise CallLogError(f"{name}: the file is UTF-16; export it as UTF-8 (or cp1252)")
+    if data.startswith(codecs.BOM_UTF8):
+        # A BOM settles the question, whatever the mapping expected (Excel's "CSV UTF-8").
+        data, encoding = data[len(codecs.BOM_UTF8) :], "utf-8"
+    if encoding == "utf-8-sig":
+        encoding = "utf-8"
+    return data.decode(encoding, "surrogateescape")
+
+
+def _csv_rows(
+    text: str, name: str, mapping: ColumnMapping, problems: list[RowProblem]
+) -> Iterator[_Row]:
+    # newline="" keeps line breaks inside quoted notes; strict=True makes an unbalanced quote
+    # an error instead of a note that silently swallows the rest of the file.
+    reader = csv.reader(
+        io.StringIO(text, newline=""),
+        delimiter=mapping.delimiter,
+        quotechar=mapping.quotechar,
+        strict=True,
+    )
+    names: list[str] = list(mapping.column_names)
+    indexes: dict[str, int] | None = None if mapping.header else _fixed_indexes(mapping)
+    least, most = _header_less_bounds(mapping) if not mapping.header else (0, None)
+    while True:
+        line = reader.line_num + 1  # the physical line this row starts on
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(RowProblem(name, line, f"not valid CSV: {exc}{_quote_hint(exc)}"))
+            continue
+        if not any(cell.strip() for cell in cells):
+            continue
+        if indexes is None:
+            names = [cell.strip() for cell in cells]
+            indexes = _header_indexes(names, mapping, f"{name}:{line}")
+            least, most = len(names), len(names)
+            continue
+        count = len(cells)
+        if count < least:
+            problems.append(RowProblem(name, line, _too_few(count, least, mapping.header)))
+            continue
+        if most is not None and count > most and any(cell.strip() for cell in cells[most:]):
+            problems.append(
+                RowProblem(
+                    name,
+                    line,
+                    f"{count} fields where at most {most} are expected (a "
+                    f"{mapping.delimiter!r} in an unquoted field?)",
+                )
+            )
+            continue
+        raw = {(names[i] if i < len(names) else str(i)): cell for i, cell in enumerate(cells)}
+        values = {key: cells[i] if i < count else None for key, i in indexes.items()}
+        yield _Row(line, raw, values)
+
+
+def _quote_hint(exc: csv.Error) -> str:
+    if "unexpected end of data" in str(exc):
+        return " (a quote that is never closed; the rest of the file was skipped)"
+    return ""
+
+
+def _too_few(count: int, least: int, header: bool) -> str:
+    against = "the header has" if header else "a row needs at least"
+    return f"{count} fields where {against} {least} (a missing field or a stray quote?)"
+
+
+def _fixed_indexes(mapping: ColumnMapping) -> dict[str, int]:
+    return {key: mapping.index_of(column) for key, column in mapping.columns.items()}
+
+
+def _header_less_bounds(mapping: ColumnMapping) -> tuple[int, int | None]:
+    needed = [
+        mapping.index_of(column)
+        for key, column in mapping.columns.items()
+        if key not in OPTIONAL_CELLS
+    ]
+    least = mapping.min_columns or max(needed) + 1
+    return least, (len(mapping.column_names) or None)
+
+
+def _header_indexes(header: list[str], mapping: ColumnMapping, where: str) -> dict[str, int]:
+    positions: dict[str, list[int]] = {}
+    for index, text in enumerate(header):
+        positions.setdefault(text.casefold(), []).append(index)
+    indexes: dict[str, int] = {}
+    for key, column in mapping.columns.items():
+        found = positions.get(str(column).strip().casefold(), [])
+        if not found:
+            raise CallLogError(
+                f"{where}: the header has no column {column!r} (for {key}); it has: "
+                + ", ".join(repr(text) for text in header)
+            )
+        if len(found) > 1:
+            raise CallLogError(f"{where}: the header has column {column!r} twice")
+        indexes[key] = found[0]
+    return indexes
+
+
+def _jsonl_rows(
+    text: str, name: str, mapping: ColumnMapping, problems: list[RowProblem]
+) -> Iterator[_Row]:
+    # Only "\n" ends a line: str.splitlines() would also split at U+2028, which JSON allows
+    # inside strings.
+    for line, content in enumerate(text.split("\n"), start=1):
+        content = content.strip()
+        if not content:
+            continue
+        try:
+            value = json.loads(content)
+        except json.JSONDecodeError as exc:
+            problems.append(
+                RowProblem(name, line, f"not valid JSON: {exc.msg} (column {exc.colno})")
+            )
+            continue
+        except RecursionError:
+            problems.append(RowProblem(name, line, "not valid JSON: nested too deeply"))
+            continue
+        if not isinstance(value, dict):
+            problems.append(
+                RowProblem(name, line, f"expected a JSON object, not {type(value).__name__}")
+            )
+            continue
+        raw = {str(key): _json_text(item) for key, item in value.items()}
+        values = {key: raw.get(str(column)) for key, column in mapping.columns.items()}
+        yield _Row(line, raw, values)
+
+
+def _json_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):  # before int: True is an int too
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------------------------
+# One row -> CallRecord
+# --------------------------------------------------------------------------------------------
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NAME_AND_NUMBER = re.compile(r'^\s*"?(.*?)"?\s*<([^<>]*)>\s*$')
+
+
+def _build(
+    row: _Row,
+    name: str,
+    mapping: ColumnMapping,
+    zone: ZoneInfo,
+    agent_pattern: re.Pattern[str] | None,
+) -> tuple[CallRecord, bool]:
+    """The CallRecord of a row, and whether its id was generated; raises _RowError."""
+    for column, text in row.raw.items():
+        if _SURROGATE.search(text):
+            raise _RowError(
+                f"column {column!r} has bytes that are not valid {mapping.encoding} "
+                "(if the file comes from Excel, try encoding: cp1252)"
+            )
+
+    def value(key: str) -> str:
+        return (row.values.get(key) or "").strip()
+
+    caller = value("caller")
+    if not caller:
+        raise _RowError("no caller number")
+    caller_name, number = "", caller
+    if match := _NAME_AND_NUMBER.match(caller):
+        caller_name, number = match.group(1).strip(), match.group(2).strip()
+    caller_e164 = normalise_phone(number)
+    if clid := _NAME_AND_NUMBER.match(value("caller_name")):
+        caller_name = clid.group(1).strip()
+    elif value("caller_name"):
+        caller_name = value("caller_name")
+    if caller_name in (number, caller) or normalise_phone(caller_name) is not None:
+        # Asterisk puts the number where the name goes when the network sends no name.
+        caller_name = ""
+
+    if not value("start"):
+        raise _RowError("no start time")
+    started_at, ambiguous = _parse_time(value("start"), mapping, zone, "start time")
+
+    if value("duration"):
+        duration_s = _parse_duration(value("duration"))
+    elif value("end"):
+        ended_at, _ = _parse_time(value("end"), mapping, zone, "end time")
+        duration_s = int((ended_at - started_at).total_seconds())
+        if duration_s < 0:
+            raise _RowError("the call ends before it starts")
+    else:
+        duration_s = 0
+
+    if "answered" in mapping.columns:
+        answered = _parse_answered(value("answered"), mapping)
+    else:
+        answered = duration_s > 0
+
+    agent = value("agent")
+    if agent_pattern is not None and (match := agent_pattern.match(agent)):
+        agent = match.group(1)
+    called = value("called")
+    notes = (row.values.get("notes") or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+    call_id = value("call_id")
+    generated = not call_id
+    if generated:
+        call_id = stable_call_id(caller_e164 or caller, started_at, called, agent)
+    call = CallRecord(
+        call_id=call_id,
+        caller=caller,
+        caller_e164=caller_e164,
+        caller_name=caller_name,
+        called=called,
+        started_at=started_at,
+        duration_s=duration_s,
+        answered=answered,
+        agent=agent,
+        notes=notes,
+        ambiguous_time=ambiguous,
+        source=f"{name}:{row.line}",
+        raw=row.raw,
+    )
+    return call, generated
+
+
+def stable_call_id(caller: str, started_at: datetime, called: str, agent: str) -> str:
+    """'sha256:<hex>' of the call's caller, UTC start, called number and agent.
+
+    The same call gets the same id however often the (growing) file is read.
+    """
+    key = json.dumps(
+        [caller, started_at.astimezone(UTC).isoformat(), called, agent], ensure_ascii=False
+    )
+    return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+_DUTCH_TIME = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_ISO_WITH_TIME = re.compile(r"\d{4}-?\d{2}-?\d{2}[T ]\d{2}")
+
+
+def _parse_time(
+    text: str, mapping: ColumnMapping, zone: ZoneInfo, what: str
+) -> tuple[datetime, bool]:
+    """UTC time of a log's time text, and whether the local time was ambiguous."""
+    try:
+        if mapping.time_format is not None:
+            moment = datetime.strptime(text, mapping.time_format)
+        elif match := _DUTCH_TIME.fullmatch(text):
+            day, month, year, hour, minute, second = (int(g or 0) for g in match.groups())
+            moment = datetime(year, month, day, hour, minute, second)
+        elif _ISO_WITH_TIME.match(text):
+            moment = datetime.fromisoformat(text)
+        else:
+            raise _RowError(
+                f"{what} {text!r} is not a time (expected ISO 8601, 'YYYY-MM-DD HH:MM:SS' "
+                "or 'DD-MM-YYYY HH:MM')"
+            )
+    except ValueError as exc:
+        raise _RowError(f"{what} {text!r} is not a valid time ({exc})") from exc
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise _RowError(f"{what} {text!r}: year {moment.year} is outside {MIN_YEAR}-{MAX_YEAR}")
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC), False
+    return _localise(moment, zone, what)
+
+
+def _localise(naive: datetime, zone: ZoneInfo, what: str) -> tuple[datetime, bool]:
+    first = naive.replace(tzinfo=zone, fold=0)
+    if first.utcoffset() == naive.replace(tzinfo=zone, fold=1).utcoffset():
+        return first.astimezone(UTC), False
+    # The offsets differ: the wall time is in the gap (spring) or the overlap (autumn).
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        raise _RowError(
+            f"{what} {naive:%Y-%m-%d %H:%M} does not exist in {zone.key} "
+            "(the clocks skip that hour)"
+        )
+    return first.astimezone(UTC), True
+
+
+_SECONDS = re.compile(r"[+-]?\d{1,12}(?:[.,]\d+)?")
+_CLOCK = re.compile(r"(?:(\d{1,4}):)?(\d{1,4}):(\d{2})")
+
+
+def _parse_duration(text: str) -> int:
+    """Seconds from '125', '125.0', 'MM:SS' or 'H:MM:SS'."""
+    if _SECONDS.fullmatch(text):
+        seconds = int(float(text.replace(",", ".")))
+    elif match := _CLOCK.fullmatch(text):
+        hours, minutes, secs = (int(g or 0) for g in match.groups())
+        if secs >= 60 or (match.group(1) is not None and minutes >= 60):
+            raise _RowError(f"duration {text!r} is not a clock time (H:MM:SS or MM:SS)")
+        seconds = hours * 3600 + minutes * 60 + secs
+    elif text.startswith("-"):
+        raise _RowError(f"negative duration {text!r}")
+    else:
+        raise _RowError(f"duration {text!r} is not seconds, H:MM:SS or MM:SS")
+    if seconds < 0:
+        raise _RowError(f"negative duration {text!r}")
+    if seconds > MAX_DURATION_S:
+        raise _RowError(f"duration {text!r} is longer than a week")
+    return seconds
+
+
+def _parse_answered(text: str, mapping: ColumnMapping) -> bool:
+    folded = text.casefold()
+    if folded in {v.casefold() for v in mapping.answered_values}:
+        return True
+    if not text or mapping.unanswered_values is None:
+        return False
+    if folded in {v.casefold() for v in mapping.unanswered_values}:
+        return False
+    known = ", ".join(repr(v) for v in (*mapping.answered_values, *mapping.unanswered_values))
+    raise _RowError(f"answered value {text!r} is not one of {known}")
+
+
+# --------------------------------------------------------------------------------------------
+# CallRecord -> Report
+# --------------------------------------------------------------------------------------------
+
+
+def call_to_report(call: CallRecord, *, timezone: str = DISPLAY_TIMEZONE) -> Report:
+    """A Report on the phone channel; received at the call's start (SPEC: phone receipt).
+
+    Unanswered calls convert too: the intake decides what a missed call is worth. `timezone`
+    is only used for the local time in a generated body.
+    """
+    local = call.started_at.astimezone(ZoneInfo(timezone))
+    when = f"{local:%d-%m-%Y} om {local:%H:%M}"
+    caller = f"{call.caller_name} ({call.caller})" if call.caller_name else call.caller
+    first_line = next((line.strip() for line in call.notes.splitlines() if line.strip()), "")
+    if first_line:
+        subject = "Telefoon: " + _shorten(first_line, SUBJECT_CHARS)
+    elif not call.answered:
+        subject = "Telefoon: gemiste oproep"
+    else:
+        subject = "Telefoon (geen notities)"
+
+    notes: list[str] = []
+    body = call.notes
+    if not body:
+        if call.answered:
+            body = (
+                f"Telefoongesprek met {caller} op {when} ({_clock(call.duration_s)}), "
+                f"aangenomen door {call.agent or 'onbekend'}; er zijn geen notities gemaakt."
+            )
+        else:
+            body = f"Gemiste oproep van {caller} op {when}; er zijn geen notities."
+    elif len(body) > MAX_TEXT_CHARS:
+        body = body[:MAX_TEXT_CHARS]
+        notes.append(f"notes truncated at {MAX_TEXT_CHARS:,} characters")
+
+    if call.answered:
+        notes.append(f"agent: {call.agent or 'unknown'}")
+    else:
+        notes.append("not answered" + (f" (rang: {call.agent})" if call.agent else ""))
+    notes.append(f"duration: {_clock(call.duration_s)} ({call.duration_s} s)")
+    if call.called:
+        notes.append(f"called: {call.called}")
+    if call.caller_e164 is None:
+        notes.append(f"caller {call.caller!r} is not a phone number we can match to a contact")
+    if call.ambiguous_time:
+        offset = local.strftime("%z")
+        notes.append(
+            f"ambiguous local time {local:%Y-%m-%d %H:%M}: it happened twice (clocks went "
+            f"back); read as the first occurrence (UTC{offset[:3]}:{offset[3:]})"
+        )
+    if call.ticket_refs:
+        notes.append("mentions ticket " + ", ".join(f"#{n}" for n in call.ticket_refs))
+    notes.append(f"source: {call.source}")
+    return Report(
+        channel=Channel.PHONE,
+        received_at=call.started_at,
+        sender=call.caller_e164 or call.caller,
+        sender_name=call.caller_name,
+        subject=subject,
+        body=body,
+        source_key=f"phone:{call.call_id}",
+        notes=tuple(notes),
+    )
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def _clock(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+
+
+# --------------------------------------------------------------------------------------------
+# The one helper that touches the disk
+# --------------------------------------------------------------------------------------------
+
+
+def read_call_log(path: str | Path, mapping: ColumnMapping) -> ParsedLog:
+    """Read a call-log file and parse it; raises CallLogError when it cannot be read."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CallLogError(f"{path}: cannot read the call log: {exc.strerror or exc}") from exc
+    return parse_call_log(data, str(path), mapping)

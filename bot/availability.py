@@ -1,0 +1,313 @@
+"""Availability of the Online Platform per calendar month (SLA article 1).
+
+Beschikbaarheid % = (Maximale Beschikbaarheidstijden - Onbeschikbaarheid) / Maximale
+Beschikbaarheidstijden x 100, where the first is every real minute of the month (24/7, so a
+month with a DST change has an hour more or less) and Onbeschikbaarheid counts only minutes
+the whole platform was down because of a Storing: not Gepland Onderhoud, not overmacht.
+
+Decisions:
+- Only `storing` windows with scope "platform" count. A `storing` in one module is listed as
+  partial (gedeeltelijk), with its minutes per module, but not counted: the SLA measures the
+  Online Platform as a whole, and whether a module outage counts is for Dialog to decide.
+- Each window is classified by the team (its `kind`); windows of different kinds are not
+  netted against each other.
+- Windows are clipped to the period; an ongoing window runs until min(now, period end).
+  Overlapping counted windows are merged, so no minute counts twice.
+- The percentage is computed from exact (microsecond) durations and rounded half up to two
+  decimals; whether the 99.5 % guarantee is met is decided on the exact figure, so it always
+  agrees with the remaining downtime budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from bot.nl import when
+from bot.sla_report import Period, nl_number, text_table
+
+OutageKind = Literal["storing", "planned", "force_majeure"]
+KINDS: tuple[OutageKind, ...] = ("storing", "planned", "force_majeure")
+KIND_NL: dict[str, str] = {
+    "storing": "storing",
+    "planned": "gepland onderhoud",
+    "force_majeure": "overmacht",
+}
+PLATFORM = "platform"
+GUARANTEE_PERCENT = Decimal("99.5")  # SLA 1.A
+_US = timedelta(microseconds=1)
+
+
+def _utc(value: datetime, name: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} {value.isoformat()} has no UTC offset")
+    return value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A window in which the platform (or one module) was not available, as recorded."""
+
+    id: int
+    start: datetime
+    end: datetime | None  # None: still ongoing
+    scope: str  # "platform" or a module name
+    kind: OutageKind
+    reason: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", _utc(self.start, "start"))
+        if self.end is not None:
+            object.__setattr__(self, "end", _utc(self.end, "end"))
+            if self.end < self.start:
+                raise ValueError(f"outage {self.id} ends before it starts")
+        if self.kind not in KINDS:
+            raise ValueError(f"outage {self.id}: kind {self.kind!r} is not one of {KINDS}")
+        if not self.scope.strip():
+            raise ValueError(f"outage {self.id} has no scope (use 'platform' or a module name)")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The part of an outage that falls in the period (clipped), with its length."""
+
+    outage: Outage
+    start: datetime
+    end: datetime
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start
+
+    @property
+    def minutes(self) -> float:
+        return self.duration.total_seconds() / 60
+
+    @property
+    def ongoing(self) -> bool:
+        return self.outage.end is None
+
+
+@dataclass(frozen=True)
+class AvailabilityReport:
+    """Availability of one period (normally a calendar month)."""
+
+    period: Period
+    now: datetime
+    period_minutes: float
+    unavailable_minutes: float  # merged counted windows
+    availability_percent: float  # rounded half up to two decimals
+    exact_percent: Decimal
+    met: bool  # exact availability >= 99.5 %
+    budget_minutes: float  # 0.5 % of the period's minutes
+    budget_remaining_minutes: float  # negative when the budget is overspent
+    overlap_minutes: float  # minutes that overlapping counted windows shared (counted once)
+    counted: tuple[Window, ...]
+    excluded: tuple[Window, ...]  # planned maintenance and force majeure, any scope
+    partial: tuple[Window, ...]  # storing in one module
+    partial_minutes: Mapping[str, float]  # module -> merged minutes
+
+    @property
+    def guarantee_percent(self) -> float:
+        return float(GUARANTEE_PERCENT)
+
+
+def clip(outage: Outage, period: Period, now: datetime) -> Window | None:
+    """The part of `outage` inside the period (an ongoing one up to `now`), or None."""
+    end = outage.end if outage.end is not None else min(now, period.end)
+    start, end = max(outage.start, period.start), min(end, period.end)
+    return Window(outage, start, end) if end > start else None
+
+
+def merged_duration(windows: Iterable[Window]) -> timedelta:
+    """Length of the union of the windows: overlapping time counts once."""
+    total = timedelta(0)
+    current: tuple[datetime, datetime] | None = None
+    for w in sorted(windows, key=lambda w: (w.start, w.end)):
+        if current is None or w.start > current[1]:
+            if current is not None:
+                total += current[1] - current[0]
+            current = (w.start, w.end)
+        else:
+            current = (current[0], max(current[1], w.end))
+    if current is not None:
+        total += current[1] - current[0]
+    return total
+
+
+def _minutes(amount: timedelta) -> float:
+    return amount.total_seconds() / 60
+
+
+def availability_report(
+    outages: Iterable[Outage], period: Period, now: datetime
+) -> AvailabilityReport:
+    """Availability in `period` as of `now` (see the module docstring for what counts).
+
+    The period's full length is the denominator even while it is still running, as the SLA
+    measures per calendar month; the figure for a running month is the availability so far.
+    """
+    now = _utc(now, "now")
+    counted: list[Window] = []
+    excluded: list[Window] = []
+    partial: list[Window] = []
+    for outage in sorted(outages, key=lambda o: (o.start, o.id)):
+        window = clip(outage, period, now)
+        if window is None:
+            continue
+        if outage.kind != "storing":
+            excluded.append(window)
+        elif outage.scope == PLATFORM:
+            counted.append(window)
+        else:
+            partial.append(window)
+
+    period_length = period.end - period.start
+    down = merged_duration(counted)
+    total_us, down_us = period_length // _US, down // _US
+    exact = Decimal(total_us - down_us) * 100 / Decimal(total_us)
+    rounded = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    # (total - down) / total >= 99.5 / 100, in integers: no rounding can tip the edge.
+    met = (total_us - down_us) * 1000 >= total_us * int(GUARANTEE_PERCENT * 10)
+    budget = _minutes(period_length) * float(100 - GUARANTEE_PERCENT) / 100
+    modules: dict[str, list[Window]] = {}
+    for w in partial:
+        modules.setdefault(w.outage.scope, []).append(w)
+    return AvailabilityReport(
+        period=period,
+        now=now,
+        period_minutes=_minutes(period_length),
+        unavailable_minutes=_minutes(down),
+        availability_percent=float(rounded),
+        exact_percent=exact,
+        met=met,
+        budget_minutes=budget,
+        budget_remaining_minutes=budget - _minutes(down),
+        overlap_minutes=sum(w.minutes for w in counted) - _minutes(down),
+        counted=tuple(counted),
+        excluded=tuple(excluded),
+        partial=tuple(partial),
+        partial_minutes={m: _minutes(merged_duration(ws)) for m, ws in sorted(modules.items())},
+    )
+
+
+# -- rendering ----------------------------------------------------------------------------
+def percent_text(report: AvailabilityReport) -> str:
+    """'99,79 %'; when rounding shows 99,50 % but the exact figure is below, say so."""
+    text = f"{nl_number(report.availability_percent, 2)} %"
+    if not report.met and report.availability_percent >= report.guarantee_percent:
+        text += " (afgerond; exact net onder 99,5 %)"
+    return text
+
+
+def _end_text(window: Window, tz: ZoneInfo) -> str:
+    text = when(window.end, tz, True)
+    return f"{text} (loopt nog)" if window.ongoing else text
+
+
+def _window_rows(windows: Sequence[Window], tz: ZoneInfo) -> list[list[str]]:
+    return [
+        [
+            f"#{w.outage.id}",
+            KIND_NL[w.outage.kind],
+            w.outage.scope,
+            when(w.start, tz, True),
+            _end_text(w, tz),
+            nl_number(w.minutes, 1),
+            w.outage.reason,
+        ]
+        for w in windows
+    ]
+
+
+WINDOW_HEADERS = ("nr", "soort", "onderdeel", "begin", "einde", "minuten", "reden")
+
+
+def render_text(report: AvailabilityReport, tz: ZoneInfo) -> str:
+    """The availability report as Dutch plain text for the terminal."""
+    period = report.period
+    summary = [
+        ("Minuten in de periode", nl_number(report.period_minutes, 0)),
+        ("Onbeschikbaarheid", f"{nl_number(report.unavailable_minutes, 1)} minuten"),
+        ("Beschikbaarheid", percent_text(report)),
+        ("Garantie 99,5 %", "gehaald" if report.met else "NIET gehaald"),
+        ("Budget (0,5 %)", f"{nl_number(report.budget_minutes, 1)} minuten"),
+        ("Resterend budget", f"{nl_number(report.budget_remaining_minutes, 1)} minuten"),
+    ]
+    width = max(len(label) for label, _ in summary)
+    out = [
+        f"Beschikbaarheid {period.label}",
+        f"Periode: {when(period.start, tz, True)} tot {when(period.end, tz, True)} "
+        f"({tz.key}); stand per {when(min(report.now, period.end), tz, True)}",
+        "",
+        *(f"{label.ljust(width)}  {value}" for label, value in summary),
+    ]
+    if report.overlap_minutes > 0:
+        out.append(
+            f"Overlappende storingen: {nl_number(report.overlap_minutes, 1)} minuten één keer "
+            "geteld"
+        )
+    for title, windows in (
+        ("Meegeteld: storingen van het hele platform", report.counted),
+        ("Uitgesloten: gepland onderhoud en overmacht", report.excluded),
+        ("Gedeeltelijk: storingen in een module (niet meegeteld)", report.partial),
+    ):
+        out += ["", title]
+        if windows:
+            out += text_table(WINDOW_HEADERS, _window_rows(windows, tz), left=5)
+        else:
+            out.append("geen")
+    if report.partial_minutes:
+        out += ["", "Gedeeltelijk per module"]
+        out += text_table(
+            ("module", "minuten"),
+            ((m, nl_number(v, 1)) for m, v in report.partial_minutes.items()),
+        )
+    return "\n".join(out) + "\n"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def _window_json(w: Window) -> dict[str, Any]:
+    return {
+        "id": w.outage.id,
+        "kind": w.outage.kind,
+        "scope": w.outage.scope,
+        "reason": w.outage.reason,
+        "start": _iso(w.start),
+        "end": _iso(w.end),
+        "outage_start": _iso(w.outage.start),
+        "outage_end": _iso(w.outage.end),
+        "ongoing": w.ongoing,
+        "minutes": w.minutes,
+    }
+
+
+def to_json(report: AvailabilityReport) -> dict[str, Any]:
+    """The report as JSON-ready data (ISO 8601 UTC times, minutes as numbers)."""
+    return {
+        "period": {
+            "label": report.period.label,
+            "start": _iso(report.period.start),
+            "end": _iso(report.period.end),
+        },
+        "now": _iso(report.now),
+        "minutes_in_period": report.period_minutes,
+        "unavailable_minutes": report.unavailable_minutes,
+        "availability_percent": report.availability_percent,
+        "guarantee_percent": report.guarantee_percent,
+        "guarantee_met": report.met,
+        "budget_minutes": report.budget_minutes,
+        "budget_remaining_minutes": report.budget_remaining_minutes,
+        "overlap_minutes": report.overlap_minutes,
+        "counted": [_window_json(w) for w in report.counted],
+        "excluded": [_window_json(w) for w in report.excluded],
+        "partial": [_window_json(w) for w in report.partial],
+        "partial_minutes": dict(report.partial_minutes),
+    }
