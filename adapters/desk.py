@@ -11,12 +11,15 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from bot.calendar import BusinessCalendar
 from bot.errors import TriageError
+from bot.maintenance import announcement_moment, announcements_due, planned_announcement
 from bot.models import Decision, Priority, Report
 from bot.pipeline import Triage
 from bot.reminders import ReminderPolicy, next_digest_at, plan
+from bot.settings import ReportSettings
 from bot.store import OutboxItem, Store
 from bot.tickets import HistoryEntry, TicketView
 
@@ -30,6 +33,12 @@ PLAN_HORIZON = timedelta(days=2)
 
 class DeskError(TriageError):
     """An action a team member cannot take; the message is Dutch, shown to them as is."""
+
+
+def monthly_moment(first: date, calendar: BusinessCalendar) -> datetime:
+    """09:30 on the first working day of the month that starts on `first` (UTC)."""
+    day = calendar.next_working_day(first)
+    return calendar.opening_of(day) + timedelta(minutes=30)
 
 
 def _no_link_reason(ticket: TicketView, agreed: bool, same_org: bool) -> str:
@@ -59,8 +68,10 @@ class Desk:
         store: Store,
         policy: Callable[[], ReminderPolicy],
         slack: bool = True,
+        reports: ReportSettings | None = None,
     ) -> None:
         self.triage, self.store, self.policy = triage, store, policy
+        self.reports = reports or ReportSettings()
         # Without a Slack app there is nobody to show posts and reminders to: queue nothing.
         self.slack = slack
 
@@ -288,4 +299,32 @@ class Desk:
                 OutboxItem(SLACK, f"digest:{day}", {"op": "digest", "day": day}, not_before=at),
                 now,
             )
+            self._plan_team_posts(now)
         return planned
+
+    def _plan_team_posts(self, now: datetime) -> None:
+        """Maintenance announcement drafts (SLA 2.B) and the monthly report, into the outbox."""
+        calendar, releases = self.triage.calendar, self.triage.releases
+        days = self.reports.maintenance_days_before
+        for release in announcements_due(releases, calendar, now, days):
+            message = planned_announcement(release, calendar)
+            payload = {"op": "message", "text": message.text, "blocks": message.blocks}
+            key = f"maintenance:{release.isoformat()}"
+            at = announcement_moment(release, calendar, days)
+            self.store.enqueue(OutboxItem(SLACK, key, payload, not_before=at), now)
+        if not self.reports.monthly_post:
+            return
+        local = calendar.local(now)
+        this_month = local.date().replace(day=1)
+        next_month = (this_month + timedelta(days=32)).replace(day=1)
+        for first in (this_month, next_month):
+            moment = monthly_moment(first, calendar)
+            # The report of the month before `first`: at most a day late after downtime, and
+            # never queued further ahead than the reminders are.
+            if moment + timedelta(days=1) < now or moment > now + PLAN_HORIZON:
+                continue
+            previous = (first - timedelta(days=1)).strftime("%Y-%m")
+            payload = {"op": "report", "month": previous}
+            self.store.enqueue(
+                OutboxItem(SLACK, f"report:{previous}", payload, not_before=moment), now
+            )

@@ -137,6 +137,7 @@ class Service:
             store,
             policy=lambda: setup.triage.engine.rule_set.reminders,
             slack=settings.slack is not None,
+            reports=settings.reports,
         )
         smtp = settings.smtp
         self.ack_sender = AckSender(

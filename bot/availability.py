@@ -258,7 +258,7 @@ def render_text(report: AvailabilityReport, tz: ZoneInfo) -> str:
     ):
         out += ["", title]
         if windows:
-            out += text_table(WINDOW_HEADERS, _window_rows(windows, tz), left=5)
+            out += text_table(WINDOW_HEADERS, _window_rows(windows, tz), align="lllllrl")
         else:
             out.append("geen")
     if report.partial_minutes:

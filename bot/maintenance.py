@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from bot.calendar import BusinessCalendar, ReleaseCalendar
 from bot.nl import long_when
-from bot.slack_messages import SlackMessage, escape
+from bot.slack_messages import SlackMessage, clip, escape
 
 # No calendar has more than this many closed days in a row (see calendar._MAX_SEARCH_DAYS).
 _MAX_SEARCH_DAYS = 3 * 366
@@ -20,6 +20,7 @@ PLANNED_NATURE = "release van een nieuwe versie van het Online Platform (Gepland
 PLACEHOLDER_CAUSE = "[aanleiding: wat is er aan de hand]"
 PLACEHOLDER_WORK = "[uit te voeren werkzaamheden]"
 PLACEHOLDER_DURATION = "[verwachte duur]"
+CAUSE_MAX = 500  # keeps the customer text well within Slack's 3,000 characters per section
 
 
 def minutes_text(minutes: int) -> str:
@@ -89,7 +90,7 @@ def emergency_template(
     """A template to inform customers at once about emergency maintenance (SLA 2.C), with
     placeholders for the cause, the work and the expected duration."""
     since = long_when(now, calendar.tz)
-    reason = cause.strip() if cause and cause.strip() else PLACEHOLDER_CAUSE
+    reason = clip(cause.strip(), CAUSE_MAX) if cause and cause.strip() else PLACEHOLDER_CAUSE
     customer = (
         "Calamiteitenonderhoud aan het Online Platform\n\n"
         f"Sinds {since} is het Online Platform niet (volledig) beschikbaar.\n"

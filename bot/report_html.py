@@ -22,6 +22,7 @@ from bot.sla_report import (
     SlaReport,
     SlaRow,
     hours,
+    hours_minutes,
     nl_number,
     organisation_text,
 )
@@ -68,15 +69,19 @@ def _table(
     rows: Iterable[Sequence[str]],
     text_columns: int = 1,
     total_last: bool = False,
+    align: str | None = None,
 ) -> str:
-    """An HTML table; cells are escaped here, the first `text_columns` are left-aligned."""
+    """An HTML table; cells are escaped here. The first `text_columns` are left-aligned text
+    and the rest right-aligned numbers, or `align` gives one letter per column ("l"/"r")."""
     body = [list(r) for r in rows]
+    if align is None:
+        align = "l" * text_columns + "r" * (len(headers) - text_columns)
     out = ["<table>", "<tr>" + "".join(f"<th>{_e(h)}</th>" for h in headers) + "</tr>"]
     for index, row in enumerate(body):
         total = total_last and index == len(body) - 1
         cells = "".join(
-            f'<td class="text">{_e(c)}</td>' if i < text_columns else f"<td>{_e(c)}</td>"
-            for i, c in enumerate(row)
+            f'<td class="text">{_e(c)}</td>' if a == "l" else f"<td>{_e(c)}</td>"
+            for c, a in zip(row, align, strict=True)
         )
         out.append(f'<tr class="total">{cells}</tr>' if total else f"<tr>{cells}</tr>")
     out.append("</table>")
@@ -148,7 +153,7 @@ def reaction_chart(report: SlaReport) -> str:
     for fraction in (0.0, 0.5, 1.0):
         y = axis_y - fraction * plot_h
         out.append(_text(left - 6, y + 4, nl_number(top_value * fraction, 1), anchor="end"))
-    out.append(_text(14, top - 10, "werkuren", anchor="start", size=11))
+    out.append(_text(left + plot_w, 20, "in werkuren", anchor="end", size=11))
     group_w = plot_w / max(1, len(stats))
     bar_w = min(40.0, group_w / 3)
     for index, (priority, s) in enumerate(stats):
@@ -281,9 +286,9 @@ def _sla_tables(report: SlaReport, tz: ZoneInfo) -> list[str]:
     out.append("<h3>Reactietijd in werkuren (alle gereageerde meldingen)</h3>")
     out.append(
         _table(
-            ("prioriteit", "gereageerd", "mediaan", "p90"),
+            ("prioriteit", "gereageerd", "mediaan (u:mm)", "p90 (u:mm)"),
             (
-                [p.label, str(s.count), hours(s.median), hours(s.p90)]
+                [p.label, str(s.count), hours_minutes(s.median), hours_minutes(s.p90)]
                 for p, s in report.reaction_times.items()
             ),
         )
@@ -339,7 +344,7 @@ def _sla_tables(report: SlaReport, tz: ZoneInfo) -> list[str]:
                     ]
                     for b in report.breaches
                 ),
-                text_columns=5,
+                text_columns=7,
             )
         )
     else:
@@ -390,7 +395,7 @@ def _availability_tables(report: AvailabilityReport, tz: ZoneInfo) -> list[str]:
     ):
         out.append(f"<h3>{_e(title)}</h3>")
         if windows:
-            out.append(_table(headers, _window_rows(windows, tz), text_columns=5))
+            out.append(_table(headers, _window_rows(windows, tz), align="lllllrl"))
         else:
             out.append("<p>Geen.</p>")
     if report.partial_minutes:

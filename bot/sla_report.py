@@ -415,15 +415,33 @@ def hours(amount: timedelta | None) -> str:
     return nl_number(amount.total_seconds() / 3600, 2)
 
 
-def text_table(headers: Sequence[str], rows: Iterable[Sequence[str]], left: int = 1) -> list[str]:
-    """Fixed-width columns: the first `left` columns left-aligned, the rest right-aligned."""
+def hours_minutes(amount: timedelta | None) -> str:
+    """Business time as 'u:mm' ('2:15' is two hours and a quarter), or '-' when none."""
+    if amount is None:
+        return "-"
+    minutes = round(amount.total_seconds() / 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def text_table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    left: int = 1,
+    align: str | None = None,
+) -> list[str]:
+    """Fixed-width columns: the first `left` columns left-aligned, the rest right-aligned;
+    or `align`, one letter per column ("l" or "r")."""
     body = [list(r) for r in rows]
     widths = [max(len(str(c)) for c in col) for col in zip(headers, *body, strict=True)]
+    if align is None:
+        align = "l" * left + "r" * (len(headers) - left)
+    if len(align) != len(headers):
+        raise ValueError(f"align {align!r} does not have one letter per column")
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(
-            c.ljust(w) if i < left else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            c.ljust(w) if a == "l" else c.rjust(w)
+            for c, w, a in zip(cells, widths, align, strict=True)
         ).rstrip()
 
     return [line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in body)]
@@ -481,9 +499,9 @@ def render_text(report: SlaReport, tz: ZoneInfo) -> str:
         )
     out += ["", "Reactietijd in werkuren (alle gereageerde meldingen)"]
     out += text_table(
-        ("prioriteit", "gereageerd", "mediaan", "p90"),
+        ("prioriteit", "gereageerd", "mediaan (u:mm)", "p90 (u:mm)"),
         (
-            (p.label, str(s.count), hours(s.median), hours(s.p90))
+            (p.label, str(s.count), hours_minutes(s.median), hours_minutes(s.p90))
             for p, s in report.reaction_times.items()
         ),
     )
@@ -536,7 +554,7 @@ def render_text(report: SlaReport, tz: ZoneInfo) -> str:
                 )
                 for b in report.breaches
             ),
-            left=5,
+            left=7,
         )
     else:
         out.append("geen overschrijdingen")

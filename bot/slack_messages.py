@@ -19,7 +19,7 @@ from bot.calendar import BusinessCalendar
 from bot.deadlines import CHANNEL_NL
 from bot.engine.reload import ReloadResult
 from bot.errors import RuleProblem
-from bot.models import Priority
+from bot.models import Category, Priority
 from bot.nl import DAYS, MONTHS, business_duration, when
 from bot.tickets import HistoryEntry, TicketView
 
@@ -43,6 +43,7 @@ ACTION_PRIORITY = {
     Priority.LAAG: "prio_laag",
 }
 ACTION_ASSIGN = "assign"
+ACTION_OUTAGE = "outage_start"
 ACTION_RESOLVE = "resolve"
 TICKET_BLOCK_PREFIX = "ticket:"
 REASON_CALLBACK = "prio_reason"
@@ -354,6 +355,9 @@ def _actions(ticket: TicketView) -> Block:
         "deny": _plain("Annuleren", 30),
     }
     buttons.append(resolve)
+    if ticket.priority is Priority.HOOG and ticket.category is Category.STORING:
+        # A Hoog storing may be an outage: its window counts against availability (SLA 1).
+        buttons.append(_button(ACTION_OUTAGE, "Storingsvenster starten", ticket.id))
     return {"type": "actions", "block_id": f"{TICKET_BLOCK_PREFIX}{ticket.id}", "elements": buttons}
 
 
@@ -708,6 +712,8 @@ def help_message(*, phone: bool = False) -> SlackMessage:
         "• `/triage show N` — ticket N met de geschiedenis",
         "• `/triage prio N hoog|middel|laag reden` — prioriteit van ticket N wijzigen, "
         "met een reden (die wordt bewaard)",
+        "• `/triage storing start [reden]` / `/triage storing einde [N]` — een "
+        "storingsvenster voor de beschikbaarheid (SLA 1) openen of sluiten",
         "• `/triage help` — deze uitleg",
     ]
     if phone:

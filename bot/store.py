@@ -18,8 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.availability import Outage
 from bot.errors import StoreError
 from bot.models import Category, Channel, Decision, Priority, Report
+from bot.sla_report import TicketFacts
 from bot.tickets import HistoryEntry, TicketView
 
 # Each entry moves the schema one version up; never edit a released entry, append a new one.
@@ -155,6 +157,7 @@ MIGRATIONS: tuple[str, ...] = (
         ended_by    TEXT
     );
     CREATE INDEX outages_start ON outages(start);
+    ALTER TABLE outbox ADD COLUMN due_at TEXT;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -523,7 +526,7 @@ class Store:
     ) -> None:
         db.execute(
             "INSERT OR IGNORE INTO outbox (kind, ticket_id, dedupe_key, payload, "
-            "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "next_attempt_at, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 item.kind,
                 ticket_id,
@@ -531,6 +534,7 @@ class Store:
                 json.dumps(item.payload, ensure_ascii=False),
                 _ts(item.not_before or now),
                 _ts(now),
+                _ts(item.not_before or now),
             ),
         )
         if item.message_id and ticket_id is not None:
@@ -547,9 +551,9 @@ class Store:
         rows = self._read(
             f"SELECT id, kind, ticket_id, dedupe_key, payload, attempts FROM outbox "
             f"WHERE status = 'pending' AND next_attempt_at <= ? AND kind IN ({marks}) "
-            # Queue order, not retry time: a row that waited out a 429 goes before the rows
-            # queued after it, so the team channel sees posts in the order tickets came in.
-            "ORDER BY id LIMIT ?",
+            # By the time each was first due, not its retry time: a row that waited out a 429
+            # goes before the rows due after it, so posts keep the order tickets came in.
+            "ORDER BY COALESCE(due_at, next_attempt_at), id LIMIT ?",
             (_ts(now), *kinds, limit),
         ).fetchall()
         return [OutboxRow(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
@@ -916,6 +920,126 @@ class Store:
                 (ticket_id, channel, ts, _ts(now)),
             )
             self._map_message_id(db, f"slack:{channel}:{ts}", ticket_id)
+
+    # -- reports: facts as of a moment, outages ---------------------------------------------
+    def facts(self, start: datetime, end: datetime, as_of: datetime) -> list[TicketFacts]:
+        """Tickets received in [start, end), as the store knew them at `as_of`.
+
+        The decision in force at `as_of` (a later change of priority does not rewrite a past
+        month), and reactions, resolutions and phone links only if they happened before it.
+        """
+        rows = self._read(
+            "SELECT t.id, t.organisation, t.channel, t.received_at, t.sla_start, t.reacted_at, "
+            "t.resolved_at, d.priority, d.category, d.exempt, d.exempt_reason, d.reaction_due, "
+            "d.resolution_due, "
+            "(SELECT MIN(p.decided_at) FROM decisions p WHERE p.ticket_id = t.id "
+            " AND p.kind = 'phone_link' AND p.decided_at < ?) "
+            "FROM tickets t JOIN decisions d ON d.id = ("
+            "  SELECT MAX(x.id) FROM decisions x WHERE x.ticket_id = t.id AND x.decided_at < ?) "
+            "WHERE t.received_at >= ? AND t.received_at < ? ORDER BY t.received_at, t.id",
+            (_ts(as_of), _ts(as_of), _ts(start), _ts(end)),
+        ).fetchall()
+
+        def before(value: str | None) -> datetime | None:
+            moment = _dt(value)
+            return moment if moment is not None and moment < as_of else None
+
+        facts = []
+        for r in rows:
+            received = datetime.fromisoformat(r[3])
+            linked = r[13] is not None and r[4] is not None
+            facts.append(
+                TicketFacts(
+                    id=r[0],
+                    organisation=r[1],
+                    organisation_name=None,
+                    channel=Channel(r[2]),
+                    received_at=received,
+                    clock_start=datetime.fromisoformat(r[4]) if linked else received,
+                    priority=Priority(r[7]),
+                    category=Category(r[8]),
+                    exempt=bool(r[9]),
+                    exempt_reason=r[10],
+                    reaction_due=_dt(r[11]),
+                    resolution_due=_dt(r[12]),
+                    reacted_at=before(r[5]),
+                    resolved_at=before(r[6]),
+                )
+            )
+        return facts
+
+    def add_outage(
+        self,
+        start: datetime,
+        end: datetime | None,
+        kind: str,
+        reason: str,
+        now: datetime,
+        scope: str = "platform",
+        by: str | None = None,
+        ticket_id: int | None = None,
+    ) -> int:
+        """Record an outage window (end None: still going on); its id."""
+        with self._transaction() as db:
+            outage_id = db.execute(
+                "INSERT INTO outages (start, end, scope, kind, reason, ticket_id, created_by, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (_ts(start), _ts(end), scope, kind, reason, ticket_id, by, _ts(now)),
+            ).lastrowid
+            assert outage_id is not None
+            if ticket_id is not None:
+                self._event(
+                    db, ticket_id, "outage", now, by, {"outage": outage_id, "start": _ts(start)}
+                )
+            return outage_id
+
+    def end_outage(self, outage_id: int, end: datetime, by: str | None = None) -> Outage:
+        """Close an open outage window; StoreError when it is unknown or already closed."""
+        with self._transaction() as db:
+            row = db.execute("SELECT start, end FROM outages WHERE id = ?", (outage_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"there is no outage #{outage_id}")
+            if row[1] is not None:
+                raise StoreError(f"outage #{outage_id} already ended at {row[1]}")
+            if end < datetime.fromisoformat(row[0]):
+                raise StoreError(f"outage #{outage_id} cannot end before it started ({row[0]})")
+            db.execute(
+                "UPDATE outages SET end = ?, ended_by = ? WHERE id = ?",
+                (_ts(end), by, outage_id),
+            )
+        return self.outages_between(None, None, only=outage_id)[0]
+
+    def open_outages(self) -> list[Outage]:
+        """Outage windows that have not ended."""
+        return [o for o in self.outages_between(None, None) if o.end is None]
+
+    def outages_between(
+        self, start: datetime | None, end: datetime | None, only: int | None = None
+    ) -> list[Outage]:
+        """Outage windows overlapping [start, end) (all when None), by start time."""
+        sql = "SELECT id, start, end, scope, kind, reason FROM outages WHERE 1 = 1"
+        args: list[object] = []
+        if end is not None:
+            sql += " AND start < ?"
+            args.append(_ts(end))
+        if start is not None:
+            sql += " AND (end IS NULL OR end > ?)"
+            args.append(_ts(start))
+        if only is not None:
+            sql += " AND id = ?"
+            args.append(only)
+        rows = self._read(sql + " ORDER BY start, id", args).fetchall()
+        return [
+            Outage(
+                id=r[0],
+                start=datetime.fromisoformat(r[1]),
+                end=_dt(r[2]),
+                scope=r[3],
+                kind=r[4],
+                reason=r[5],
+            )
+            for r in rows
+        ]
 
     def count(self, table: str) -> int:
         """Number of rows in one of the store's tables."""

@@ -21,10 +21,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 
-from adapters.desk import Desk, DeskError
+from adapters.desk import SLACK, Desk, DeskError
 from adapters.slack.intake import SlackIntake
 from adapters.slack.transport import call
+from bot import nl
 from bot.errors import TriageError
+from bot.maintenance import emergency_template
 from bot.models import Priority
 from bot.phone_modal import CALLBACK as PHONE_CALLBACK
 from bot.phone_modal import PhoneEntry, phone_modal, read_phone_modal
@@ -39,6 +41,7 @@ from bot.slack_messages import (
     ticket_detail,
     ticket_list,
 )
+from bot.store import OutboxItem
 
 log = logging.getLogger("triage.slack")
 Clock = Callable[[], datetime]
@@ -129,6 +132,7 @@ class SlackBot:
         app.action(re.compile(r"^prio_(hoog|middel|laag)$"))(self._on_priority)
         app.action("assign")(self._on_assign)
         app.action("resolve")(self._on_resolve)
+        app.action("outage_start")(self._on_outage_button)
         app.view("prio_reason")(self._on_reason)
         app.view(PHONE_CALLBACK)(self._on_phone)
         app.command("/triage")(self._on_command)
@@ -249,6 +253,82 @@ class SlackBot:
             log.warning("could not confirm the phone call to %s", user)
         self.wake()
 
+    # -- outages (SLA 1, 2.C) --------------------------------------------------------------
+    def _outage_command(self, user: str, args: list[str]) -> str:
+        usage = "Gebruik: `/triage storing start [reden]` of `/triage storing einde [nummer]`"
+        if not args or args[0].lower() not in ("start", "einde", "eind", "stop"):
+            return usage
+        if not self.allowed(user):
+            return not_allowed_message()
+        if args[0].lower() == "start":
+            reason = " ".join(args[1:]).strip() or "storing gemeld via Slack"
+            return self.start_outage(user, reason, None)
+        return self.end_outage(user, args[1] if len(args) > 1 else None)
+
+    def start_outage(self, user: str, reason: str, ticket: int | None) -> str:
+        """Open an outage window now; post the 2.C template for informing customers."""
+        now = self.clock()
+        outage = self.desk.store.add_outage(
+            now, None, "storing", reason, now, by=user, ticket_id=ticket
+        )
+        template = emergency_template(now, self.desk.triage.calendar, reason)
+        self.desk.store.enqueue(
+            OutboxItem(
+                SLACK,
+                f"outage-start:{outage}",
+                {"op": "message", "text": template.text, "blocks": template.blocks},
+            ),
+            now,
+        )
+        return (
+            f"Storingsvenster #{outage} gestart om {nl.when(now, self.desk.triage.calendar.tz)} "
+            f"(telt mee voor de beschikbaarheid, SLA 1). Beëindig het met `/triage storing "
+            f"einde {outage}`. In het teamkanaal staat een tekst om klanten te informeren "
+            "(SLA 2.C)."
+        )
+
+    def end_outage(self, user: str, number: str | None) -> str:
+        now = self.clock()
+        open_ones = self.desk.store.open_outages()
+        if number is None:
+            if len(open_ones) != 1:
+                listed = ", ".join(f"#{o.id}" for o in open_ones) or "geen"
+                return (
+                    f"Welk storingsvenster? Open vensters: {listed}. "
+                    "Gebruik `/triage storing einde N`."
+                )
+            target = open_ones[0].id
+        elif number.lstrip("#").isdigit():
+            target = int(number.lstrip("#"))
+        else:
+            return "Gebruik: `/triage storing einde N` met het nummer van het venster."
+        try:
+            outage = self.desk.store.end_outage(target, now, by=user)
+        except TriageError as exc:
+            return f"Kan venster #{target} niet beëindigen: {exc}"
+        minutes = (now - outage.start).total_seconds() / 60
+        text = (
+            f"Storingsvenster #{outage.id} beëindigd door <@{user}>: duur {minutes:.0f} minuten "
+            f"({outage.reason})."
+        )
+        self.desk.store.enqueue(
+            OutboxItem(SLACK, f"outage-end:{outage.id}", {"op": "message", "text": text}), now
+        )
+        return text
+
+    def _on_outage_button(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        found = self._ticket_action(ack, body, action)
+        if not found:
+            return
+        ticket, user = found
+        try:
+            subject = self.desk.view(ticket).subject
+        except DeskError as exc:
+            self._refuse(body, str(exc))
+            return
+        self._refuse(body, self.start_outage(user, f"#{ticket} {subject}", ticket))
+        self.wake()
+
     def _on_assign(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         found = self._ticket_action(ack, body, action)
         if found:
@@ -276,6 +356,10 @@ class SlackBot:
                 message = ticket_detail(view, self.desk.history(ticket), now, calendar)
             elif sub == "prio":
                 ack(text=self._prio_command(user, words[1:]))
+                self.wake()
+                return
+            elif sub == "storing":
+                ack(text=self._outage_command(user, words[1:]))
                 self.wake()
                 return
             elif sub in ("telefoon", "phone") and self.phone is not None:

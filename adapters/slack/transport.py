@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from adapters.desk import Desk
+from adapters.reports_cli import monthly_message
 from bot.deadlines import CHANNEL_NL
 from bot.errors import AdapterError, ConnectionLost, Deferred, RateLimited
 from bot.models import Channel
@@ -182,6 +183,10 @@ class SlackTransport:
         # Only tickets that exist at that moment (a replayed or simulated clock, the demo).
         tickets = [t for t in self.desk.views() if t.received_at <= now]
         message = digest_message(tickets, now, calendar, release)
+        self._post(message, self.team_channel)
+
+    def _op_report(self, payload: dict[str, Any], now: datetime) -> None:
+        message = monthly_message(self.desk.triage, self.store, str(payload["month"]), now)
         self._post(message, self.team_channel)
 
     def _op_message(self, payload: dict[str, Any], now: datetime) -> None:

@@ -80,7 +80,14 @@ def test_message_in_support_channel_becomes_a_post_with_buttons(
         assert len(team) == 1
         post = team[0]
         assert f"#{ticket}" in post.params["text"]
-        assert action_ids(post) == ["confirm", "prio_middel", "prio_laag", "assign", "resolve"]
+        assert action_ids(post) == [
+            "confirm",
+            "prio_middel",
+            "prio_laag",
+            "assign",
+            "resolve",
+            "outage_start",
+        ]
         text = json.dumps(post.json("blocks"), ensure_ascii=False)
         assert "Joost Verhoeven" in text and "Bakker Logistiek" in text
         assert "Geen SLA-garantie" in text  # Hoog via Slack, not by phone (SLA 4.D)

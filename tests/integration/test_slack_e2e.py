@@ -68,7 +68,14 @@ def test_email_to_slack_post_to_middel_to_reminder(
         post = posts[0]
         blocks = post.json("blocks")
         buttons = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
-        assert buttons == ["confirm", "prio_middel", "prio_laag", "assign", "resolve"]
+        assert buttons == [
+            "confirm",
+            "prio_middel",
+            "prio_laag",
+            "assign",
+            "resolve",
+            "outage_start",
+        ]
         assert "di 24 nov 15:15" in json.dumps(blocks, ensure_ascii=False)  # Hoog: 15 minutes
 
         # The reporter answers the acknowledgement: the reply lands in the post's thread.

@@ -176,10 +176,12 @@ def test_reminders_across_a_weekend(env: Env) -> None:
             (local(2026, 12, 1, 10, 1), []),
         ],
     )
-    # Top level: the post once, and the digests of Mon and Tue 09:00.
+    # Top level: the post once, the digests of Mon and Tue 09:00, and on Tue 1 Dec (the first
+    # working day of the month) at 09:30 the report of November.
     assert [c.params["text"][:23] for c in top_level(env.api)][1:] == [
         "Dagoverzicht ma 30 nov:",
         "Dagoverzicht di 1 dec: ",
+        "SLA-rapport november 20",
     ]
     threaded = [c.params["thread_ts"] for c in posted(env.api) if c.params.get("thread_ts")]
     assert threaded == [FIRST_TS] * 5  # all five under the post

@@ -220,7 +220,7 @@ def test_confirmed_and_assigned_post() -> None:
         assignee="U0XYZ789",
     )
     message = triage_post(item, FRI_16, CAL)
-    assert action_ids(message) == ["prio_middel", "prio_laag", "resolve"]
+    assert action_ids(message) == ["prio_middel", "prio_laag", "resolve", "outage_start"]
     text = all_text(message)
     assert "*Prioriteit:* Hoog, bevestigd door <@U0ABC123>" in text
     assert "*Reden:* Niemand kan inloggen" in text

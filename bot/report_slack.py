@@ -1,0 +1,63 @@
+"""The monthly SLA and availability summary for the team channel (Dutch, Block Kit).
+
+The full report (tables, charts) is `triage report sla --html`; this is what the team reads
+on the first working day of the month, with the command to get the rest.
+"""
+
+from __future__ import annotations
+
+from bot.availability import AvailabilityReport, percent_text
+from bot.models import Priority
+from bot.sla_report import SlaReport, hours_minutes, nl_number
+from bot.slack_messages import SlackMessage
+
+
+def monthly_summary(sla: SlaReport, availability: AvailabilityReport, month: str) -> SlackMessage:
+    """Key figures of one month: availability, SLA deadlines met and breached, reaction times."""
+    label = sla.period.label
+    verdict = "✅ gehaald" if availability.met else "❌ niet gehaald"
+    lines = [
+        f"*Beschikbaarheid:* {percent_text(availability)} (garantie 99,5 %: {verdict}); "
+        f"onbeschikbaar {nl_number(availability.unavailable_minutes, 1)} minuten, "
+        f"{len(availability.excluded)} venster(s) uitgesloten (gepland onderhoud, overmacht).",
+        f"*Meldingen:* {sla.totals.received} ontvangen, {sla.totals.guaranteed.count} met "
+        f"SLA-garantie, {sla.totals.exempt.count} uitgezonderd (SLA 3.C/4.D).",
+    ]
+    guaranteed = sla.totals.guaranteed
+    lines.append(
+        f"*Reactietermijn (gegarandeerd):* {guaranteed.reaction.met} gehaald, "
+        f"{guaranteed.reaction.breached} overschreden, {guaranteed.reaction.open} open."
+    )
+    lines.append(
+        f"*Oplostermijn (gegarandeerd):* {guaranteed.resolution.met} gehaald, "
+        f"{guaranteed.resolution.breached} overschreden, {guaranteed.resolution.open} open."
+    )
+    times = []
+    for priority in Priority:
+        stats = sla.reaction_times.get(priority)
+        if stats is not None and stats.median is not None:
+            times.append(
+                f"{priority.label} {hours_minutes(stats.median)} (p90 {hours_minutes(stats.p90)})"
+            )
+    if times:
+        lines.append("*Reactietijd in werkuren (mediaan, u:mm):* " + ", ".join(times))
+    blocks: list[dict[str, object]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"📊 SLA-rapport {label}"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}},
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"Volledig rapport met grafieken: `triage report sla --month {month} "
+                    f"--html rapport.html` · beschikbaarheid: `triage report availability "
+                    f"--month {month}`",
+                }
+            ],
+        },
+    ]
+    return SlackMessage(
+        f"SLA-rapport {label}: beschikbaarheid {percent_text(availability)}, "
+        f"{guaranteed.reaction.breached + guaranteed.resolution.breached} SLA-overschrijdingen",
+        blocks,
+    )
