@@ -16,12 +16,14 @@ from adapters.commands import describe_import
 from adapters.desk import SLACK, Desk
 from adapters.phone.calllog import PRESETS
 from adapters.phone.intake import PhoneIntake
+from adapters.reports_cli import build_availability, build_sla
 from adapters.slack.console import ConsoleSlack
 from adapters.slack.transport import SlackTransport
-from bot import nl
+from bot import availability, nl, sla_report
 from bot.models import Channel, Priority
 from bot.outbox import OutboxWorker
 from bot.reminders import next_digest_at
+from bot.sla_report import month_period
 from bot.store import Store
 from bot.wiring import Setup
 
@@ -79,6 +81,10 @@ def show_slack(setup: Setup, store: Store, out: TextIO, calls: Path | None = Non
     at = datetime.fromisoformat(reminder["next_attempt_at"])
     print(f"\n{nl.when(at, tz)}: de eerste herinnering voor de nieuwe reactietermijn.\n", file=out)
     worker.deliver_due(at, limit=1)
+    picked = at + timedelta(minutes=5)
+    print(f"\n{nl.when(picked, tz)}: {AGENT} klikt bij #{phone.id} op [Ik pak dit op].\n", file=out)
+    desk.assign(phone.id, AGENT, picked)
+    worker.deliver_due(picked)
 
     # The daily digest of the next working morning, for the tickets known by then.
     digest_at = next_digest_at(triage.engine.rule_set.reminders, triage.calendar, at)
@@ -113,3 +119,33 @@ def show_slack(setup: Setup, store: Store, out: TextIO, calls: Path | None = Non
             )
     print(file=out)
     worker.deliver_due(imported_at)
+
+    # The month so far: the login outage of Monday morning (a storing) and the release of
+    # 17 November (planned maintenance, excluded), then the SLA and availability reports.
+    report_at = imported_at + timedelta(hours=1)
+    store.add_outage(
+        datetime(2026, 11, 23, 9, 5, tzinfo=tz),
+        datetime(2026, 11, 23, 10, 35, tzinfo=tz),
+        "storing",
+        "Inloggen onmogelijk voor alle klanten (#1, #2)",
+        report_at,
+    )
+    store.add_outage(
+        datetime(2026, 11, 17, 7, 0, tzinfo=tz),
+        datetime(2026, 11, 17, 7, 2, tzinfo=tz),
+        "planned",
+        "Release",
+        report_at,
+    )
+    show_reports(setup, store, out, report_at)
+
+
+def show_reports(setup: Setup, store: Store, out: TextIO, now: datetime) -> None:
+    """The SLA and availability report of the demo month, as `triage report` prints them."""
+    tz = setup.triage.calendar.tz
+    local = now.astimezone(tz)
+    period = month_period(local.year, local.month, tz)
+    print(f"\n=== SLA-rapport {period.label} (triage report sla / availability) ===\n", file=out)
+    print(sla_report.render_text(build_sla(setup.triage, store, period, now), tz), file=out)
+    print(file=out)
+    print(availability.render_text(build_availability(store, period, now), tz), file=out)
