@@ -466,3 +466,35 @@ def test_socket_mode_receives_events_and_acks(
         wait_until(lambda: rig.store.count("tickets") == 1)
         rig.deliver()
         assert [c for c in slack_api.calls("chat.postMessage") if c.params["channel"] == TEAM]
+
+
+def test_outage_window_by_command_and_by_button(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
+) -> None:
+    with running_slack(tmp_path, monkeypatch, slack_api) as rig:
+        refused = said(rig.slack.command("/triage", "storing start DB", OUTSIDER))
+        assert "supportteam" in refused and not rig.store.open_outages()
+
+        started = said(rig.slack.command("/triage", "storing start Database overbelast", AGENT))
+        assert "Storingsvenster #1 gestart" in started
+        [outage] = rig.store.open_outages()
+        assert outage.start == rig.clock.now and outage.kind == "storing"
+        assert outage.reason == "Database overbelast"
+        rig.deliver()
+        template = [c for c in slack_api.calls("chat.postMessage") if c.params["channel"] == TEAM]
+        assert "Calamiteitenonderhoud" in template[-1].params["text"]  # SLA 2.C, at once
+
+        rig.clock.advance(minutes=42)
+        ended = said(rig.slack.command("/triage", "storing einde", AGENT))
+        assert "duur 42 minuten" in ended and not rig.store.open_outages()
+        again = said(rig.slack.command("/triage", "storing einde 1", AGENT))
+        assert "niet beëindigen" in again
+
+        # The button on a Hoog storing opens a window linked to the ticket.
+        ticket = new_ticket(rig, OUTAGE, "1764000000.001400")
+        rig.slack.action(block_action_payload("outage_start", str(ticket), AGENT))
+        wait_until(lambda: bool(rig.store.open_outages()))
+        assert f"#{ticket}" in rig.store.open_outages()[0].reason
+        assert any(e.kind == "outage" for e in rig.store.history(ticket))
+        confirmation = slack_api.wait_for("chat.postEphemeral")[-1]
+        assert "Storingsvenster #2 gestart" in confirmation.params["text"]

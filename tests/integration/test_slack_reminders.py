@@ -467,3 +467,17 @@ def test_after_downtime_only_the_latest_reminder_per_deadline_goes_out(env: Env)
     assert "verstreken" in texts[0]  # the breach, not a stale "over 4 werkuren"
     env.worker.deliver_due(local(2026, 11, 30, 16, 31))
     assert len(thread(env, ticket)) == 1
+
+
+def test_maintenance_announcement_draft_two_working_days_before_a_release(env: Env) -> None:
+    # The release of Tue 8 Dec 07:00: two working days before is Fri 4 Dec (Mon 7 is one),
+    # so the draft is due Fri 4 Dec 09:00, and not on Thursday.
+    tick(env, local(2026, 12, 3, 16))
+    assert not [c for c in top_level(env.api) if "onderhoud" in c.params["text"]]
+    tick(env, local(2026, 12, 4, 9))
+    drafts = [c for c in top_level(env.api) if "onderhoud" in c.params["text"]]
+    assert len(drafts) == 1
+    text = json.dumps(drafts[0].json("blocks"), ensure_ascii=False)
+    assert "dinsdag 8 december 2026 om 07:00" in text and "2 minuten" in text
+    tick(env, local(2026, 12, 4, 9, 30))
+    assert len([c for c in top_level(env.api) if "onderhoud" in c.params["text"]]) == 1
