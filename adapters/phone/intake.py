@@ -166,17 +166,17 @@ class PhoneIntake:
                 return CallOutcome(linked, call.call_id, target, tuple(flags))
 
         decision = self.desk.triage.decide(report)
-        loud = (
-            decision.priority is Priority.HOOG
-            and decision.category is Category.STORING
-            and not decision.exempt
-        )
+        # Every Hoog storing by phone is announced at once, also from an unknown number: the
+        # platform may be down for everyone, guarantee or not (the text says which).
+        loud = decision.priority is Priority.HOOG and decision.category is Category.STORING
 
         def outgoing(new_id: int) -> list[OutboxItem]:
             items = self.desk.new_ticket_items(new_id)
             if loud and self.desk.slack:
                 items.append(
-                    self._loud_item(new_id, call, who.contact.name if who.contact else None)
+                    self._loud_item(
+                        new_id, call, who.contact.name if who.contact else None, decision.exempt
+                    )
                 )
             return items
 
@@ -210,13 +210,20 @@ class PhoneIntake:
         }
         return texts.get(outcome.outcome, "Telefoontje vastgelegd.") + extra
 
-    def _loud_item(self, ticket_id: int, call: CallRecord, contact: str | None) -> OutboxItem:
+    def _loud_item(
+        self, ticket_id: int, call: CallRecord, contact: str | None, exempt: bool
+    ) -> OutboxItem:
         tz = self.desk.triage.calendar.tz
         who = contact or call.caller
+        guarantee = (
+            "Geen afgesproken contactpersoon (SLA 3.C): geen SLA-garantie, maar kijk er direct "
+            "naar."
+            if exempt
+            else "Reactie is direct (SLA Bijlage 1)."
+        )
         text = (
             f"{self.hoog_mention} 🔴 *Hoog-storing telefonisch gemeld* door {who} om "
-            f"{nl.when(call.started_at, tz)}: #{ticket_id}. Reactie is direct (SLA Bijlage 1): "
-            "wie pakt dit op?"
+            f"{nl.when(call.started_at, tz)}: #{ticket_id}. {guarantee} Wie pakt dit op?"
         )
         return OutboxItem(SLACK, f"slack-hoog:{ticket_id}", {"op": "message", "text": text})
 

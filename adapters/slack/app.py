@@ -49,6 +49,7 @@ Clock = Callable[[], datetime]
 PhoneLogger = Callable[[PhoneEntry, str, datetime], str]
 
 PRIORITY_WORDS = {p.value: p for p in Priority}
+OUTAGE_KINDS = {"gepland": "planned", "onderhoud": "planned", "overmacht": "force_majeure"}
 
 
 class SlackBot:
@@ -255,36 +256,71 @@ class SlackBot:
 
     # -- outages (SLA 1, 2.C) --------------------------------------------------------------
     def _outage_command(self, user: str, args: list[str]) -> str:
-        usage = "Gebruik: `/triage storing start [reden]` of `/triage storing einde [nummer]`"
+        usage = (
+            "Gebruik: `/triage storing start [gepland|overmacht] [module:NAAM] [reden]` of "
+            "`/triage storing einde [nummer]`"
+        )
         if not args or args[0].lower() not in ("start", "einde", "eind", "stop"):
             return usage
         if not self.allowed(user):
             return not_allowed_message()
-        if args[0].lower() == "start":
-            reason = " ".join(args[1:]).strip() or "storing gemeld via Slack"
-            return self.start_outage(user, reason, None)
-        return self.end_outage(user, args[1] if len(args) > 1 else None)
+        if args[0].lower() != "start":
+            return self.end_outage(user, args[1] if len(args) > 1 else None)
+        kind, scope, words = "storing", "platform", list(args[1:])
+        # Optional words before the reason: the kind (SLA 1: planned maintenance and force
+        # majeure do not count as unavailability) and the module when not the whole platform.
+        while words:
+            word = words[0].lower()
+            if word in OUTAGE_KINDS:
+                kind = OUTAGE_KINDS[word]
+            elif word.startswith("module:") and len(word) > len("module:"):
+                scope = word.removeprefix("module:")
+            else:
+                break
+            words.pop(0)
+        reason = " ".join(words).strip() or "storing gemeld via Slack"
+        return self.start_outage(user, reason, None, kind=kind, scope=scope)
 
-    def start_outage(self, user: str, reason: str, ticket: int | None) -> str:
+    def start_outage(
+        self,
+        user: str,
+        reason: str,
+        ticket: int | None,
+        kind: str = "storing",
+        scope: str = "platform",
+    ) -> str:
         """Open an outage window now; post the 2.C template for informing customers."""
         now = self.clock()
         outage = self.desk.store.add_outage(
-            now, None, "storing", reason, now, by=user, ticket_id=ticket
+            now, None, kind, reason, now, scope=scope, by=user, ticket_id=ticket
         )
-        template = emergency_template(now, self.desk.triage.calendar, reason)
-        self.desk.store.enqueue(
-            OutboxItem(
-                SLACK,
-                f"outage-start:{outage}",
-                {"op": "message", "text": template.text, "blocks": template.blocks},
-            ),
-            now,
+        counts = kind == "storing" and scope == "platform"
+        if kind == "storing":
+            # Unplanned: customers are informed at once (SLA 2.C); here is the text for it.
+            template = emergency_template(now, self.desk.triage.calendar, reason)
+            self.desk.store.enqueue(
+                OutboxItem(
+                    SLACK,
+                    f"outage-start:{outage}",
+                    {"op": "message", "text": template.text, "blocks": template.blocks},
+                ),
+                now,
+            )
+        what = {
+            "storing": "telt mee voor de beschikbaarheid, SLA 1"
+            if counts
+            else f"alleen module {scope}: wordt apart getoond, telt niet mee voor het platform",
+            "planned": "gepland onderhoud: telt niet mee voor de beschikbaarheid (SLA 1)",
+            "force_majeure": "overmacht: telt niet mee voor de beschikbaarheid (SLA 1)",
+        }[kind]
+        told = (
+            " In het teamkanaal staat een tekst om klanten te informeren (SLA 2.C)."
+            if kind == "storing"
+            else ""
         )
         return (
             f"Storingsvenster #{outage} gestart om {nl.when(now, self.desk.triage.calendar.tz)} "
-            f"(telt mee voor de beschikbaarheid, SLA 1). Beëindig het met `/triage storing "
-            f"einde {outage}`. In het teamkanaal staat een tekst om klanten te informeren "
-            "(SLA 2.C)."
+            f"({what}). Beëindig het met `/triage storing einde {outage}`.{told}"
         )
 
     def end_outage(self, user: str, number: str | None) -> str:

@@ -125,6 +125,23 @@ def test_new_hoog_by_phone_is_announced_loudly_and_missed_calls_are_shown(tmp_pa
     assert "Gemiste oproep" in missed["text"] and "Bakker Logistiek" in missed["text"]
     assert store.count("reports") == 2 and store.count("tickets") == 1
 
+    # A Hoog storing from a number that is no agreed contact: loud too, and it says why it
+    # carries no guarantee (SLA 3.C).
+    unknown = nl_csv(
+        "020-5558899;030-7600290;24-11-2026 11:00;0:02:00;ja;Sanne;"
+        "Niemand kan inloggen, het hele platform geeft een foutmelding;NL-5"
+    )
+    [outcome] = intake.ingest(unknown, "calls.csv", PRESETS["nl-csv"], datetime.now(UTC)).outcomes
+    assert outcome.outcome == "ticket" and "unagreed_caller" in outcome.flags
+    payload = json.loads(
+        next(
+            r["payload"]
+            for r in store.outbox()
+            if r["dedupe_key"] == f"slack-hoog:{outcome.ticket_id}"
+        )
+    )
+    assert "Geen afgesproken contactpersoon" in payload["text"]
+
 
 def test_cli_ingest_is_idempotent_and_reports_bad_rows(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]

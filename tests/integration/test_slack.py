@@ -490,6 +490,19 @@ def test_outage_window_by_command_and_by_button(
         again = said(rig.slack.command("/triage", "storing einde 1", AGENT))
         assert "niet beëindigen" in again
 
+        # Planned maintenance and a module-only window: recorded, marked, no customer template.
+        planned = said(rig.slack.command("/triage", "storing start gepland Release 4.2", AGENT))
+        assert "gepland onderhoud" in planned
+        module = said(rig.slack.command("/triage", "storing start module:rapportages Traag", AGENT))
+        assert "alleen module rapportages" in module
+        kinds = sorted((o.kind, o.scope, o.reason) for o in rig.store.open_outages())
+        assert kinds == [
+            ("planned", "platform", "Release 4.2"),
+            ("storing", "rapportages", "Traag"),
+        ]
+        for outage in rig.store.open_outages():
+            rig.store.end_outage(outage.id, rig.clock.now)
+
         # The button on a Hoog storing opens a window linked to the ticket.
         ticket = new_ticket(rig, OUTAGE, "1764000000.001400")
         rig.slack.action(block_action_payload("outage_start", str(ticket), AGENT))
@@ -497,4 +510,4 @@ def test_outage_window_by_command_and_by_button(
         assert f"#{ticket}" in rig.store.open_outages()[0].reason
         assert any(e.kind == "outage" for e in rig.store.history(ticket))
         confirmation = slack_api.wait_for("chat.postEphemeral")[-1]
-        assert "Storingsvenster #2 gestart" in confirmation.params["text"]
+        assert "Storingsvenster #4 gestart" in confirmation.params["text"]
