@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from bot.calendar import BusinessCalendar
 from bot.errors import TriageError
@@ -20,7 +20,7 @@ from bot.models import Decision, Priority, Report
 from bot.pipeline import Triage
 from bot.reminders import ReminderPolicy, next_digest_at, plan
 from bot.settings import ReportSettings
-from bot.store import OutboxItem, Store
+from bot.store import OutboxItem, StaleTicket, Store
 from bot.tickets import HistoryEntry, TicketView
 
 log = logging.getLogger("triage.desk")
@@ -35,10 +35,10 @@ class DeskError(TriageError):
     """An action a team member cannot take; the message is Dutch, shown to them as is."""
 
 
-def monthly_moment(first: date, calendar: BusinessCalendar) -> datetime:
-    """09:30 on the first working day of the month that starts on `first` (UTC)."""
+def monthly_moment(first: date, calendar: BusinessCalendar, at: time = time(9, 30)) -> datetime:
+    """`at` (local) on the first working day of the month that starts on `first`, in UTC."""
     day = calendar.next_working_day(first)
-    return calendar.opening_of(day) + timedelta(minutes=30)
+    return datetime.combine(day, at, tzinfo=calendar.tz).astimezone(UTC)
 
 
 def _no_link_reason(ticket: TicketView, agreed: bool, same_org: bool) -> str:
@@ -106,10 +106,12 @@ class Desk:
         """A reporter's reply, copied into the ticket's Slack thread."""
         if not self.slack:
             return []
+        who = self.triage.directory.identify(report.channel.value, report.sender)
+        name = who.contact.name if who.contact else report.sender_name
         payload = {
             "op": "reply",
             "ticket": ticket_id,
-            "sender": report.sender,
+            "sender": f"{name} ({report.sender})" if name else report.sender,
             "channel": report.channel.value,
             "subject": report.subject,
             "body": report.body[:4000],
@@ -133,7 +135,8 @@ class Desk:
     ) -> TicketView:
         """Confirm the priority (None or the current one) or change it, per SLA 4.G.
 
-        Deadlines are recomputed from the original receipt time; reminders for the old
+        Deadlines are recomputed from the original receipt time (or from the agreed
+        contact's call that made the ticket guaranteed, SLA 4.D); reminders for the old
         deadlines are cancelled and new ones planned.
         """
         current = self.view(ticket_id)
@@ -145,7 +148,7 @@ class Desk:
             raise DeskError("Geef een reden op voor de nieuwe prioriteit.")
         if not changing and not current.provisional:
             raise DeskError(f"De prioriteit van #{ticket_id} ({target.label}) is al bevestigd.")
-        report = self.store.report_of(ticket_id)
+        report = self._sla_report(ticket_id, current)
         decision: Decision = self.triage.decide(report, confirmed=target, category=current.category)
         kind = "changed" if changing else "confirmed"
         data: dict[str, object] = {"from": current.priority.value, "to": target.value}
@@ -155,20 +158,40 @@ class Desk:
         data["resolution_due"] = (
             decision.resolution_due.isoformat() if decision.resolution_due else None
         )
-        self.store.add_decision(
-            ticket_id,
-            decision,
-            kind,
-            user,
-            now,
-            reason.strip() if reason else None,
-            event=("priority" if changing else "confirmed", data),
-            # Reminders of the old decision go; the new deadlines get their own below.
-            cancel=(reminder_pattern(ticket_id),),
-            outgoing=self._update_items(ticket_id, now, kind),
-        )
-        self.plan(now, ticket_id)
+        try:
+            self.store.add_decision(
+                ticket_id,
+                decision,
+                kind,
+                user,
+                now,
+                reason.strip() if reason else None,
+                event=("priority" if changing else "confirmed", data),
+                # Reminders of the old decision go; the new deadlines get their own below.
+                cancel=(reminder_pattern(ticket_id),),
+                outgoing=self._update_items(ticket_id, now, kind),
+                expected_decision=current.decision_id,
+            )
+        except StaleTicket as exc:
+            raise DeskError(
+                f"Ticket #{ticket_id} is net door iemand anders gewijzigd; bekijk het opnieuw "
+                "en probeer het nog eens."
+            ) from exc
+        self.plan(now, ticket_id, catch_up=False)
         return self.view(ticket_id)
+
+    def _sla_report(self, ticket_id: int, current: TicketView) -> Report:
+        """The report the SLA clock runs on: the original, or as phoned in by an agreed
+        contact when that call made the ticket guaranteed (its channel, caller and time)."""
+        report = self.store.report_of(ticket_id)
+        if current.sla_start is None:
+            return report
+        call = self.store.linking_call(ticket_id)
+        if call is None:
+            return report
+        return report.model_copy(
+            update={"channel": call.channel, "sender": call.sender, "received_at": call.received_at}
+        )
 
     def assign(self, ticket_id: int, user: str, now: datetime) -> bool:
         """ "Ik pak dit op": `user` holds the ticket; the first such click is the reaction."""
@@ -206,69 +229,88 @@ class Desk:
 
         When an agreed contact (3.C) of the ticket's organisation phones in a ticket that was
         exempt, it becomes guaranteed from the time of the call: its deadlines are recomputed
-        from that moment, its post says so, and its history records it. Returns what
-        happened: "guaranteed", "attached" (nothing to change) or "duplicate".
+        from that moment, its post says so, and its history records it, all in the one
+        transaction that stores the call. Returns what happened: "guaranteed", "attached"
+        (nothing to change) or "duplicate" (this call was stored before).
         """
-        current = self.view(ticket_id)
         key = call.source_key or ""
-        if not self.store.attach(call, ticket_id, "phone_call", now):
-            return "duplicate"
-        who = self.triage.directory.identify(call.channel.value, call.sender)
-        same_org = who.organisation is not None and (
-            current.organisation in (None, who.organisation.id)
-        )
-        if not (current.is_open and current.exempt and who.contact is not None and same_org):
-            self.store.add_event(
-                ticket_id,
-                "phone_not_linked",
-                call.sender,
-                {
-                    "guaranteed": False,
-                    "reason": _no_link_reason(current, who.contact is not None, same_org),
-                },
-                now,
-                outgoing=self.reply_items(ticket_id, call, key),
+        for _ in range(3):  # a concurrent change of the ticket: read it again and retry
+            current = self.view(ticket_id)
+            who = self.triage.directory.identify(call.channel.value, call.sender)
+            same_org = who.organisation is not None and (
+                current.organisation in (None, who.organisation.id)
             )
-            return "attached"
-        report = self.store.report_of(ticket_id).model_copy(
-            update={"channel": call.channel, "sender": call.sender, "received_at": call.received_at}
-        )
-        decided = self.triage.decide(report, confirmed=current.priority, category=current.category)
-        # Keep the priority's status: a provisional priority stays provisional (4.G).
-        decision = decided.model_copy(update={"provisional": current.provisional})
-        data: dict[str, object] = {
-            "caller": call.sender,
-            "contact": who.contact.name if who.contact else None,
-            "called_at": call.received_at.isoformat(),
-            "reaction_due": decision.reaction_due.isoformat() if decision.reaction_due else None,
-            "resolution_due": (
-                decision.resolution_due.isoformat() if decision.resolution_due else None
-            ),
-        }
-        self.store.add_decision(
-            ticket_id,
-            decision,
-            "phone_link",
-            call.sender,
-            now,
-            "telefonisch gemeld door een afgesproken contactpersoon (SLA 4.D)",
-            event=("phone_link", data),
-            cancel=(reminder_pattern(ticket_id),),
-            outgoing=[
-                *self._update_items(ticket_id, now, "phone"),
-                *self.reply_items(ticket_id, call, key),
-            ],
-            sla_start=call.received_at,
-        )
-        self.plan(now, ticket_id)
-        return "guaranteed"
+            agreed = who.contact is not None
+            if not (current.is_open and current.exempt and agreed and same_org):
+                if not self.store.attach(
+                    call,
+                    ticket_id,
+                    "phone_call",
+                    now,
+                    outgoing=self.reply_items(ticket_id, call, key),
+                ):
+                    return "duplicate"
+                reason = _no_link_reason(current, agreed, same_org)
+                self.store.add_event(
+                    ticket_id, "phone_not_linked", call.sender, {"reason": reason}, now
+                )
+                return "attached"
+            report = self.store.report_of(ticket_id).model_copy(
+                update={
+                    "channel": call.channel,
+                    "sender": call.sender,
+                    "received_at": call.received_at,
+                }
+            )
+            decided = self.triage.decide(
+                report, confirmed=current.priority, category=current.category
+            )
+            # Keep the priority's status: a provisional priority stays provisional (4.G).
+            decision = decided.model_copy(update={"provisional": current.provisional})
+            data: dict[str, object] = {
+                "caller": call.sender,
+                "contact": who.contact.name if who.contact else None,
+                "called_at": call.received_at.isoformat(),
+                "reaction_due": decision.reaction_due.isoformat()
+                if decision.reaction_due
+                else None,
+                "resolution_due": (
+                    decision.resolution_due.isoformat() if decision.resolution_due else None
+                ),
+            }
+            try:
+                stored = self.store.add_decision(
+                    ticket_id,
+                    decision,
+                    "phone_link",
+                    call.sender,
+                    now,
+                    None,  # the history event says why; the post's "Reden" is for priorities
+                    event=("phone_link", data),
+                    cancel=(reminder_pattern(ticket_id),),
+                    outgoing=[
+                        *self._update_items(ticket_id, now, "phone"),
+                        *self.reply_items(ticket_id, call, key),
+                    ],
+                    sla_start=call.received_at,
+                    expected_decision=current.decision_id,
+                    attach=(call, "phone_call"),
+                )
+            except StaleTicket:
+                continue
+            if stored is None:
+                return "duplicate"
+            self.plan(now, ticket_id, catch_up=False)
+            return "guaranteed"
+        raise DeskError(f"Ticket #{ticket_id} verandert steeds; het telefoontje is niet gekoppeld.")
 
     # -- reminders ----------------------------------------------------------------------------
-    def plan(self, now: datetime, ticket_id: int | None = None) -> int:
+    def plan(self, now: datetime, ticket_id: int | None = None, catch_up: bool = True) -> int:
         """Write due reminders (of one ticket, or all open ones) and the next digest.
 
         Idempotent: a reminder's dedupe key names the ticket, the decision and the moment, so
-        planning again adds nothing, and a cancelled reminder is never revived.
+        planning again adds nothing, and a cancelled reminder is never revived. `catch_up`
+        False (right after a decision changed): only reminders still ahead.
         """
         if not self.slack:
             return 0
@@ -279,6 +321,10 @@ class Desk:
         planned = 0
         for ticket in tickets:
             for reminder in plan(policy, ticket, calendar, now, until):
+                if not catch_up and reminder.at < now:
+                    # Right after a change: the moments already past were reminded (or
+                    # missed) under the previous decision; do not send them again.
+                    continue
                 key = f"remind:{ticket.id}:{ticket.decision_id}:{reminder.key}"
                 payload = {
                     "op": "remind",
@@ -318,10 +364,10 @@ class Desk:
         this_month = local.date().replace(day=1)
         next_month = (this_month + timedelta(days=32)).replace(day=1)
         for first in (this_month, next_month):
-            moment = monthly_moment(first, calendar)
-            # The report of the month before `first`: at most a day late after downtime, and
-            # never queued further ahead than the reminders are.
-            if moment + timedelta(days=1) < now or moment > now + PLAN_HORIZON:
+            moment = monthly_moment(first, calendar, self.reports.monthly_post_at)
+            # The report of the month before `first`: at most a week late after downtime,
+            # and never queued further ahead than the reminders are.
+            if moment + timedelta(days=7) < now or moment > now + PLAN_HORIZON:
                 continue
             previous = (first - timedelta(days=1)).strftime("%Y-%m")
             payload = {"op": "report", "month": previous}

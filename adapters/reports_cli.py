@@ -11,7 +11,7 @@ import argparse
 import dataclasses
 import json
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
@@ -37,7 +37,15 @@ def parse_time(text: str, tz: ZoneInfo, what: str) -> datetime:
         value = datetime.fromisoformat(text.strip())
     except ValueError as exc:
         raise ConfigError(f"{what}: {text!r} is not an ISO 8601 time (2026-11-24T14:00)") from exc
-    return value if value.tzinfo is not None else value.replace(tzinfo=tz)
+    if value.tzinfo is not None:
+        return value
+    local = value.replace(tzinfo=tz)
+    if local.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value:
+        raise ConfigError(
+            f"{what}: {text!r} does not exist in {tz.key} (the clocks skip that hour); "
+            "give the time with its offset"
+        )
+    return local
 
 
 def period_of(args: argparse.Namespace, tz: ZoneInfo, now: datetime) -> Period:
@@ -126,6 +134,8 @@ def outage_command(
         end = parse_time(args.end, tz, "--end") if args.end else None
         if end is not None and end < start:
             raise ConfigError("--end is before --start")
+        if end is not None and end > now:
+            raise ConfigError("--end is in the future: leave it out and end the window later")
         if start > now:
             raise ConfigError("--start is in the future; record an outage when it happens")
         if not args.reason.strip():
@@ -141,6 +151,8 @@ def outage_command(
         return EXIT_OK
     if args.outage_command == "end":
         end = parse_time(args.at, tz, "--at") if args.at else now
+        if end > now:
+            raise ConfigError("--at is in the future: end the window when it is over")
         outage = store.end_outage(args.id, end, "cli")
         print(
             f"Storingsvenster #{outage.id} beëindigd om {nl.when(end, tz, with_year=True)}.",

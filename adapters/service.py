@@ -7,6 +7,7 @@ Stopping (SIGTERM/SIGINT) lets each adapter finish the report in hand, then join
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from slack_sdk import WebClient
 
+from adapters.commands import describe_import
 from adapters.desk import SLACK, Desk
 from adapters.email.ack import (
     AckSender,
@@ -27,7 +29,7 @@ from adapters.email.ack import (
 from adapters.email.imap import ImapRunner
 from adapters.email.intake import EmailIntake, IntakeResult
 from adapters.email.smtp import SmtpTransport
-from adapters.phone.intake import PhoneIntake, load_mapping
+from adapters.phone.intake import ImportSummary, PhoneIntake, load_mapping
 from adapters.slack.app import SlackBot
 from adapters.slack.intake import SlackIntake
 from adapters.slack.server import HttpEndpoint
@@ -42,7 +44,7 @@ from bot.examples import run_examples
 from bot.models import Decision, Report
 from bot.outbox import OutboxWorker, Transport
 from bot.pipeline import Triage
-from bot.slack_messages import rules_refused_message, rules_reloaded_message
+from bot.slack_messages import escape, rules_refused_message, rules_reloaded_message
 from bot.store import OutboxItem, Store
 from bot.wiring import Paths, Setup
 
@@ -314,6 +316,7 @@ class Service:
             self._phone_seen[path] = signature
             for problem in summary.problems:
                 log.warning("phone log row skipped: %s", problem)
+            self._show_import(summary)
             imported += len(summary.outcomes) - summary.count("duplicate")
             for outcome in summary.outcomes:
                 if outcome.outcome != "duplicate":
@@ -321,6 +324,23 @@ class Service:
         if imported:
             self._outbox_wake.set()
         return imported
+
+    def _show_import(self, summary: ImportSummary) -> None:
+        """Log an import, and show it in the team channel when anything needs attention:
+        new calls, bad rows, unknown callers or calls outside the helpdesk hours (SLA 3.C)."""
+        fresh = [o for o in summary.outcomes if o.outcome != "duplicate"]
+        if not fresh and not summary.problems:
+            return
+        text = describe_import(summary)
+        log.info("phone import:\n%s", text)
+        if self.slack is None:
+            return
+        flagged = any(o.flags for o in fresh) or summary.problems
+        if not flagged:
+            return  # new tickets have their own posts
+        digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+        payload = {"op": "message", "text": f"📞 Belregistratie ingelezen\n```{escape(text)}```"}
+        self.store.enqueue(OutboxItem(SLACK, f"phone-import:{digest}", payload), self.clock())
 
     def _phone_loop(self) -> None:
         poll = self.setup.settings.phone.poll_seconds

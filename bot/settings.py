@@ -6,6 +6,7 @@ A problem raises ConfigError naming the file (or variable) and the key; only the
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -177,11 +178,14 @@ class ReportSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     monthly_post: bool = Field(
-        default=True, description="Post last month's report on the first working day, 09:30."
+        default=True, description="Post last month's report on the first working day."
+    )
+    monthly_post_at: time = Field(
+        default=time(9, 30), description="Local time of the monthly report post."
     )
     maintenance_days_before: int = Field(
         default=2,
-        ge=0,
+        ge=1,
         le=20,
         description="Draft a release announcement this many working days ahead.",
     )

@@ -24,6 +24,11 @@ from bot.models import Category, Channel, Decision, Priority, Report
 from bot.sla_report import TicketFacts
 from bot.tickets import HistoryEntry, TicketView
 
+
+class StaleTicket(StoreError):
+    """The ticket changed between reading it and writing a decision based on that read."""
+
+
 # Each entry moves the schema one version up; never edit a released entry, append a new one.
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -471,6 +476,21 @@ class Store:
         )
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
+    def ticket_of_source(self, key: str) -> int | None:
+        """The ticket a stored report (by source key) made or belongs to."""
+        row = self._read("SELECT ticket_id FROM reports WHERE source_key = ?", (key,)).fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
+    def linking_call(self, ticket_id: int) -> Report | None:
+        """The phone call that made a ticket guaranteed (its sla_start), as stored."""
+        row = self._read(
+            "SELECT r.payload FROM reports r JOIN tickets t ON t.id = r.ticket_id "
+            "WHERE r.ticket_id = ? AND r.kind = 'phone_call' AND r.received_at = t.sla_start "
+            "ORDER BY r.id LIMIT 1",
+            (ticket_id,),
+        ).fetchone()
+        return Report.model_validate_json(row[0]) if row else None
+
     def is_stored(self, key: str) -> bool:
         """True when a report with this source key is already in the store."""
         row = self._read("SELECT 1 FROM reports WHERE source_key = ?", (key,)).fetchone()
@@ -587,7 +607,7 @@ class Store:
         with self._transaction() as db:
             db.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
-                "last_error = NULL WHERE id = ?",
+                "last_error = NULL WHERE id = ? AND status = 'pending'",
                 (_ts(now), outbox_id),
             )
 
@@ -649,15 +669,33 @@ class Store:
         cancel: Sequence[str] = (),
         outgoing: Sequence[OutboxItem] = (),
         sla_start: datetime | None = None,
-    ) -> int:
+        expected_decision: int | None = None,
+        attach: tuple[Report, str] | None = None,
+    ) -> int | None:
         """Record a later decision (a confirmed or changed priority, 4.G) and make it current.
 
         In the same transaction: the history `event` (kind, data), the cancellation of pending
         outbox rows whose dedupe key matches one of the `cancel` LIKE patterns (reminders for
         the old deadlines), and the `outgoing` messages (the updated Slack post).
+        `expected_decision`: the decision the caller based this one on; if another change came
+        first (two people clicking at once), nothing is written and StaleTicket is raised.
+        `attach` (report, kind): a report to store with it (the phone call of the phone
+        rule); when that report is already stored, nothing is written and None is returned.
         """
         with self._transaction() as db:
-            self._require_ticket(db, ticket_id)
+            row = db.execute(
+                "SELECT decision_id, status FROM tickets WHERE id = ?", (ticket_id,)
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"there is no ticket #{ticket_id}")
+            if expected_decision is not None and (row[0] != expected_decision or row[1] != "open"):
+                raise StaleTicket(f"ticket #{ticket_id} changed in the meantime")
+            if attach is not None:
+                report, report_kind = attach
+                if self._insert_report(db, report, report_kind, ticket_id, now) is None:
+                    return None
+                if report.message_id:
+                    self._map_message_id(db, report.message_id, ticket_id)
             decision_id = self._add_decision(db, ticket_id, decision, kind, by, now, reason)
             if sla_start is not None:
                 db.execute(
@@ -934,8 +972,11 @@ class Store:
             "d.resolution_due, "
             "(SELECT MIN(p.decided_at) FROM decisions p WHERE p.ticket_id = t.id "
             " AND p.kind = 'phone_link' AND p.decided_at < ?) "
-            "FROM tickets t JOIN decisions d ON d.id = ("
-            "  SELECT MAX(x.id) FROM decisions x WHERE x.ticket_id = t.id AND x.decided_at < ?) "
+            # The decision in force at as_of; a ticket stored after it (an email processed
+            # after midnight, a call log imported the next day) keeps its first decision.
+            "FROM tickets t JOIN decisions d ON d.id = COALESCE("
+            "  (SELECT MAX(x.id) FROM decisions x WHERE x.ticket_id = t.id AND x.decided_at < ?),"
+            "  (SELECT MIN(y.id) FROM decisions y WHERE y.ticket_id = t.id)) "
             "WHERE t.received_at >= ? AND t.received_at < ? ORDER BY t.received_at, t.id",
             (_ts(as_of), _ts(as_of), _ts(start), _ts(end)),
         ).fetchall()

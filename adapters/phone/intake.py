@@ -35,6 +35,7 @@ from bot.directory import normalise_phone
 from bot.errors import ConfigError
 from bot.models import Category, Priority
 from bot.phone_modal import PhoneEntry
+from bot.slack_messages import escape
 from bot.store import OutboxItem
 
 log = logging.getLogger("triage.phone")
@@ -214,7 +215,7 @@ class PhoneIntake:
         self, ticket_id: int, call: CallRecord, contact: str | None, exempt: bool
     ) -> OutboxItem:
         tz = self.desk.triage.calendar.tz
-        who = contact or call.caller
+        who = escape(contact or call.caller)
         guarantee = (
             "Geen afgesproken contactpersoon (SLA 3.C): geen SLA-garantie, maar kijk er direct "
             "naar."
@@ -229,10 +230,11 @@ class PhoneIntake:
 
     def _missed_item(self, call: CallRecord, organisation: str | None) -> OutboxItem:
         tz = self.desk.triage.calendar.tz
-        where = organisation or "onbekend nummer, geen afgesproken contactpersoon (SLA 3.C)"
+        where = escape(organisation or "onbekend nummer, geen afgesproken contactpersoon (SLA 3.C)")
+        agent = f", voor {escape(call.agent)}" if call.agent else ""
         text = (
-            f"📞 Gemiste oproep van {call.caller} ({where}) op {nl.when(call.started_at, tz)}"
-            f"{f', voor {call.agent}' if call.agent else ''}: niet beantwoord, dus nog geen "
-            "melding en geen SLA-termijn. Bel terug."
+            f"📞 Gemiste oproep van {escape(call.caller)} ({where}) op "
+            f"{nl.when(call.started_at, tz)}{agent}: niet beantwoord, dus nog geen melding en "
+            "geen SLA-termijn. Bel terug."
         )
         return OutboxItem(SLACK, f"slack-missed:{call.call_id}", {"op": "message", "text": text})

@@ -33,6 +33,7 @@ from bot.phone_modal import PhoneEntry, phone_modal, read_phone_modal
 from bot.settings import SlackSettings
 from bot.slack_messages import (
     by_deadline,
+    escape,
     help_message,
     home_view,
     not_allowed_message,
@@ -144,7 +145,14 @@ class SlackBot:
         return None
 
     def _on_message(self, event: dict[str, Any]) -> None:
-        outcome = self.intake.message(event, self.clock())
+        now = self.clock()
+        try:
+            outcome = self.intake.message(event, now)
+        except Exception as exc:
+            # Bolt has acknowledged the event, so Slack will not send it again: keep it, with
+            # the reason, instead of losing it (as the email intake does).
+            log.exception("Slack message could not be processed; quarantined")
+            outcome = self.intake.quarantine_error(event, exc, now)
         if outcome.outcome != "ignored":
             log.info(
                 "report channel=slack outcome=%s ticket=%s%s",
@@ -338,14 +346,20 @@ class SlackBot:
             target = int(number.lstrip("#"))
         else:
             return "Gebruik: `/triage storing einde N` met het nummer van het venster."
+        known = {o.id: o for o in self.desk.store.outages_between(None, None)}
+        if target not in known:
+            return f"Storingsvenster #{target} bestaat niet."
+        if known[target].end is not None:
+            return f"Storingsvenster #{target} is al beëindigd, niet opnieuw beëindigen."
         try:
             outage = self.desk.store.end_outage(target, now, by=user)
         except TriageError as exc:
-            return f"Kan venster #{target} niet beëindigen: {exc}"
+            log.warning("ending outage #%d failed: %s", target, exc)
+            return f"Kan storingsvenster #{target} niet beëindigen; probeer het opnieuw."
         minutes = (now - outage.start).total_seconds() / 60
         text = (
             f"Storingsvenster #{outage.id} beëindigd door <@{user}>: duur {minutes:.0f} minuten "
-            f"({outage.reason})."
+            f"({escape(outage.reason)})."
         )
         self.desk.store.enqueue(
             OutboxItem(SLACK, f"outage-end:{outage.id}", {"op": "message", "text": text}), now
@@ -429,7 +443,8 @@ class SlackBot:
             view = self.desk.set_priority(ticket, None, user, self.clock())
             return f"Prioriteit van #{ticket} bevestigd: {view.priority.label}."
         view = self.desk.set_priority(ticket, priority, user, self.clock(), reason)
+        start = "het telefoontje van de contactpersoon" if view.sla_start else "de ontvangst"
         return (
             f"Prioriteit van #{ticket} gewijzigd: {current.priority.label} → "
-            f"{view.priority.label}. De termijnen zijn opnieuw berekend vanaf de ontvangst."
+            f"{view.priority.label}. De termijnen zijn opnieuw berekend vanaf {start}."
         )

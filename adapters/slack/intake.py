@@ -21,6 +21,7 @@ from adapters.slack.reports import (
     classify_event,
     report_from_message,
     report_from_widget_message,
+    ts_to_datetime,
 )
 from bot.deadlines import CHANNEL_NL
 from bot.errors import TriageError
@@ -78,11 +79,17 @@ class SlackIntake:
         if kind is MessageKind.IGNORE:
             return SlackOutcome("ignored", reason=f"subtype {event.get('subtype')!r}")
         try:
+            # The SLA clock starts when the message was posted (its ts), not when we got to
+            # it: a Slack retry or a Socket Mode reconnect must not make a report younger.
+            received = min(ts_to_datetime(str(event.get("ts") or "")), now)
             if kind is MessageKind.WIDGET:
-                report = report_from_widget_message(event, received_at=now)
+                report = report_from_widget_message(event, received_at=received)
             else:
                 report = report_from_message(
-                    event, channel_name=None, sender=str(event.get("user") or ""), received_at=now
+                    event,
+                    channel_name=None,
+                    sender=str(event.get("user") or event.get("bot_id") or ""),
+                    received_at=received,
                 )
         except (TriageError, ValueError) as exc:
             return self._quarantine(
@@ -111,7 +118,7 @@ class SlackIntake:
         self, report: Report, now: datetime, thread: tuple[str, str] | None
     ) -> SlackOutcome:
         if report.source_key and self.store.is_stored(report.source_key):
-            return SlackOutcome("duplicate")
+            return SlackOutcome("duplicate", self.store.ticket_of_source(report.source_key))
         decision = self.desk.triage.decide(report)
 
         def outgoing(ticket_id: int) -> list[OutboxItem]:
@@ -150,6 +157,12 @@ class SlackIntake:
         channel, ts = thread
         payload = {"op": "message", "channel": channel, "thread_ts": ts, "text": "\n".join(lines)}
         return OutboxItem(SLACK, f"slack-ack:{ticket_id}", payload)
+
+    def quarantine_error(
+        self, event: dict[str, Any], exc: BaseException, now: datetime
+    ) -> SlackOutcome:
+        """Keep a message whose handling failed unexpectedly (Slack will not send it again)."""
+        return self._quarantine(event, f"internal error: {type(exc).__name__}: {exc}", now)
 
     def _quarantine(self, event: dict[str, Any], reason: str, now: datetime) -> SlackOutcome:
         raw = json.dumps(event, ensure_ascii=False, sort_keys=True).encode()

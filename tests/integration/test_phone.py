@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from adapters.desk import Desk
-from adapters.phone.calllog import PRESETS
+from adapters.phone.calllog import PRESETS, call_to_report, parse_call_log
 from adapters.phone.intake import PhoneIntake
 from bot.cli import main
 from bot.models import Channel, Priority, Report
@@ -241,3 +241,35 @@ def test_phone_modal_over_signed_http(
         rig.deliver()
         updates = [c for c in slack_api.calls("chat.update") if c.params["channel"] == TEAM]
         assert "telefonisch" in json.dumps(updates[-1].json("blocks"), ensure_ascii=False)
+
+
+def test_confirming_a_phoned_in_ticket_keeps_the_guarantee_and_the_call_time(
+    tmp_path: Path,
+) -> None:
+    store, desk, intake = desk_for(tmp_path)
+    ticket = email_ticket(store, desk)
+    data = nl_csv("06-12345678;030-7600290;24-11-2026 10:30;0:04:00;ja;Mark;Over #1;NL-7")
+    now = datetime(2026, 11, 24, 9, 35, tzinfo=UTC)
+    intake.ingest(data, "calls.csv", PRESETS["nl-csv"], now)
+    called = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+    # Dialog confirms the priority, then changes it: the deadlines still run from the call,
+    # and the ticket stays guaranteed (it used to fall back to the email: exempt again).
+    desk.set_priority(ticket, None, "U0ANNA", now)
+    confirmed = store.ticket_view(ticket)
+    assert not confirmed.exempt and confirmed.reaction_due == called + timedelta(minutes=15)
+    desk.set_priority(ticket, Priority.MIDDEL, "U0ANNA", now, "workaround")
+    changed = store.ticket_view(ticket)
+    assert not changed.exempt
+    assert changed.reaction_due == datetime(2026, 11, 25, 9, 30, tzinfo=UTC)  # call + 1 werkdag
+
+
+def test_a_call_stored_twice_links_once(tmp_path: Path) -> None:
+    store, desk, _ = desk_for(tmp_path)
+    ticket = email_ticket(store, desk)
+    data = nl_csv("06-12345678;030-7600290;24-11-2026 10:30;0:04:00;ja;Mark;Over #1;NL-8")
+    now = datetime(2026, 11, 24, 9, 35, tzinfo=UTC)
+    [call] = parse_call_log(data, "calls.csv", PRESETS["nl-csv"]).calls
+    report = call_to_report(call)
+    assert desk.link_call(ticket, report, now) == "guaranteed"
+    assert desk.link_call(ticket, report, now) == "duplicate"
+    assert [d["kind"] for d in store.decisions(ticket)] == ["provisional", "phone_link"]

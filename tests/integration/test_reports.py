@@ -317,3 +317,40 @@ def test_html_report_renders_its_charts_in_chromium(march: Month, tmp_path: Path
     # per week, and the availability bar (met: green).
     for name in ("median", "p90", "breach_sla", "available_met"):
         assert counts[rgb(COLOURS[name])] > 200, (name, counts.most_common(8))
+
+
+def test_a_ticket_stored_after_the_month_still_counts_for_it(tmp_path: Path) -> None:
+    m = Month(tmp_path)
+    # An email that arrived Wed 31 Mar 23:50 but was processed Thu 1 Apr 00:10 (the bot was
+    # down): it belongs to March, whose report is made as of 1 Apr 00:00.
+    report = Report(
+        channel=Channel.EMAIL,
+        received_at=t(3, 31, 23, 50),
+        sender=LINDENDAAL,
+        subject=SUBJECTS[MIDDEL_TEXT],
+        body=MIDDEL_TEXT,
+        source_key="test:late",
+    )
+    m.store.record(report, m.setup.triage.decide(report), t(4, 1, 0, 10))
+    assert m.sla_json("2027-03", now=t(4, 15, 12))["totals"]["received"] == 1
+
+
+def test_outage_times_in_the_future_or_in_the_dst_gap_are_refused(march: Month) -> None:
+    from bot.errors import TriageError
+
+    now = t(3, 10, 12)
+    for argv, message, at in (
+        (["--start", "2027-03-10T11:00", "--end", "2027-03-10T13:00"], "future", now),
+        (["--start", "2027-03-28T02:30"], "does not exist", t(3, 28, 12)),
+    ):
+        args = _parser().parse_args(
+            ["outage", "add", *argv, "--reason", "x", "--db", str(march.paths.db)]
+        )
+        with pytest.raises(TriageError, match=message):
+            run_command(args, march.paths, io.StringIO(), clock=lambda at=at: at)
+    march.run(["outage", "add", "--start", "2027-03-10T11:00", "--reason", "Traag"], now)
+    args = _parser().parse_args(
+        ["outage", "end", "1", "--at", "2027-03-10T12:30", "--db", str(march.paths.db)]
+    )
+    with pytest.raises(TriageError, match="future"):
+        run_command(args, march.paths, io.StringIO(), clock=lambda: now)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from tests.integration.slack_helpers import (
     CUSTOMERS,
     OUTSIDER,
     TEAM,
+    TUESDAY_10,
     WIDGET_SECRET,
     SlackRig,
     running_slack,
@@ -72,7 +74,7 @@ def test_message_in_support_channel_becomes_a_post_with_buttons(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
 ) -> None:
     with running_slack(tmp_path, monkeypatch, slack_api) as rig:
-        ticket = new_ticket(rig, OUTAGE, "1764000000.000100")
+        ticket = new_ticket(rig, OUTAGE, "1795510800.000100")
         assert rig.deliver() == 2  # the triage post and the thread reply to the reporter
 
         posts = slack_api.calls("chat.postMessage")
@@ -96,7 +98,7 @@ def test_message_in_support_channel_becomes_a_post_with_buttons(
 
         ack = [c for c in posts if c.params["channel"] == CUSTOMERS]
         assert len(ack) == 1
-        assert ack[0].params["thread_ts"] == "1764000000.000100"
+        assert ack[0].params["thread_ts"] == "1795510800.000100"
         assert f"#{ticket}" in ack[0].params["text"] and "030-7600290" in ack[0].params["text"]
 
 
@@ -104,7 +106,7 @@ def test_slack_retries_never_make_a_second_ticket(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
 ) -> None:
     with running_slack(tmp_path, monkeypatch, slack_api) as rig:
-        event = rig.message(OUTAGE, "1764000000.000200")
+        event = rig.message(OUTAGE, "1795510800.000200")
         # The original and three retries at once (Slack retries when we are slow), then a
         # late retry with another event id for the same message.
         results: list[int] = []
@@ -137,10 +139,10 @@ def test_thread_reply_goes_onto_the_ticket_and_into_its_slack_thread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
 ) -> None:
     with running_slack(tmp_path, monkeypatch, slack_api) as rig:
-        ticket = new_ticket(rig, EXPORT, "1764000000.000300")
+        ticket = new_ticket(rig, EXPORT, "1795510800.000300")
         rig.deliver()
         reply = rig.message(
-            "Het gaat om het tabblad Doelen.", "1764000000.000400", thread_ts="1764000000.000300"
+            "Het gaat om het tabblad Doelen.", "1795510800.000400", thread_ts="1795510800.000300"
         )
         assert rig.slack.event(reply, "Ev2").status == 200
         wait_until(lambda: any(e.kind == "reply" for e in rig.store.history(ticket)))
@@ -158,7 +160,7 @@ def test_change_priority_by_button_asks_a_reason_and_recomputes_deadlines(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
 ) -> None:
     with running_slack(tmp_path, monkeypatch, slack_api) as rig:
-        ticket = new_ticket(rig, OUTAGE, "1764000000.000500")
+        ticket = new_ticket(rig, OUTAGE, "1795510800.000500")
         rig.deliver()
         before = rig.store.ticket_view(ticket)
         assert before.priority is Priority.HOOG
@@ -206,7 +208,7 @@ def test_empty_reason_is_refused_in_the_modal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
 ) -> None:
     with running_slack(tmp_path, monkeypatch, slack_api) as rig:
-        ticket = new_ticket(rig, OUTAGE, "1764000000.000600")
+        ticket = new_ticket(rig, OUTAGE, "1795510800.000600")
         submit = view_submission_payload(
             "prio_reason",
             json.dumps({"ticket": ticket, "priority": "laag"}),
@@ -223,7 +225,7 @@ def test_confirm_assign_and_resolve_buttons(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
 ) -> None:
     with running_slack(tmp_path, monkeypatch, slack_api) as rig:
-        ticket = new_ticket(rig, OUTAGE, "1764000000.000700")
+        ticket = new_ticket(rig, OUTAGE, "1795510800.000700")
         rig.deliver()
         rig.slack.action(block_action_payload("confirm", str(ticket), AGENT))
         wait_until(lambda: not rig.store.ticket_view(ticket).provisional)
@@ -249,7 +251,7 @@ def test_unauthorised_user_is_refused_politely(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
 ) -> None:
     with running_slack(tmp_path, monkeypatch, slack_api) as rig:
-        ticket = new_ticket(rig, OUTAGE, "1764000000.000800")
+        ticket = new_ticket(rig, OUTAGE, "1795510800.000800")
         rig.slack.action(block_action_payload("prio_laag", str(ticket), OUTSIDER))
         refusal = slack_api.wait_for("chat.postEphemeral")[0]
         assert refusal.params["user"] == OUTSIDER and "supportteam" in refusal.params["text"]
@@ -265,8 +267,8 @@ def test_triage_command_list_show_prio_help(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
 ) -> None:
     with running_slack(tmp_path, monkeypatch, slack_api) as rig:
-        first = new_ticket(rig, OUTAGE, "1764000000.000900", "EvA")
-        second = new_ticket(rig, EXPORT, "1764000000.001000", "EvB")
+        first = new_ticket(rig, OUTAGE, "1795510800.000900", "EvA")
+        second = new_ticket(rig, EXPORT, "1795510800.001000", "EvB")
         shown = said(rig.slack.command("/triage", "list", AGENT))
         assert f"#{first}" in shown and f"#{second}" in shown
         # Hoog (reaction in 15 minutes) is due before Middel (one working day): listed first.
@@ -294,7 +296,7 @@ def test_app_home_shows_my_tickets(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
 ) -> None:
     with running_slack(tmp_path, monkeypatch, slack_api) as rig:
-        ticket = new_ticket(rig, OUTAGE, "1764000000.001100")
+        ticket = new_ticket(rig, OUTAGE, "1795510800.001100")
         rig.slack.action(block_action_payload("assign", str(ticket), AGENT))
         wait_until(lambda: rig.store.ticket_view(ticket).assignee == AGENT)
         rig.slack.event({"type": "app_home_opened", "user": AGENT, "tab": "home"}, "EvHome")
@@ -308,7 +310,7 @@ def test_bad_and_stale_signatures_are_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
 ) -> None:
     with running_slack(tmp_path, monkeypatch, slack_api) as rig:
-        event = rig.message(OUTAGE, "1764000000.001200")
+        event = rig.message(OUTAGE, "1795510800.001200")
         assert rig.slack.event(event, "EvBad", signature="v0=" + "0" * 64).status == 401
         assert rig.slack.event(event, "EvOld", timestamp=int(time.time()) - 3600).status == 401
         time.sleep(0.2)
@@ -351,7 +353,7 @@ def test_widget_endpoint(
         status, answer = _widget_post(rig, body, headers)
         assert status == 202 and answer["ok"] is True and answer["ticket"] == 1
         again = _widget_post(rig, body, headers)
-        assert again[0] == 202 and again[1]["duplicate"] is True
+        assert again[0] == 202 and again[1]["duplicate"] is True and again[1]["ticket"] == 1
         assert rig.store.count("tickets") == 1
         view = rig.store.ticket_view(1)
         assert view.channel.value == "widget" and view.exempt  # Middel via the widget (4.D)
@@ -460,7 +462,7 @@ def test_socket_mode_receives_events_and_acks(
     assert isinstance(slack_socket, FakeSocketModeServer)
     with running_slack(tmp_path, monkeypatch, slack_api, mode="socket") as rig:
         slack_socket.wait_connected(timeout=10)
-        event = rig.message(OUTAGE, "1764000000.001300")
+        event = rig.message(OUTAGE, "1795510800.001300")
         envelope = slack_socket.send_envelope("events_api", event_callback_payload(event, "EvSock"))
         assert slack_socket.wait_ack(envelope)["envelope_id"] == envelope
         wait_until(lambda: rig.store.count("tickets") == 1)
@@ -488,7 +490,7 @@ def test_outage_window_by_command_and_by_button(
         ended = said(rig.slack.command("/triage", "storing einde", AGENT))
         assert "duur 42 minuten" in ended and not rig.store.open_outages()
         again = said(rig.slack.command("/triage", "storing einde 1", AGENT))
-        assert "niet beëindigen" in again
+        assert "al beëindigd" in again
 
         # Planned maintenance and a module-only window: recorded, marked, no customer template.
         planned = said(rig.slack.command("/triage", "storing start gepland Release 4.2", AGENT))
@@ -504,10 +506,51 @@ def test_outage_window_by_command_and_by_button(
             rig.store.end_outage(outage.id, rig.clock.now)
 
         # The button on a Hoog storing opens a window linked to the ticket.
-        ticket = new_ticket(rig, OUTAGE, "1764000000.001400")
+        ticket = new_ticket(rig, OUTAGE, "1795510800.001400")
         rig.slack.action(block_action_payload("outage_start", str(ticket), AGENT))
         wait_until(lambda: bool(rig.store.open_outages()))
         assert f"#{ticket}" in rig.store.open_outages()[0].reason
         assert any(e.kind == "outage" for e in rig.store.history(ticket))
         confirmation = slack_api.wait_for("chat.postEphemeral")[-1]
         assert "Storingsvenster #4 gestart" in confirmation.params["text"]
+
+
+def test_slack_receipt_time_is_the_message_ts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
+) -> None:
+    with running_slack(tmp_path, monkeypatch, slack_api) as rig:
+        # Posted at 10:00; Slack's retry reaches us at 10:12 (the first try was lost).
+        rig.clock.advance(minutes=12)
+        ticket = new_ticket(rig, OUTAGE, "1795510800.000000")
+        assert rig.store.ticket_view(ticket).received_at == TUESDAY_10
+
+
+def test_a_message_that_fails_unexpectedly_is_quarantined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
+) -> None:
+    with running_slack(tmp_path, monkeypatch, slack_api) as rig:
+        # A real SQLite failure for this one sender (as a full disk would give).
+        with sqlite3.connect(tmp_path / "triage.db") as db:
+            db.execute(
+                "CREATE TRIGGER boom BEFORE INSERT ON reports WHEN NEW.sender = 'U0BOOM' "
+                "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+            )
+        event = rig.message(OUTAGE, "1795510800.009900", user="U0BOOM")
+        assert rig.slack.event(event, "EvBoom").status == 200
+        wait_until(lambda: bool(rig.store.quarantined()))
+        [kept] = rig.store.quarantined()
+        assert kept.source == "slack" and "internal error" in kept.reason
+        # The bot goes on: the next message becomes a ticket.
+        new_ticket(rig, EXPORT, "1795510800.009901", "EvNext")
+
+
+def test_outage_reason_cannot_ping_the_channel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
+) -> None:
+    with running_slack(tmp_path, monkeypatch, slack_api) as rig:
+        said(rig.slack.command("/triage", "storing start <!channel> alles plat", AGENT))
+        said(rig.slack.command("/triage", "storing einde", AGENT))
+        rig.deliver()
+        ended = [c for c in slack_api.calls("chat.postMessage") if "beëindigd" in c.params["text"]]
+        assert ended and "<!channel>" not in ended[0].params["text"]
+        assert "&lt;!channel&gt;" in ended[0].params["text"]

@@ -481,3 +481,48 @@ def test_maintenance_announcement_draft_two_working_days_before_a_release(env: E
     assert "dinsdag 8 december 2026 om 07:00" in text and "2 minuten" in text
     tick(env, local(2026, 12, 4, 9, 30))
     assert len([c for c in top_level(env.api) if "onderhoud" in c.params["text"]]) == 1
+
+
+def test_confirming_does_not_send_a_past_reminder_again(env: Env) -> None:
+    ticket = new_ticket(env, local(2026, 11, 27, 16))
+    tick(env, local(2026, 11, 30, 14, 24), ticket)  # the post, then 50 % and 80 % reminders
+    before = thread(env, ticket)
+    assert len(before) == 1  # after the weekend: only the latest past one (80 %)
+    env.desk.set_priority(ticket, None, "U0ANNA", local(2026, 11, 30, 14, 25))
+    tick(env, local(2026, 11, 30, 14, 26), ticket)
+    assert thread(env, ticket) == before  # nothing re-sent for the new decision
+    tick(env, local(2026, 11, 30, 15), ticket)
+    assert len(thread(env, ticket)) == 2  # the 1 werkuur reminder of the new decision
+
+
+def test_a_decision_based_on_a_stale_read_is_refused(env: Env) -> None:
+    from adapters.desk import DeskError
+    from bot.store import StaleTicket
+
+    ticket = new_ticket(env, local(2026, 11, 27, 16))
+    view = env.store.ticket_view(ticket)
+    env.desk.set_priority(ticket, Priority.HOOG, "U0ANNA", local(2026, 11, 27, 16, 5), "ernstig")
+    decision = env.setup.triage.decide(env.store.report_of(ticket), confirmed=Priority.LAAG)
+    with pytest.raises(StaleTicket):
+        env.store.add_decision(
+            ticket,
+            decision,
+            "changed",
+            "U0PIET",
+            local(2026, 11, 27, 16, 6),
+            expected_decision=view.decision_id,
+        )
+    env.desk.resolve(ticket, "U0ANNA", local(2026, 11, 27, 16, 7))
+    with pytest.raises(DeskError, match="al opgelost"):
+        env.desk.set_priority(ticket, Priority.LAAG, "U0PIET", local(2026, 11, 27, 16, 8), "x")
+    assert [d["kind"] for d in env.store.decisions(ticket)] == ["provisional", "changed"]
+
+
+def test_a_dropped_reminder_stays_cancelled_in_the_outbox(env: Env) -> None:
+    ticket = new_ticket(env, local(2026, 11, 27, 16))
+    env.worker.deliver_due(local(2026, 11, 27, 16, 1))
+    env.desk.plan(local(2026, 11, 30, 9), ticket)
+    env.desk.assign(ticket, "U0ANNA", local(2026, 11, 30, 9, 30))
+    env.worker.deliver_due(local(2026, 11, 30, 17))
+    rows = {r["dedupe_key"]: r["status"] for r in env.store.outbox()}
+    assert rows[f"remind:{ticket}:1:reaction:50%"] == "cancelled"
