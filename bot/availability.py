@@ -9,8 +9,10 @@ Decisions:
 - Only `storing` windows with scope "platform" count. A `storing` in one module is listed as
   partial (gedeeltelijk), with its minutes per module, but not counted: the SLA measures the
   Online Platform as a whole, and whether a module outage counts is for Dialog to decide.
-- Each window is classified by the team (its `kind`); windows of different kinds are not
-  netted against each other.
+- Each window is classified by the team (its `kind`). Where a storing overlaps planned
+  maintenance or force majeure of the whole platform, the overlapping minutes are not
+  Onbeschikbaarheid: the SLA excludes downtime "als gevolg van" those, and the platform was
+  down for them anyway. They are reported as `netted_minutes`.
 - Windows are clipped to the period; an ongoing window runs until min(now, period end).
   Overlapping counted windows are merged, so no minute counts twice.
 - The percentage is computed from exact (microsecond) durations and rounded half up to two
@@ -110,6 +112,7 @@ class AvailabilityReport:
     excluded: tuple[Window, ...]  # planned maintenance and force majeure, any scope
     partial: tuple[Window, ...]  # storing in one module
     partial_minutes: Mapping[str, float]  # module -> merged minutes
+    netted_minutes: float = 0.0  # storing minutes inside planned maintenance / force majeure
 
     @property
     def guarantee_percent(self) -> float:
@@ -123,19 +126,32 @@ def clip(outage: Outage, period: Period, now: datetime) -> Window | None:
     return Window(outage, start, end) if end > start else None
 
 
+def merged(windows: Iterable[Window]) -> list[tuple[datetime, datetime]]:
+    """The union of the windows as sorted, non-overlapping (start, end) intervals."""
+    spans: list[tuple[datetime, datetime]] = []
+    for w in sorted(windows, key=lambda w: (w.start, w.end)):
+        if spans and w.start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], w.end))
+        else:
+            spans.append((w.start, w.end))
+    return spans
+
+
 def merged_duration(windows: Iterable[Window]) -> timedelta:
     """Length of the union of the windows: overlapping time counts once."""
+    return sum((end - start for start, end in merged(windows)), timedelta(0))
+
+
+def overlap(
+    a: Sequence[tuple[datetime, datetime]], b: Sequence[tuple[datetime, datetime]]
+) -> timedelta:
+    """Length of the intersection of two sets of merged intervals."""
     total = timedelta(0)
-    current: tuple[datetime, datetime] | None = None
-    for w in sorted(windows, key=lambda w: (w.start, w.end)):
-        if current is None or w.start > current[1]:
-            if current is not None:
-                total += current[1] - current[0]
-            current = (w.start, w.end)
-        else:
-            current = (current[0], max(current[1], w.end))
-    if current is not None:
-        total += current[1] - current[0]
+    for a_start, a_end in a:
+        for b_start, b_end in b:
+            start, end = max(a_start, b_start), min(a_end, b_end)
+            if end > start:
+                total += end - start
     return total
 
 
@@ -167,7 +183,9 @@ def availability_report(
             partial.append(window)
 
     period_length = period.end - period.start
-    down = merged_duration(counted)
+    platform_excluded = [w for w in excluded if w.outage.scope == PLATFORM]
+    netted = overlap(merged(counted), merged(platform_excluded))
+    down = merged_duration(counted) - netted
     total_us, down_us = period_length // _US, down // _US
     exact = Decimal(total_us - down_us) * 100 / Decimal(total_us)
     rounded = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
@@ -187,11 +205,12 @@ def availability_report(
         met=met,
         budget_minutes=budget,
         budget_remaining_minutes=budget - _minutes(down),
-        overlap_minutes=sum(w.minutes for w in counted) - _minutes(down),
+        overlap_minutes=sum(w.minutes for w in counted) - _minutes(down) - _minutes(netted),
         counted=tuple(counted),
         excluded=tuple(excluded),
         partial=tuple(partial),
         partial_minutes={m: _minutes(merged_duration(ws)) for m, ws in sorted(modules.items())},
+        netted_minutes=_minutes(netted),
     )
 
 
@@ -250,6 +269,11 @@ def render_text(report: AvailabilityReport, tz: ZoneInfo) -> str:
         out.append(
             f"Overlappende storingen: {nl_number(report.overlap_minutes, 1)} minuten één keer "
             "geteld"
+        )
+    if report.netted_minutes > 0:
+        out.append(
+            f"Storing tijdens gepland onderhoud of overmacht: "
+            f"{nl_number(report.netted_minutes, 1)} minuten niet meegeteld (SLA 1)"
         )
     for title, windows in (
         ("Meegeteld: storingen van het hele platform", report.counted),
@@ -310,4 +334,5 @@ def to_json(report: AvailabilityReport) -> dict[str, Any]:
         "excluded": [_window_json(w) for w in report.excluded],
         "partial": [_window_json(w) for w in report.partial],
         "partial_minutes": dict(report.partial_minutes),
+        "netted_minutes": report.netted_minutes,
     }

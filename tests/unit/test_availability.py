@@ -198,6 +198,7 @@ def test_json(mixed: AvailabilityReport) -> None:
         "excluded",
         "partial",
         "partial_minutes",
+        "netted_minutes",
     ]
     assert data["minutes_in_period"] == 43_200
     assert data["availability_percent"] == 99.75
@@ -251,3 +252,32 @@ def test_text_below_the_guarantee() -> None:
         availability_report([outage(1, nov(30, 22), None)], NOVEMBER, nov(30, 23)), AMS
     )
     assert "(loopt nog)" in ongoing
+
+
+def test_a_storing_during_planned_maintenance_is_not_counted_twice_over() -> None:
+    # Release 17 Nov 07:00-07:30 (planned); a storing is recorded 07:20-08:00. The ten
+    # minutes inside the maintenance window are downtime "als gevolg van Gepland Onderhoud"
+    # (SLA 1): only 07:30-08:00 counts, 30 minutes.
+    tz = ZoneInfo("Europe/Amsterdam")
+    period = month_period(2026, 11, tz)
+    outages = [
+        Outage(
+            1,
+            datetime(2026, 11, 17, 7, 0, tzinfo=tz),
+            datetime(2026, 11, 17, 7, 30, tzinfo=tz),
+            "platform",
+            "planned",
+            "Release",
+        ),
+        Outage(
+            2,
+            datetime(2026, 11, 17, 7, 20, tzinfo=tz),
+            datetime(2026, 11, 17, 8, 0, tzinfo=tz),
+            "platform",
+            "storing",
+            "Migratie liep uit",
+        ),
+    ]
+    report = availability_report(outages, period, datetime(2026, 12, 1, tzinfo=tz))
+    assert report.unavailable_minutes == 30 and report.netted_minutes == 10
+    assert "10,0 minuten niet meegeteld" in render_text(report, tz)
