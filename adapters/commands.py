@@ -14,6 +14,7 @@ from typing import TextIO
 
 from adapters.desk import Desk
 from adapters.phone.intake import ImportSummary, PhoneIntake, load_mapping
+from bot.nl import count
 from bot.store import Store
 from bot.wiring import Paths, Setup, load_setup
 
@@ -78,13 +79,13 @@ def ingest_phone(
 def describe_import(summary: ImportSummary) -> str:
     """A Dutch summary of one import, one line per thing a person should look at."""
     lines = [
-        f"{summary.file}: {len(summary.outcomes)} gesprekken; "
-        f"{summary.count('ticket')} nieuwe tickets, "
-        f"{summary.count('guaranteed')} tickets nu gegarandeerd (SLA 4.D), "
+        f"{summary.file}: {count(len(summary.outcomes), 'gesprek', 'gesprekken')}; "
+        f"{count(summary.count('ticket'), 'nieuw ticket', 'nieuwe tickets')}, "
+        f"{count(summary.count('guaranteed'), 'ticket', 'tickets')} nu gegarandeerd (SLA 4.D), "
         f"{summary.count('attached')} bij een bestaand ticket gevoegd, "
-        f"{summary.count('missed')} gemiste oproepen, "
+        f"{count(summary.count('missed'), 'gemiste oproep', 'gemiste oproepen')}, "
         f"{summary.count('duplicate')} al eerder ingelezen, "
-        f"{len(summary.problems)} onleesbare regels"
+        f"{count(len(summary.problems), 'onleesbare regel', 'onleesbare regels')}"
     ]
     for outcome in summary.outcomes:
         if outcome.outcome in ("ticket", "guaranteed"):

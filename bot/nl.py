@@ -54,3 +54,8 @@ def long_when(value: datetime, tz: ZoneInfo) -> str:
         f"{LONG_DAYS[local.weekday()]} {local.day} {LONG_MONTHS[local.month - 1]} "
         f"{local.year} om {local:%H:%M}"
     )
+
+
+def count(amount: int, one: str, many: str) -> str:
+    """'1 gesprek', '3 gesprekken': the number with the right form of the noun."""
+    return f"{amount} {one if amount == 1 else many}"

@@ -71,6 +71,8 @@ class SlackBot:
         # Logs a call taken by `user` (the phone intake); None: /triage telefoon is off.
         self.phone = phone
         self._members: tuple[datetime, frozenset[str]] | None = None
+        # Who has looked at the App Home: their tab is refreshed after they change a ticket.
+        self._home_users: set[str] = set()
         self._members_lock = threading.Lock()
         self.app = App(
             signing_secret=settings.signing_secret.get_secret_value() or None,
@@ -165,6 +167,7 @@ class SlackBot:
     def _on_home(self, event: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home":
             return
+        self._home_users.add(str(event["user"]))
         self.publish_home(str(event["user"]))
 
     def publish_home(self, user: str) -> None:
@@ -192,6 +195,16 @@ class SlackBot:
         except DeskError as exc:
             self._refuse(body, str(exc))
         self.wake()
+        self._refresh_home(body["user"]["id"])
+
+    def _refresh_home(self, user: str) -> None:
+        """Re-publish the App Home of a user who has it open, so "Mijn tickets" is current."""
+        if user not in self._home_users:
+            return
+        try:
+            self.publish_home(user)
+        except TriageError as exc:  # the tab is refreshed again when they open it
+            log.warning("App Home of %s not refreshed: %s", user, exc)
 
     def _on_confirm(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         found = self._ticket_action(ack, body, action)

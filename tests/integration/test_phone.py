@@ -151,7 +151,7 @@ def test_cli_ingest_is_idempotent_and_reports_bad_rows(
     shutil.copy(SAMPLE, log)
     assert main(["ingest", "phone", str(log), "--format", "nl-csv", "--db", str(db)]) == 0
     first = capsys.readouterr().out
-    assert "5 gesprekken" in first and "1 gemiste oproepen" in first
+    assert "5 gesprekken" in first and "1 gemiste oproep," in first
     assert "020-5558899" not in first  # numbers are not echoed; the flag is
     assert "geen afgesproken contactpersoon (SLA 3.C)" in first
     with Store(db) as store:
@@ -166,7 +166,7 @@ def test_cli_ingest_is_idempotent_and_reports_bad_rows(
         handle.write(";030-7600290;30-11-2026 09:20;1:00;ja;Sanne;Geen nummer;NL-10\n")
     assert main(["ingest", "phone", str(log), "--format", "nl-csv", "--db", str(db)]) == 2
     second = capsys.readouterr().out
-    assert "5 al eerder ingelezen" in second and "1 onleesbare regels" in second
+    assert "5 al eerder ingelezen" in second and "1 onleesbare regel" in second
     assert f"{log}:9:" in second  # the bad row, by file and line
     with Store(db) as store:
         assert store.count("tickets") == tickets + 1

@@ -554,3 +554,16 @@ def test_outage_reason_cannot_ping_the_channel(
         ended = [c for c in slack_api.calls("chat.postMessage") if "beëindigd" in c.params["text"]]
         assert ended and "<!channel>" not in ended[0].params["text"]
         assert "&lt;!channel&gt;" in ended[0].params["text"]
+
+
+def test_app_home_is_refreshed_after_an_action_of_its_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
+) -> None:
+    with running_slack(tmp_path, monkeypatch, slack_api) as rig:
+        ticket = new_ticket(rig, OUTAGE, "1795510800.001500")
+        rig.slack.event({"type": "app_home_opened", "user": AGENT, "tab": "home"}, "EvH1")
+        slack_api.wait_for("views.publish")
+        rig.slack.action(block_action_payload("assign", str(ticket), AGENT))
+        [_, refreshed] = slack_api.wait_for("views.publish", count=2)
+        mine = json.dumps(refreshed.json("view"), ensure_ascii=False)
+        assert "Mijn tickets" in mine and f"#{ticket}" in mine
