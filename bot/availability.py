@@ -30,7 +30,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from bot.nl import when
-from bot.sla_report import Period, nl_number, text_table
+from bot.sla_report import Period, as_utc, nl_number, text_table
 
 OutageKind = Literal["storing", "planned", "force_majeure"]
 KINDS: tuple[OutageKind, ...] = ("storing", "planned", "force_majeure")
@@ -42,12 +42,6 @@ KIND_NL: dict[str, str] = {
 PLATFORM = "platform"
 GUARANTEE_PERCENT = Decimal("99.5")  # SLA 1.A
 _US = timedelta(microseconds=1)
-
-
-def _utc(value: datetime, name: str) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} {value.isoformat()} has no UTC offset")
-    return value.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -62,9 +56,9 @@ class Outage:
     reason: str
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", _utc(self.start, "start"))
+        object.__setattr__(self, "start", as_utc(self.start, "start"))
         if self.end is not None:
-            object.__setattr__(self, "end", _utc(self.end, "end"))
+            object.__setattr__(self, "end", as_utc(self.end, "end"))
             if self.end < self.start:
                 raise ValueError(f"outage {self.id} ends before it starts")
         if self.kind not in KINDS:
@@ -167,7 +161,7 @@ def availability_report(
     The period's full length is the denominator even while it is still running, as the SLA
     measures per calendar month; the figure for a running month is the availability so far.
     """
-    now = _utc(now, "now")
+    now = as_utc(now, "now")
     counted: list[Window] = []
     excluded: list[Window] = []
     partial: list[Window] = []

@@ -40,7 +40,8 @@ REASON_UNKNOWN = "reden onbekend"
 P90 = 90  # percentile for the reaction-time figure (nearest rank)
 
 
-def _utc(value: datetime, name: str) -> datetime:
+def as_utc(value: datetime, name: str) -> datetime:
+    """`value` in UTC; a ValueError naming `name` when it has no offset."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} {value.isoformat()} has no UTC offset")
     return value.astimezone(UTC)
@@ -77,7 +78,7 @@ class TicketFacts:
         ):
             value = getattr(self, name)
             if value is not None:
-                object.__setattr__(self, name, _utc(value, name))
+                object.__setattr__(self, name, as_utc(value, name))
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,8 @@ class Period:
     label: str
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", _utc(self.start, "start"))
-        object.__setattr__(self, "end", _utc(self.end, "end"))
+        object.__setattr__(self, "start", as_utc(self.start, "start"))
+        object.__setattr__(self, "end", as_utc(self.end, "end"))
         if self.end <= self.start:
             raise ValueError(f"period {self.label!r} ends before it starts")
 
@@ -365,7 +366,7 @@ def sla_report(
     made). Reaction times cover all reacted tickets, guaranteed or not: they measure how fast
     support answered, which the exemption does not change.
     """
-    as_of = min(_utc(as_of, "as_of"), period.end)
+    as_of = min(as_utc(as_of, "as_of"), period.end)
     chosen = sorted(
         (f for f in facts if period.start <= f.received_at < period.end),
         key=lambda f: (f.received_at, f.id),

@@ -701,11 +701,7 @@ class Store:
                 db.execute(
                     "UPDATE tickets SET sla_start = ? WHERE id = ?", (_ts(sla_start), ticket_id)
                 )
-            if event is not None:
-                self._event(db, ticket_id, event[0], now, by, event[1])
-            self._cancel(db, ticket_id, cancel)
-            for item in outgoing:
-                self._enqueue(db, item, ticket_id, now)
+            self._after_change(db, ticket_id, now, by, event, cancel, outgoing)
             return decision_id
 
     def set_handling(
@@ -747,11 +743,7 @@ class Store:
                     "updated_at = ? WHERE id = ?",
                     (assignee, stamp, stamp, ticket_id),
                 )
-            if event is not None:
-                self._event(db, ticket_id, event[0], now, actor, event[1])
-            self._cancel(db, ticket_id, cancel)
-            for item in outgoing:
-                self._enqueue(db, item, ticket_id, now)
+            self._after_change(db, ticket_id, now, actor, event, cancel, outgoing)
         return True
 
     def add_event(
@@ -766,9 +758,25 @@ class Store:
         """Write one history event (and its outgoing messages) for a ticket."""
         with self._transaction() as db:
             self._require_ticket(db, ticket_id)
-            self._event(db, ticket_id, kind, now, actor, data)
-            for item in outgoing:
-                self._enqueue(db, item, ticket_id, now)
+            self._after_change(db, ticket_id, now, actor, (kind, data), (), outgoing)
+
+    def _after_change(
+        self,
+        db: sqlite3.Connection,
+        ticket_id: int,
+        now: datetime,
+        actor: str | None,
+        event: tuple[str, dict[str, Any]] | None,
+        cancel: Sequence[str],
+        outgoing: Sequence[OutboxItem],
+    ) -> None:
+        """What every ticket change writes with it: its history event, the pending messages
+        it makes obsolete (cancelled) and the messages it causes (queued)."""
+        if event is not None:
+            self._event(db, ticket_id, event[0], now, actor, event[1])
+        self._cancel(db, ticket_id, cancel)
+        for item in outgoing:
+            self._enqueue(db, item, ticket_id, now)
 
     @staticmethod
     def _require_ticket(db: sqlite3.Connection, ticket_id: int) -> None:
