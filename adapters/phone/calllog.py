@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import hashlib
 import io
 import json
@@ -172,7 +173,7 @@ class ColumnMapping(BaseModel):
     @classmethod
     def _one_char(cls, value: str) -> str:
         if len(value) != 1 or value in "\r\n":
-            raise ValueError(f"must be one character (not a line break), not {value!r}")
+            raise ValueError(f"moet één teken zijn (geen regeleinde), niet {value!r}")
         return value
 
     @field_validator("encoding")
@@ -183,7 +184,9 @@ class ColumnMapping(BaseModel):
         except LookupError:
             name = value
         if name not in ENCODINGS:
-            raise ValueError(f"{value!r} is not one of {', '.join(sorted(ENCODINGS))}")
+            raise ValueError(
+                f"{value!r} wordt niet ondersteund; kies uit {', '.join(sorted(ENCODINGS))}"
+            )
         return name
 
     @field_validator("timezone")
@@ -192,7 +195,9 @@ class ColumnMapping(BaseModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"{value!r} is not a known time zone (e.g. Europe/Amsterdam)") from exc
+            raise ValueError(
+                f"{value!r} is geen bekende tijdzone (bijvoorbeeld Europe/Amsterdam)"
+            ) from exc
         return value
 
     @field_validator("agent_pattern")
@@ -203,38 +208,40 @@ class ColumnMapping(BaseModel):
         try:
             groups = re.compile(value).groups
         except re.error as exc:
-            raise ValueError(f"is not a regular expression: {exc}") from exc
+            raise ValueError(f"is geen geldige reguliere expressie: {exc}") from exc
         if groups != 1:
-            raise ValueError(f"must have exactly one group (the agent), not {groups}")
+            raise ValueError(f"moet precies één groep hebben (de medewerker), niet {groups}")
         return value
 
     @field_validator("time_format")
     @classmethod
     def _time_format(cls, value: str | None) -> str | None:
         if value is not None and "%" not in value:
-            raise ValueError(f"{value!r} is not a strptime format (e.g. '%d-%m-%Y %H:%M')")
+            raise ValueError(f"{value!r} is geen strptime-formaat (bijvoorbeeld '%d-%m-%Y %H:%M')")
         return value
 
     @model_validator(mode="after")
     def _columns(self) -> ColumnMapping:
         unknown = sorted(set(self.columns) - set(FIELDS))
         if unknown:
-            raise ValueError(f"unknown field(s) {unknown} in columns; known: {', '.join(FIELDS)}")
+            raise ValueError(
+                f"onbekende velden {unknown} in columns; bekende velden: {', '.join(FIELDS)}"
+            )
         missing = [name for name in REQUIRED_FIELDS if name not in self.columns]
         if missing:
-            raise ValueError(f"columns must place {', '.join(missing)}")
+            raise ValueError(f"columns moet een kolom geven voor {', '.join(missing)}")
         for name, column in self.columns.items():
             if self.format == "jsonl" or self.header:
                 if not isinstance(column, str):
-                    what = "a key" if self.format == "jsonl" else "a header name"
-                    raise ValueError(f"column of {name!r} must be {what}, not {column!r}")
+                    what = "een sleutel" if self.format == "jsonl" else "een naam uit de kopregel"
+                    raise ValueError(f"de kolom van {name!r} moet {what} zijn, niet {column!r}")
             elif isinstance(column, int):
                 if column < 0:
-                    raise ValueError(f"column of {name!r} must be an index >= 0")
+                    raise ValueError(f"de kolom van {name!r} moet een index >= 0 zijn")
             elif column not in self.column_names:
                 raise ValueError(
-                    f"column {column!r} of {name!r} is not in column_names (the file has no "
-                    "header, so give an index or name the columns)"
+                    f"kolom {column!r} van {name!r} staat niet in column_names (het bestand "
+                    "heeft geen kopregel: geef een index, of geef de kolommen een naam)"
                 )
         return self
 
@@ -383,9 +390,9 @@ def parse_call_log(data: bytes, name: str, mapping: ColumnMapping) -> ParsedLog:
         earlier = first_seen.get(call_id)
         if earlier is not None:
             if earlier.raw == row.raw:
-                message = f"the same call as line {earlier.line} (a duplicate row)"
+                message = f"hetzelfde gesprek als regel {earlier.line} (een dubbele regel)"
             else:
-                message = f"call id {call_id!r} is already used on line {earlier.line}"
+                message = f"gesprek-ID {call_id!r} is al gebruikt op regel {earlier.line}"
             log.problems.append(RowProblem(name, row.line, message))
             continue
         first_seen[call_id] = row
@@ -401,7 +408,7 @@ def _with_id(call: CallRecord, call_id: str) -> CallRecord:
 def _decode(data: bytes, encoding: str, name: str) -> str:
     """Text of the file; bytes the encoding cannot read become surrogates (a row problem)."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise CallLogError(f"{name}: the file is UTF-16; export it as UTF-8 (or cp1252)")
+        raise CallLogError(f"{name}: het bestand is UTF-16; exporteer het als UTF-8 (of cp1252)")
     if data.startswith(codecs.BOM_UTF8):
         # A BOM settles the question, whatever the mapping expected (Excel's "CSV UTF-8").
         data, encoding = data[len(codecs.BOM_UTF8) :], "utf-8"
@@ -431,7 +438,7 @@ def _csv_rows(
         except StopIteration:
             return
         except csv.Error as exc:
-            problems.append(RowProblem(name, line, f"not valid CSV: {exc}{_quote_hint(exc)}"))
+            problems.append(RowProblem(name, line, f"geen geldige CSV: {_csv_reason(exc)}"))
             continue
         if not any(cell.strip() for cell in cells):
             continue
@@ -449,8 +456,8 @@ def _csv_rows(
                 RowProblem(
                     name,
                     line,
-                    f"{count} fields where at most {most} are expected (a "
-                    f"{mapping.delimiter!r} in an unquoted field?)",
+                    f"{count} velden, terwijl er hoogstens {most} verwacht worden (een "
+                    f"{mapping.delimiter!r} in een veld zonder aanhalingstekens?)",
                 )
             )
             continue
@@ -459,15 +466,26 @@ def _csv_rows(
         yield _Row(line, raw, values)
 
 
-def _quote_hint(exc: csv.Error) -> str:
-    if "unexpected end of data" in str(exc):
-        return " (a quote that is never closed; the rest of the file was skipped)"
-    return ""
+def _csv_reason(exc: csv.Error) -> str:
+    """Dutch for the csv module's (English) error, the original text when it is not known."""
+    text = str(exc)
+    if "unexpected end of data" in text:
+        return "een aanhalingsteken wordt nooit gesloten (de rest van het bestand is overgeslagen)"
+    if match := re.fullmatch(r"(.*) expected after (.*)", text):
+        return f"na een sluitend aanhalingsteken {match.group(2)} hoort {match.group(1)} te staan"
+    if match := re.fullmatch(r"field larger than field limit \((\d+)\)", text):
+        return f"een veld is langer dan {match.group(1)} tekens"
+    return text
 
 
 def _too_few(count: int, least: int, header: bool) -> str:
-    against = "the header has" if header else "a row needs at least"
-    return f"{count} fields where {against} {least} (a missing field or a stray quote?)"
+    against = (
+        f"de kopregel er {least} heeft" if header else f"een regel er minstens {least} nodig heeft"
+    )
+    return (
+        f"{count} velden, terwijl {against} (ontbreekt er een veld, of staat er een los "
+        "aanhalingsteken?)"
+    )
 
 
 def _fixed_indexes(mapping: ColumnMapping) -> dict[str, int]:
@@ -493,11 +511,11 @@ def _header_indexes(header: list[str], mapping: ColumnMapping, where: str) -> di
         found = positions.get(str(column).strip().casefold(), [])
         if not found:
             raise CallLogError(
-                f"{where}: the header has no column {column!r} (for {key}); it has: "
+                f"{where}: de kopregel heeft geen kolom {column!r} (voor {key}); de kolommen zijn: "
                 + ", ".join(repr(text) for text in header)
             )
         if len(found) > 1:
-            raise CallLogError(f"{where}: the header has column {column!r} twice")
+            raise CallLogError(f"{where}: de kopregel heeft de kolom {column!r} twee keer")
         indexes[key] = found[0]
     return indexes
 
@@ -515,20 +533,60 @@ def _jsonl_rows(
             value = json.loads(content)
         except json.JSONDecodeError as exc:
             problems.append(
-                RowProblem(name, line, f"not valid JSON: {exc.msg} (column {exc.colno})")
+                RowProblem(
+                    name, line, f"geen geldige JSON: {_json_reason(exc.msg)} (kolom {exc.colno})"
+                )
             )
             continue
         except RecursionError:
-            problems.append(RowProblem(name, line, "not valid JSON: nested too deeply"))
+            problems.append(RowProblem(name, line, "geen geldige JSON: te diep genest"))
             continue
         if not isinstance(value, dict):
             problems.append(
-                RowProblem(name, line, f"expected a JSON object, not {type(value).__name__}")
+                RowProblem(name, line, f"de regel is geen JSON-object maar {_json_kind(value)}")
             )
             continue
         raw = {str(key): _json_text(item) for key, item in value.items()}
         values = {key: raw.get(str(column)) for key, column in mapping.columns.items()}
         yield _Row(line, raw, values)
+
+
+# The json module's (English) messages, in Dutch; others are shown as they are.
+_JSON_REASONS = {
+    "Unterminated string starting at": "een tekst tussen aanhalingstekens wordt niet gesloten",
+    "Expecting value": "hier wordt een waarde verwacht",
+    "Expecting property name enclosed in double quotes": (
+        "hier wordt een naam tussen dubbele aanhalingstekens verwacht"
+    ),
+    "Expecting ':' delimiter": "hier wordt een ':' verwacht",
+    "Expecting ',' delimiter": "hier wordt een ',' verwacht",
+    "Extra data": "er staat nog iets na het JSON-object",
+    "Invalid control character at": "ongeldig stuurteken in een tekst",
+    "Invalid \\escape": "ongeldige escape met \\",
+    "Invalid \\uXXXX escape": "ongeldige \\uXXXX-escape",
+}
+
+
+def _json_reason(msg: str) -> str:
+    for english, dutch in _JSON_REASONS.items():
+        if msg.startswith(english):
+            return dutch
+    return msg
+
+
+def _json_kind(value: object) -> str:
+    """What a JSON value that is not an object is, in Dutch."""
+    if isinstance(value, list):
+        return "een lijst"
+    if isinstance(value, str):
+        return "een tekst"
+    if isinstance(value, bool):  # before int: True is an int too
+        return "een waarheidswaarde (true/false)"
+    if isinstance(value, int | float):
+        return "een getal"
+    if value is None:
+        return "null"
+    return type(value).__name__
 
 
 def _json_text(value: object) -> str:
@@ -562,8 +620,8 @@ def _build(
     for column, text in row.raw.items():
         if _SURROGATE.search(text):
             raise _RowError(
-                f"column {column!r} has bytes that are not valid {mapping.encoding} "
-                "(if the file comes from Excel, try encoding: cp1252)"
+                f"kolom {column!r} bevat bytes die geen geldige {mapping.encoding} zijn "
+                "(komt het bestand uit Excel, probeer dan encoding: cp1252)"
             )
 
     def value(key: str) -> str:
@@ -571,7 +629,7 @@ def _build(
 
     caller = value("caller")
     if not caller:
-        raise _RowError("no caller number")
+        raise _RowError("geen nummer van de beller")
     caller_name, number = "", caller
     if match := _NAME_AND_NUMBER.match(caller):
         caller_name, number = match.group(1).strip(), match.group(2).strip()
@@ -585,16 +643,16 @@ def _build(
         caller_name = ""
 
     if not value("start"):
-        raise _RowError("no start time")
-    started_at, ambiguous = _parse_time(value("start"), mapping, zone, "start time")
+        raise _RowError("geen starttijd")
+    started_at, ambiguous = _parse_time(value("start"), mapping, zone, "starttijd")
 
     if value("duration"):
         duration_s = _parse_duration(value("duration"))
     elif value("end"):
-        ended_at, _ = _parse_time(value("end"), mapping, zone, "end time")
+        ended_at, _ = _parse_time(value("end"), mapping, zone, "eindtijd")
         duration_s = int((ended_at - started_at).total_seconds())
         if duration_s < 0:
-            raise _RowError("the call ends before it starts")
+            raise _RowError("het gesprek eindigt voordat het begint")
     else:
         duration_s = 0
 
@@ -660,16 +718,41 @@ def _parse_time(
             moment = datetime.fromisoformat(text)
         else:
             raise _RowError(
-                f"{what} {text!r} is not a time (expected ISO 8601, 'YYYY-MM-DD HH:MM:SS' "
-                "or 'DD-MM-YYYY HH:MM')"
+                f"{what} {text!r} is geen tijd (verwacht: ISO 8601, 'JJJJ-MM-DD UU:MM:SS' "
+                "of 'DD-MM-JJJJ UU:MM')"
             )
     except ValueError as exc:
-        raise _RowError(f"{what} {text!r} is not a valid time ({exc})") from exc
+        raise _RowError(f"{what} {text!r} is geen geldige tijd ({_time_reason(exc)})") from exc
     if not MIN_YEAR <= moment.year <= MAX_YEAR:
-        raise _RowError(f"{what} {text!r}: year {moment.year} is outside {MIN_YEAR}-{MAX_YEAR}")
+        raise _RowError(
+            f"{what} {text!r}: het jaar {moment.year} valt buiten {MIN_YEAR}-{MAX_YEAR}"
+        )
     if moment.tzinfo is not None:
         return moment.astimezone(UTC), False
     return _localise(moment, zone, what)
+
+
+# datetime's (English) complaints, in Dutch; others are shown as they are.
+_TIME_REASONS = (
+    (re.compile(r"day is out of range for month"), "die dag bestaat niet in die maand"),
+    (re.compile(r"month must be in 1\.\.12"), "de maand moet 1 tot en met 12 zijn"),
+    (re.compile(r"hour must be in 0\.\.23"), "het uur moet 0 tot en met 23 zijn"),
+    (re.compile(r"minute must be in 0\.\.59"), "de minuten moeten 0 tot en met 59 zijn"),
+    (re.compile(r"second must be in 0\.\.59"), "de seconden moeten 0 tot en met 59 zijn"),
+    (re.compile(r"year (-?\d+) is out of range"), r"het jaar \1 valt buiten het bereik"),
+    (re.compile(r"time data .* does not match format (.*)"), r"past niet bij het formaat \1"),
+    (re.compile(r"unconverted data remains: (.*)"), r"er staat nog '\1' achter de tijd"),
+    (re.compile(r"Invalid isoformat string: .*"), "geen geldige ISO 8601-tijd"),
+    (re.compile(r"offset must be a timedelta .*"), "de tijdverschuiving is 24 uur of meer"),
+)
+
+
+def _time_reason(exc: ValueError) -> str:
+    text = str(exc)
+    for pattern, dutch in _TIME_REASONS:
+        if match := pattern.fullmatch(text):
+            return match.expand(dutch)
+    return text
 
 
 def _localise(naive: datetime, zone: ZoneInfo, what: str) -> tuple[datetime, bool]:
@@ -679,8 +762,7 @@ def _localise(naive: datetime, zone: ZoneInfo, what: str) -> tuple[datetime, boo
     # The offsets differ: the wall time is in the gap (spring) or the overlap (autumn).
     if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
         raise _RowError(
-            f"{what} {naive:%Y-%m-%d %H:%M} does not exist in {zone.key} "
-            "(the clocks skip that hour)"
+            f"{what} {naive:%Y-%m-%d %H:%M} bestaat niet in {zone.key} (de klok slaat dat uur over)"
         )
     return first.astimezone(UTC), True
 
@@ -696,16 +778,16 @@ def _parse_duration(text: str) -> int:
     elif match := _CLOCK.fullmatch(text):
         hours, minutes, secs = (int(g or 0) for g in match.groups())
         if secs >= 60 or (match.group(1) is not None and minutes >= 60):
-            raise _RowError(f"duration {text!r} is not a clock time (H:MM:SS or MM:SS)")
+            raise _RowError(f"duur {text!r} is geen kloktijd (U:MM:SS of MM:SS)")
         seconds = hours * 3600 + minutes * 60 + secs
     elif text.startswith("-"):
-        raise _RowError(f"negative duration {text!r}")
+        raise _RowError(f"negatieve duur {text!r}")
     else:
-        raise _RowError(f"duration {text!r} is not seconds, H:MM:SS or MM:SS")
+        raise _RowError(f"duur {text!r} is geen aantal seconden, U:MM:SS of MM:SS")
     if seconds < 0:
-        raise _RowError(f"negative duration {text!r}")
+        raise _RowError(f"negatieve duur {text!r}")
     if seconds > MAX_DURATION_S:
-        raise _RowError(f"duration {text!r} is longer than a week")
+        raise _RowError(f"duur {text!r} is langer dan een week")
     return seconds
 
 
@@ -718,7 +800,7 @@ def _parse_answered(text: str, mapping: ColumnMapping) -> bool:
     if folded in {v.casefold() for v in mapping.unanswered_values}:
         return False
     known = ", ".join(repr(v) for v in (*mapping.answered_values, *mapping.unanswered_values))
-    raise _RowError(f"answered value {text!r} is not one of {known}")
+    raise _RowError(f"onbekende waarde {text!r} voor beantwoord; toegestaan: {known}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -813,5 +895,16 @@ def read_call_log(path: str | Path, mapping: ColumnMapping) -> ParsedLog:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise CallLogError(f"{path}: cannot read the call log: {exc.strerror or exc}") from exc
+        raise CallLogError(f"{path}: kan de belregistratie niet lezen: {_os_reason(exc)}") from exc
     return parse_call_log(data, str(path), mapping)
+
+
+def _os_reason(exc: OSError) -> str:
+    """Dutch for the common reasons a file cannot be read; the system's text otherwise."""
+    reasons = {
+        errno.ENOENT: "het bestand bestaat niet",
+        errno.EACCES: "geen toestemming om het bestand te lezen",
+        errno.EPERM: "geen toestemming om het bestand te lezen",
+        errno.EISDIR: "dit is een map, geen bestand",
+    }
+    return reasons.get(exc.errno or 0) or exc.strerror or str(exc)

@@ -99,7 +99,8 @@ def make_call(**changes: object) -> CallRecord:
 def test_asterisk_master_csv() -> None:
     log = parse("Master.csv", ASTERISK_CDR)
     assert [str(p) for p in log.problems] == [
-        "Master.csv:6: 5 fields where a row needs at least 16 (a missing field or a stray quote?)"
+        "Master.csv:6: 5 velden, terwijl een regel er minstens 16 nodig heeft (ontbreekt er een "
+        "veld, of staat er een los aanhalingsteken?)"
     ]
     assert [c.source for c in log.calls] == [
         f"Master.csv:{n}" for n in (1, 2, 3, 4, 5, 7, 8, 9, 10)
@@ -185,14 +186,16 @@ def test_asterisk_unknown_disposition_is_a_problem() -> None:
     data = asterisk_row("2026-11-24 10:00:00", disposition="MAYBE").encode()
     log = parse_call_log(data, "Master.csv", ASTERISK_CDR)
     assert log.calls == []
-    assert "answered value 'MAYBE'" in log.problems[0].message
+    message = log.problems[0].message
+    assert "onbekende waarde 'MAYBE' voor beantwoord" in message
+    assert "'ANSWERED', 'NO ANSWER', 'BUSY'" in message
 
 
 def test_asterisk_too_many_columns() -> None:
     data = (asterisk_row("2026-11-24 10:00:00") + ',"1.1","note","extra"').encode()
     log = parse_call_log(data, "Master.csv", ASTERISK_CDR)
     assert [(p.line, p.message.split(" (")[0]) for p in log.problems] == [
-        (1, "19 fields where at most 18 are expected")
+        (1, "19 velden, terwijl er hoogstens 18 verwacht worden")
     ]
 
 
@@ -206,11 +209,12 @@ def test_dutch_csv_export() -> None:
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw  # Excel's "CSV UTF-8"
     log = parse("export_nl.csv", DUTCH_CSV)
     assert [str(p) for p in log.problems] == [
-        "export_nl.csv:7: no caller number",
+        "export_nl.csv:7: geen nummer van de beller",
         # The note of this row spans lines 8-9: the problem points at where the row starts.
-        "export_nl.csv:8: start time '31-11-2026 10:15' is not a valid time "
-        "(day is out of range for month)",
-        "export_nl.csv:10: 9 fields where at most 8 are expected (a ';' in an unquoted field?)",
+        "export_nl.csv:8: starttijd '31-11-2026 10:15' is geen geldige tijd "
+        "(die dag bestaat niet in die maand)",
+        "export_nl.csv:10: 9 velden, terwijl er hoogstens 8 verwacht worden (een ';' in een veld "
+        "zonder aanhalingstekens?)",
     ]
     assert [c.source for c in log.calls] == [f"export_nl.csv:{n}" for n in (2, 3, 4, 11)]
     first, missed, multi, no_id = log.calls
@@ -237,8 +241,20 @@ def test_dutch_csv_export() -> None:
 
 def test_dutch_csv_header_without_a_mapped_column() -> None:
     data = b"Beller;Starttijd;Duur\n0501234567;26-11-2026 14:05;60\n"
-    with pytest.raises(CallLogError, match=r"calls\.csv:1: the header has no column 'Gebeld"):
+    with pytest.raises(CallLogError) as caught:
         parse_call_log(data, "calls.csv", DUTCH_CSV)
+    assert str(caught.value) == (
+        "calls.csv:1: de kopregel heeft geen kolom 'Gebeld nummer' (voor called); "
+        "de kolommen zijn: 'Beller', 'Starttijd', 'Duur'"
+    )
+
+
+def test_dutch_csv_header_with_a_column_twice() -> None:
+    data = f"{HEADER};Beller\n".encode()
+    with pytest.raises(
+        CallLogError, match=r"^c\.csv:1: de kopregel heeft de kolom 'Beller' twee keer$"
+    ):
+        parse_call_log(data, "c.csv", DUTCH_CSV)
 
 
 def test_header_is_matched_without_regard_to_case_or_spaces() -> None:
@@ -257,7 +273,18 @@ def test_unclosed_quote_is_reported_where_the_row_starts() -> None:
     log = parse_call_log(data, "calls.csv", DUTCH_CSV)
     assert [c.call_id for c in log.calls] == ["X1"]
     assert [p.line for p in log.problems] == [3]
-    assert "never closed" in log.problems[0].message
+    assert log.problems[0].message == (
+        "geen geldige CSV: een aanhalingsteken wordt nooit gesloten (de rest van het bestand "
+        "is overgeslagen)"
+    )
+
+
+def test_text_after_a_closing_quote_is_a_problem() -> None:
+    data = nl_csv('0501234567;0307600290;26-11-2026 14:05;60;ja;Sanne;"Notitie"x;X1')
+    log = parse_call_log(data, "c.csv", DUTCH_CSV)
+    assert [str(p) for p in log.problems] == [
+        "c.csv:2: geen geldige CSV: na een sluitend aanhalingsteken '\"' hoort ';' te staan"
+    ]
 
 
 def test_blank_and_empty_rows_are_skipped() -> None:
@@ -276,7 +303,8 @@ def test_blank_and_empty_rows_are_skipped() -> None:
 def test_too_few_fields() -> None:
     log = parse_call_log(nl_csv("0501234567;0307600290;26-11-2026 14:05"), "c.csv", DUTCH_CSV)
     assert [str(p) for p in log.problems] == [
-        "c.csv:2: 3 fields where the header has 8 (a missing field or a stray quote?)"
+        "c.csv:2: 3 velden, terwijl de kopregel er 8 heeft (ontbreekt er een veld, of staat er "
+        "een los aanhalingsteken?)"
     ]
 
 
@@ -310,12 +338,17 @@ def test_bytes_that_do_not_decode_are_a_row_problem() -> None:
     log = parse_call_log(data, "c.csv", DUTCH_CSV)
     assert [c.call_id for c in log.calls] == ["X1"]
     assert [p.line for p in log.problems] == [3]
-    assert "not valid utf-8" in log.problems[0].message
-    assert "cp1252" in log.problems[0].message
+    assert log.problems[0].message == (
+        "kolom 'Medewerker' bevat bytes die geen geldige utf-8 zijn "
+        "(komt het bestand uit Excel, probeer dan encoding: cp1252)"
+    )
 
 
 def test_utf16_is_refused_as_a_whole() -> None:
-    with pytest.raises(CallLogError, match="UTF-16"):
+    with pytest.raises(
+        CallLogError,
+        match=r"^c\.csv: het bestand is UTF-16; exporteer het als UTF-8 \(of cp1252\)$",
+    ):
         parse_call_log(HEADER.encode("utf-16"), "c.csv", DUTCH_CSV)
 
 
@@ -327,15 +360,15 @@ def test_utf16_is_refused_as_a_whole() -> None:
 def test_jsonl_file() -> None:
     log = parse("calls.jsonl", JSONL)
     assert [(p.line, p.message) for p in log.problems] == [
-        (6, "not valid JSON: Unterminated string starting at (column 150)"),
-        (7, "expected a JSON object, not list"),
+        (6, "geen geldige JSON: een tekst tussen aanhalingstekens wordt niet gesloten (kolom 150)"),
+        (7, "de regel is geen JSON-object maar een lijst"),
         (
             9,
-            "start time 2027-03-28 02:30 does not exist in Europe/Amsterdam "
-            "(the clocks skip that hour)",
+            "starttijd 2027-03-28 02:30 bestaat niet in Europe/Amsterdam "
+            "(de klok slaat dat uur over)",
         ),
-        (10, "negative duration '-12'"),
-        (11, "no caller number"),
+        (10, "negatieve duur '-12'"),
+        (11, "geen nummer van de beller"),
     ]
     assert [c.source for c in log.calls] == [f"calls.jsonl:{n}" for n in (1, 2, 3, 5, 8)]
     offset, local, zulu, no_id, night = log.calls
@@ -372,6 +405,36 @@ def test_jsonl_lone_surrogate_is_a_problem() -> None:
     data = b'{"caller": "0501234567", "start": "2026-11-24T10:00:00Z", "notes": "\\ud800"}\n'
     log = parse_call_log(data, "c.jsonl", JSONL)
     assert (log.calls, [p.line for p in log.problems]) == ([], [1])
+    assert log.problems[0].message.startswith("kolom 'notes' bevat bytes die geen geldige utf-8")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"caller": "0501234567" "start": "x"}', "hier wordt een ',' verwacht (kolom 25)"),
+        ('{"caller": }', "hier wordt een waarde verwacht (kolom 12)"),
+        ("{caller: 1}", "hier wordt een naam tussen dubbele aanhalingstekens verwacht (kolom 2)"),
+        ('{"caller": "0501234567"} x', "er staat nog iets na het JSON-object (kolom 26)"),
+        ("[" * 100_000, "te diep genest"),
+    ],
+)
+def test_jsonl_errors_are_explained_in_dutch(line: str, message: str) -> None:
+    log = parse_call_log(line.encode(), "c.jsonl", JSONL)
+    assert [(p.line, p.message) for p in log.problems] == [(1, f"geen geldige JSON: {message}")]
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ('"0501234567"', "een tekst"),
+        ("42", "een getal"),
+        ("true", "een waarheidswaarde (true/false)"),
+        ("null", "null"),
+    ],
+)
+def test_jsonl_line_that_is_not_an_object(line: str, kind: str) -> None:
+    log = parse_call_log(line.encode(), "c.jsonl", JSONL)
+    assert [p.message for p in log.problems] == [f"de regel is geen JSON-object maar {kind}"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -411,8 +474,8 @@ def test_nonexistent_local_time_is_a_problem(
     assert [(p.line, p.message) for p in log.problems] == [
         (
             line,
-            "start time 2027-03-28 02:30 does not exist in Europe/Amsterdam "
-            "(the clocks skip that hour)",
+            "starttijd 2027-03-28 02:30 bestaat niet in Europe/Amsterdam "
+            "(de klok slaat dat uur over)",
         )
     ]
 
@@ -446,13 +509,28 @@ def test_start_times(start: str, expected: datetime, ambiguous: bool) -> None:
 @pytest.mark.parametrize(
     ("start", "message"),
     [
-        ("morgen om tien uur", "is not a time"),
-        ("2026-11-26", "is not a time"),  # a date without a time is not a call's start
-        ("2026-13-01 10:00:00", "is not a valid time"),
-        ("2026-11-26 25:00:00", "is not a valid time"),
-        ("1899-11-26 10:00:00", "year 1899 is outside"),
-        ("2026-03-29 02:15:00", "does not exist in Europe/Amsterdam"),
-        ("", "no start time"),
+        (
+            "morgen om tien uur",
+            "starttijd 'morgen om tien uur' is geen tijd (verwacht: ISO 8601, "
+            "'JJJJ-MM-DD UU:MM:SS' of 'DD-MM-JJJJ UU:MM')",
+        ),
+        # a date without a time is not a call's start
+        ("2026-11-26", "starttijd '2026-11-26' is geen tijd"),
+        (
+            "2026-13-01 10:00:00",
+            "'2026-13-01 10:00:00' is geen geldige tijd (de maand moet 1 tot en met 12 zijn)",
+        ),
+        (
+            "2026-11-26 25:00:00",
+            "'2026-11-26 25:00:00' is geen geldige tijd (het uur moet 0 tot en met 23 zijn)",
+        ),
+        (
+            "2026-11-26 10:00:00 uur",
+            "'2026-11-26 10:00:00 uur' is geen geldige tijd (geen geldige ISO 8601-tijd)",
+        ),
+        ("1899-11-26 10:00:00", "'1899-11-26 10:00:00': het jaar 1899 valt buiten"),
+        ("2026-03-29 02:15:00", "2026-03-29 02:15 bestaat niet in Europe/Amsterdam"),
+        ("", "geen starttijd"),
     ],
 )
 def test_bad_start_times(start: str, message: str) -> None:
@@ -472,7 +550,10 @@ def test_time_format() -> None:
     data = b"caller,start\n0501234567,26/11/2026 14.05\n0501234567,2026-11-26 14:05:00\n"
     log = parse_call_log(data, "c.csv", mapping)
     assert [c.started_at for c in log.calls] == [utc(2026, 11, 26, 13, 5)]
-    assert "does not match format" in log.problems[0].message
+    assert log.problems[0].message == (
+        "starttijd '2026-11-26 14:05:00' is geen geldige tijd "
+        "(past niet bij het formaat '%d/%m/%Y %H.%M')"
+    )
 
 
 @pytest.mark.parametrize(
@@ -487,12 +568,12 @@ def test_durations(duration: str, seconds: int) -> None:
 @pytest.mark.parametrize(
     ("duration", "message"),
     [
-        ("-5", "negative duration '-5'"),
-        ("-0:05", "negative duration '-0:05'"),
-        ("2:75", "is not a clock time"),
-        ("1:75:00", "is not a clock time"),
-        ("twee minuten", "is not seconds"),
-        ("999999999", "longer than a week"),
+        ("-5", "negatieve duur '-5'"),
+        ("-0:05", "negatieve duur '-0:05'"),
+        ("2:75", "duur '2:75' is geen kloktijd (U:MM:SS of MM:SS)"),
+        ("1:75:00", "duur '1:75:00' is geen kloktijd"),
+        ("twee minuten", "duur 'twee minuten' is geen aantal seconden, U:MM:SS of MM:SS"),
+        ("999999999", "duur '999999999' is langer dan een week"),
     ],
 )
 def test_bad_durations(duration: str, message: str) -> None:
@@ -514,7 +595,9 @@ def test_duration_from_end_and_answered_from_duration() -> None:
     )
     log = parse_call_log(data, "c.csv", mapping)
     assert [(c.duration_s, c.answered) for c in log.calls] == [(150, True), (0, False)]
-    assert [(p.line, p.message) for p in log.problems] == [(4, "the call ends before it starts")]
+    assert [(p.line, p.message) for p in log.problems] == [
+        (4, "het gesprek eindigt voordat het begint")
+    ]
 
 
 def test_empty_answered_cell_means_not_answered() -> None:
@@ -583,7 +666,9 @@ def test_duplicate_rows_are_reported_once(call_id: str) -> None:
     row = f"0501234567;0307600290;26-11-2026 14:05;60;ja;Sanne;Test;{call_id}"
     log = parse_call_log(nl_csv(row, row), "c.csv", DUTCH_CSV)
     assert len(log.calls) == 1
-    assert [str(p) for p in log.problems] == ["c.csv:3: the same call as line 2 (a duplicate row)"]
+    assert [str(p) for p in log.problems] == [
+        "c.csv:3: hetzelfde gesprek als regel 2 (een dubbele regel)"
+    ]
 
 
 def test_reused_call_id_is_reported() -> None:
@@ -593,7 +678,7 @@ def test_reused_call_id_is_reported() -> None:
     )
     log = parse_call_log(nl_csv(*rows), "c.csv", DUTCH_CSV)
     assert [c.notes for c in log.calls] == ["Eerste"]
-    assert [str(p) for p in log.problems] == ["c.csv:3: call id 'X1' is already used on line 2"]
+    assert [str(p) for p in log.problems] == ["c.csv:3: gesprek-ID 'X1' is al gebruikt op regel 2"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -716,27 +801,50 @@ def test_presets() -> None:
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"format": "csv", "columns": {"caller": "a"}}, "columns must place start"),
-        ({"format": "csv", "columns": {"caller": "a", "start": "b", "caler": "c"}}, "caler"),
-        ({"format": "csv", "columns": {"caller": 0, "start": "b"}}, "must be a header name"),
-        ({"format": "jsonl", "columns": {"caller": 0, "start": "b"}}, "must be a key"),
+        ({"format": "csv", "columns": {"caller": "a"}}, "columns moet een kolom geven voor start"),
+        (
+            {"format": "csv", "columns": {"caller": "a", "start": "b", "caler": "c"}},
+            r"onbekende velden \['caler'\] in columns; bekende velden: call_id, caller,",
+        ),
+        (
+            {"format": "csv", "columns": {"caller": 0, "start": "b"}},
+            "de kolom van 'caller' moet een naam uit de kopregel zijn, niet 0",
+        ),
+        (
+            {"format": "jsonl", "columns": {"caller": 0, "start": "b"}},
+            "de kolom van 'caller' moet een sleutel zijn, niet 0",
+        ),
+        (
+            {"format": "csv", "header": False, "columns": {"caller": -1, "start": 1}},
+            "de kolom van 'caller' moet een index >= 0 zijn",
+        ),
         (
             {"format": "csv", "header": False, "columns": {"caller": "src", "start": 9}},
-            "not in column_names",
+            "kolom 'src' van 'caller' staat niet in column_names",
         ),
-        ({"format": "csv", "columns": {"caller": "a", "start": "b"}, "delimiter": ";;"}, "one"),
-        ({"format": "csv", "columns": {"caller": "a", "start": "b"}, "encoding": "utf-16"}, "not"),
+        (
+            {"format": "csv", "columns": {"caller": "a", "start": "b"}, "delimiter": ";;"},
+            "moet één teken zijn",
+        ),
+        (
+            {"format": "csv", "columns": {"caller": "a", "start": "b"}, "encoding": "utf-16"},
+            "'utf-16' wordt niet ondersteund; kies uit cp1252,",
+        ),
         (
             {"format": "csv", "columns": {"caller": "a", "start": "b"}, "timezone": "Europe/Adam"},
-            "not a known time zone",
+            "'Europe/Adam' is geen bekende tijdzone",
         ),
         (
             {"format": "csv", "columns": {"caller": "a", "start": "b"}, "agent_pattern": "x"},
-            "exactly one group",
+            "moet precies één groep hebben",
+        ),
+        (
+            {"format": "csv", "columns": {"caller": "a", "start": "b"}, "agent_pattern": "(x"},
+            "is geen geldige reguliere expressie",
         ),
         (
             {"format": "csv", "columns": {"caller": "a", "start": "b"}, "time_format": "dd-mm"},
-            "strptime",
+            "'dd-mm' is geen strptime-formaat",
         ),
         ({"format": "csv", "columns": {"caller": "a", "start": "b"}, "sep": ";"}, "sep"),
         ({"format": "xml", "columns": {"caller": "a", "start": "b"}}, "format"),
@@ -786,5 +894,9 @@ def test_read_call_log(tmp_path: Path) -> None:
     log = read_call_log(path, JSONL)
     assert log.calls[0].source == f"{path}:1"
     assert log.problems == [RowProblem(str(path), 2, log.problems[0].message)]
-    with pytest.raises(CallLogError, match="cannot read the call log"):
-        read_call_log(tmp_path / "missing.csv", DUTCH_CSV)
+    missing = tmp_path / "missing.csv"
+    with pytest.raises(CallLogError) as caught:
+        read_call_log(missing, DUTCH_CSV)
+    assert str(caught.value) == (
+        f"{missing}: kan de belregistratie niet lezen: het bestand bestaat niet"
+    )
