@@ -18,7 +18,7 @@ from bot.errors import TriageError
 from bot.maintenance import announcement_moment, announcements_due, planned_announcement
 from bot.models import Decision, Priority, Report
 from bot.pipeline import Triage
-from bot.reminders import ReminderPolicy, next_digest_at, plan
+from bot.reminders import Reminder, ReminderPolicy, next_digest_at, plan
 from bot.settings import ReportSettings
 from bot.store import OutboxItem, StaleTicket, Store
 from bot.tickets import HistoryEntry, TicketView
@@ -177,7 +177,7 @@ class Desk:
                 f"Ticket #{ticket_id} is net door iemand anders gewijzigd; bekijk het opnieuw "
                 "en probeer het nog eens."
             ) from exc
-        self.plan(now, ticket_id, catch_up=False)
+        self.plan(now, ticket_id)
         return self.view(ticket_id)
 
     def _sla_report(self, ticket_id: int, current: TicketView) -> Report:
@@ -300,17 +300,19 @@ class Desk:
                 continue
             if stored is None:
                 return "duplicate"
-            self.plan(now, ticket_id, catch_up=False)
+            self.plan(now, ticket_id)
             return "guaranteed"
         raise DeskError(f"Ticket #{ticket_id} verandert steeds; het telefoontje is niet gekoppeld.")
 
     # -- reminders ----------------------------------------------------------------------------
-    def plan(self, now: datetime, ticket_id: int | None = None, catch_up: bool = True) -> int:
+    def plan(self, now: datetime, ticket_id: int | None = None) -> int:
         """Write due reminders (of one ticket, or all open ones) and the next digest.
 
         Idempotent: a reminder's dedupe key names the ticket, the decision and the moment, so
-        planning again adds nothing, and a cancelled reminder is never revived. `catch_up`
-        False (right after a decision changed): only reminders still ahead.
+        planning again adds nothing, and a cancelled reminder is never revived. After a
+        decision changed, a moment already past is not reminded again: "over 1 werkuur"
+        moments from before the decision are stale, and a breach or overdue moment that was
+        already sent under the previous decision stays sent once.
         """
         if not self.slack:
             return 0
@@ -321,9 +323,7 @@ class Desk:
         planned = 0
         for ticket in tickets:
             for reminder in plan(policy, ticket, calendar, now, until):
-                if not catch_up and reminder.at < now:
-                    # Right after a change: the moments already past were reminded (or
-                    # missed) under the previous decision; do not send them again.
+                if reminder.at < now and self._already_reminded(ticket, reminder.key, reminder):
                     continue
                 key = f"remind:{ticket.id}:{ticket.decision_id}:{reminder.key}"
                 payload = {
@@ -347,6 +347,13 @@ class Desk:
             )
             self._plan_team_posts(now)
         return planned
+
+    def _already_reminded(self, ticket: TicketView, key: str, reminder: Reminder) -> bool:
+        """A past reminder moment that needs no (second) message."""
+        ahead = reminder.kind in ("percent", "before")
+        if ahead and ticket.decided_at is not None and reminder.at < ticket.decided_at:
+            return True  # a warning ahead of a deadline, from before this decision
+        return self.store.reminder_sent(ticket.id, key, reminder.at)
 
     def _plan_team_posts(self, now: datetime) -> None:
         """Maintenance announcement drafts (SLA 2.B) and the monthly report, into the outbox."""

@@ -579,12 +579,25 @@ class Store:
         return [OutboxRow(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
 
     def newer_due(self, ticket_id: int, prefix: str, after: datetime, now: datetime) -> bool:
-        """True when a pending message of this ticket, whose dedupe key starts with `prefix`,
-        is due by `now` and was meant for later than `after` (it supersedes an older one)."""
+        """True when a pending reminder of this ticket, whose dedupe key starts with `prefix`,
+        is due by `now` and was meant for a later moment than `after` (it supersedes an older
+        one). Compared on the moment each was meant for (payload "at"), not on when it is
+        retried, so a reminder that waited out a 429 is not mistaken for a newer one."""
         row = self._read(
             "SELECT 1 FROM outbox WHERE ticket_id = ? AND status = 'pending' "
-            "AND dedupe_key LIKE ? AND next_attempt_at > ? AND next_attempt_at <= ? LIMIT 1",
+            "AND dedupe_key LIKE ? AND json_extract(payload, '$.at') > ? "
+            "AND next_attempt_at <= ? LIMIT 1",
             (ticket_id, prefix.replace("%", "") + "%", _ts(after), _ts(now)),
+        ).fetchone()
+        return row is not None
+
+    def reminder_sent(self, ticket_id: int, key: str, at: datetime) -> bool:
+        """True when a reminder with this key (e.g. 'reaction:breach') for this moment was
+        already sent for the ticket, under any of its decisions."""
+        row = self._read(
+            "SELECT 1 FROM outbox WHERE ticket_id = ? AND status = 'sent' "
+            "AND dedupe_key LIKE ? AND json_extract(payload, '$.at') = ? LIMIT 1",
+            (ticket_id, f"remind:{ticket_id}:%:{key}", _ts(at)),
         ).fetchone()
         return row is not None
 
@@ -892,7 +905,7 @@ class Store:
         "SELECT t.id, t.status, t.channel, t.subject, t.sender, r.body, t.received_at, "
         "d.priority, d.category, d.provisional, d.exempt, d.exempt_reason, d.reaction_due, "
         "d.resolution_due, d.rules, d.id, d.decided_by, d.reason, t.organisation, t.assignee, "
-        "t.reacted_at, t.resolved_at, t.sla_start "
+        "t.reacted_at, t.resolved_at, t.sla_start, d.decided_at "
         "FROM tickets t JOIN decisions d ON d.id = t.decision_id "
         "JOIN reports r ON r.id = t.report_id"
     )
@@ -924,6 +937,7 @@ class Store:
             reacted_at=_dt(r[20]),
             resolved_at=_dt(r[21]),
             sla_start=_dt(r[22]),
+            decided_at=_dt(r[23]),
         )
 
     def ticket_view(self, ticket_id: int) -> TicketView:

@@ -46,6 +46,7 @@ class TicketView:
     # Set when an agreed contact phoned in a report that was exempt (SLA 4.D): from then on
     # it is guaranteed, and its deadlines count from this moment instead of received_at.
     sla_start: datetime | None = None
+    decided_at: datetime | None = None  # when the current decision was made
 
     @property
     def clock_start(self) -> datetime:

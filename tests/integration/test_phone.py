@@ -273,3 +273,15 @@ def test_a_call_stored_twice_links_once(tmp_path: Path) -> None:
     assert desk.link_call(ticket, report, now) == "guaranteed"
     assert desk.link_call(ticket, report, now) == "duplicate"
     assert [d["kind"] for d in store.decisions(ticket)] == ["provisional", "phone_link"]
+
+
+def test_a_late_link_past_its_new_deadline_is_reminded_as_a_breach(tmp_path: Path) -> None:
+    store, desk, intake = desk_for(tmp_path)
+    ticket = email_ticket(store, desk)
+    # The call was Tue 24 Nov 10:30 (reaction due 10:45); the log is imported at 11:45.
+    data = nl_csv("06-12345678;030-7600290;24-11-2026 10:30;0:04:00;ja;Mark;Over #1;NL-9")
+    now = datetime(2026, 11, 24, 10, 45, tzinfo=UTC)
+    intake.ingest(data, "calls.csv", PRESETS["nl-csv"], now)
+    desk.plan(now + timedelta(minutes=1))
+    pending = [r["dedupe_key"] for r in store.outbox("pending")]
+    assert any(k.startswith(f"remind:{ticket}:") and k.endswith("reaction:breach") for k in pending)

@@ -526,3 +526,32 @@ def test_a_dropped_reminder_stays_cancelled_in_the_outbox(env: Env) -> None:
     env.worker.deliver_due(local(2026, 11, 30, 17))
     rows = {r["dedupe_key"]: r["status"] for r in env.store.outbox()}
     assert rows[f"remind:{ticket}:1:reaction:50%"] == "cancelled"
+
+
+def test_a_reminder_that_waited_out_a_429_is_still_sent(env: Env) -> None:
+    ticket = new_ticket(env, local(2026, 11, 27, 16))
+    env.worker.deliver_due(local(2026, 11, 27, 16, 1))
+    env.desk.plan(local(2026, 11, 30, 9), ticket)  # the 50 % reminder, Mon 12:00
+    env.api.fail_next("chat.postMessage", 429, times=1, retry_after=30)
+    env.worker.deliver_due(local(2026, 11, 30, 12))  # 429: again at 12:00:30
+    env.worker.deliver_due(local(2026, 11, 30, 12, 1))
+    assert len(thread(env, ticket)) == 1  # it used to be taken for a newer one and dropped
+
+
+def test_a_bot_back_after_downtime_sends_one_catch_up_reminder(env: Env) -> None:
+    ticket = new_ticket(env, local(2026, 11, 27, 16))
+    env.worker.deliver_due(local(2026, 11, 27, 16, 1))
+    # Down over the weekend and Monday morning; back at 14:30 (80 % was at 14:24).
+    tick(env, local(2026, 11, 30, 14, 30), ticket)
+    [latest] = thread(env, ticket)
+    assert "over 1 werkuur en 30 werkminuten" in latest
+
+
+def test_periodic_planning_after_a_confirm_sends_nothing_twice(env: Env) -> None:
+    ticket = new_ticket(env, local(2026, 11, 27, 16))
+    tick(env, local(2026, 11, 30, 14, 24), ticket)
+    before = thread(env, ticket)
+    env.desk.set_priority(ticket, None, "U0ANNA", local(2026, 11, 30, 14, 25))
+    tick(env, local(2026, 11, 30, 14, 26))  # the service's periodic plan of all tickets
+    tick(env, local(2026, 11, 30, 14, 27))
+    assert thread(env, ticket) == before
