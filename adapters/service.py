@@ -326,17 +326,16 @@ class Service:
         return imported
 
     def _show_import(self, summary: ImportSummary) -> None:
-        """Log an import, and show it in the team channel when anything needs attention:
-        new calls, bad rows, unknown callers or calls outside the helpdesk hours (SLA 3.C)."""
+        """Log an import, and show in the team channel what needs attention and was not
+        shown before: new bad rows, unknown callers and calls outside the helpdesk hours
+        (SLA 3.C). A log that grows is read again; its old bad rows are not repeated."""
         fresh = [o for o in summary.outcomes if o.outcome != "duplicate"]
-        if not fresh and not summary.problems:
+        if not fresh and not summary.new_problems:
             return
-        text = describe_import(summary)
+        news = ImportSummary(summary.file, fresh, summary.new_problems, summary.new_problems)
+        text = describe_import(news)
         log.info("phone import:\n%s", text)
-        if self.slack is None:
-            return
-        flagged = any(o.flags for o in fresh) or summary.problems
-        if not flagged:
+        if self.slack is None or not (any(o.flags for o in fresh) or summary.new_problems):
             return  # new tickets have their own posts
         digest = hashlib.sha256(text.encode()).hexdigest()[:16]
         payload = {"op": "message", "text": f"📞 Belregistratie ingelezen\n```{escape(text)}```"}

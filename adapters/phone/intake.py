@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from adapters.desk import SLACK, Desk
 from adapters.phone.calllog import (
     PRESETS,
+    CallLogError,
     CallRecord,
     ColumnMapping,
     call_to_report,
@@ -100,6 +101,7 @@ class ImportSummary:
     file: str
     outcomes: list[CallOutcome] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    new_problems: list[str] = field(default_factory=list)  # not quarantined before
 
     def count(self, outcome: str) -> int:
         return sum(1 for o in self.outcomes if o.outcome == outcome)
@@ -118,9 +120,28 @@ class PhoneIntake:
     def ingest(
         self, data: bytes, name: str, mapping: ColumnMapping, now: datetime
     ) -> ImportSummary:
-        """Import a call log; bad rows are reported with file:line and skipped."""
-        parsed = parse_call_log(data, name, mapping)
+        """Import a call log; bad rows are reported with file:line, skipped, and kept in
+        quarantine with the reason (once: a log that grows is read again)."""
+        try:
+            parsed = parse_call_log(data, name, mapping)
+        except CallLogError as exc:
+            summary = ImportSummary(name, problems=[str(exc)])
+            key = "phone-file:" + hashlib.sha256(data).hexdigest()
+            if self.store.quarantine("phone", str(exc), data, now, key=key):
+                summary.new_problems.append(str(exc))
+            return summary
         summary = ImportSummary(name, problems=[str(p) for p in parsed.problems])
+        lines = data.decode("utf-8", errors="replace").splitlines()
+        for problem in parsed.problems:
+            raw = lines[problem.line - 1] if 0 < problem.line <= len(lines) else ""
+            key = (
+                "phone-row:"
+                + hashlib.sha256(
+                    f"{Path(name).name}\0{raw}\0{problem.message}".encode()
+                ).hexdigest()
+            )
+            if self.store.quarantine("phone", str(problem), raw.encode(), now, key=key):
+                summary.new_problems.append(str(problem))
         for call in parsed.calls:
             summary.outcomes.append(self.call(call, now))
         log.info(

@@ -285,3 +285,27 @@ def test_a_late_link_past_its_new_deadline_is_reminded_as_a_breach(tmp_path: Pat
     desk.plan(now + timedelta(minutes=1))
     pending = [r["dedupe_key"] for r in store.outbox("pending")]
     assert any(k.startswith(f"remind:{ticket}:") and k.endswith("reaction:breach") for k in pending)
+
+
+def test_a_growing_log_quarantines_a_bad_row_once_and_shows_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
+) -> None:
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    monkeypatch.setenv("TRIAGE_PHONE__WATCH_DIR", str(folder))
+    monkeypatch.setenv("TRIAGE_PHONE__FORMAT", "nl-csv")
+    log = folder / "vandaag.csv"
+    log.write_bytes(nl_csv(";030-7600290;24-11-2026 10:00;0:01:00;ja;Sanne;Geen nummer;NL-20"))
+    with running_slack(tmp_path, monkeypatch, slack_api) as rig:
+        rig.service.check_phone_dir()
+        for n in range(3):  # the log grows three times with good calls
+            with log.open("a", encoding="utf-8") as handle:
+                row = (
+                    f"040-7654321;030-7600290;24-11-2026 11:0{n};0:01:00;ja;Sanne;Vraag;NL-{21 + n}"
+                )
+                handle.write(row + "\n")
+            rig.service.check_phone_dir()
+        assert len(rig.store.quarantined()) == 1
+        assert rig.store.quarantined()[0].source == "phone"
+        shown = [r for r in rig.store.outbox() if r["dedupe_key"].startswith("phone-import:")]
+        assert len(shown) == 1 and "vandaag.csv:2" in shown[0]["payload"]
