@@ -242,18 +242,17 @@ class Desk:
             )
             agreed = who.contact is not None
             if not (current.is_open and current.exempt and agreed and same_org):
+                reason = _no_link_reason(current, agreed, same_org)
+                # One transaction: the call, and in its history entry why it changed nothing.
                 if not self.store.attach(
                     call,
                     ticket_id,
                     "phone_call",
                     now,
                     outgoing=self.reply_items(ticket_id, call, key),
+                    note={"guaranteed": False, "reason": reason},
                 ):
                     return "duplicate"
-                reason = _no_link_reason(current, agreed, same_org)
-                self.store.add_event(
-                    ticket_id, "phone_not_linked", call.sender, {"reason": reason}, now
-                )
                 return "attached"
             report = self.store.report_of(ticket_id).model_copy(
                 update={

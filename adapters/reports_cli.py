@@ -45,6 +45,11 @@ def parse_time(text: str, tz: ZoneInfo, what: str) -> datetime:
             f"{what}: {text!r} does not exist in {tz.key} (the clocks skip that hour); "
             "give the time with its offset"
         )
+    if local.utcoffset() != value.replace(tzinfo=tz, fold=1).utcoffset():
+        raise ConfigError(
+            f"{what}: {text!r} happened twice in {tz.key} (the clocks went back); give the "
+            "time with its offset, +02:00 for the first, +01:00 for the second"
+        )
     return local
 
 

@@ -181,8 +181,24 @@ class ReportSettings(BaseModel):
         default=True, description="Post last month's report on the first working day."
     )
     monthly_post_at: time = Field(
-        default=time(9, 30), description="Local time of the monthly report post."
+        default=time(9, 30), description="Local time of the monthly report post (quoted)."
     )
+
+    @field_validator("monthly_post_at", mode="before")
+    @classmethod
+    def _clock_time(cls, value: object) -> object:
+        # YAML reads an unquoted 9:30 as the number 570; pydantic would take it as 00:09:30.
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError('write the time in quotes, e.g. "09:30" (YAML reads 9:30 as 570)')
+        return value
+
+    @field_validator("monthly_post_at")
+    @classmethod
+    def _local(cls, value: time) -> time:
+        if value.tzinfo is not None:
+            raise ValueError("a local time (Europe/Amsterdam), without a UTC offset")
+        return value
+
     maintenance_days_before: int = Field(
         default=2,
         ge=1,

@@ -674,10 +674,17 @@ def history_line(entry: HistoryEntry, calendar: BusinessCalendar) -> str:
         if body:
             what += f" — “{escape(clip(body, 200))}”"
     elif entry.kind == "phone_link":
-        what = f"{actor} koppelde een telefoongesprek"
-        detail = data.get("caller") or data.get("number") or data.get("call")
-        if detail:
-            what += f" ({escape(str(detail))})"
+        who = data.get("contact") or data.get("caller") or data.get("number") or data.get("call")
+        what = "telefonisch gemeld door een afgesproken contactpersoon"
+        if who:
+            what += f" ({escape(str(who))})"
+        what += ": vanaf dat gesprek valt het ticket onder de SLA-garantie (4.D)"
+    elif entry.kind == "phone_call":
+        what = f"telefoongesprek met {escape(str(entry.actor or 'onbekend nummer'))}"
+        if data.get("guaranteed") is False and data.get("reason"):
+            what += f"; geen SLA-garantie: {escape(str(data['reason']))}"
+    elif entry.kind == "outage":
+        what = f"{actor} startte storingsvenster #{escape(str(data.get('outage', '?')))}"
     else:
         what = f"{actor}: {escape(entry.kind)}"
     return f"{when(entry.at, calendar.tz)} — {what}"

@@ -414,6 +414,7 @@ class Store:
         kind: str,
         now: datetime,
         outgoing: Sequence[OutboxItem] = (),
+        note: dict[str, Any] | None = None,
     ) -> bool:
         """Add a reply (or auto-reply) to an existing ticket; False if already stored.
 
@@ -438,6 +439,7 @@ class Store:
                     "received_at": _ts(report.received_at),
                     "message_id": report.message_id,
                     "attachments": [a.model_dump() for a in report.attachments],
+                    **(note or {}),
                 },
             )
             for item in outgoing:

@@ -50,6 +50,7 @@ Clock = Callable[[], datetime]
 PhoneLogger = Callable[[PhoneEntry, str, datetime], str]
 
 PRIORITY_WORDS = {p.value: p for p in Priority}
+HOME_REFRESH = timedelta(seconds=10)
 OUTAGE_KINDS = {"gepland": "planned", "onderhoud": "planned", "overmacht": "force_majeure"}
 
 
@@ -73,6 +74,7 @@ class SlackBot:
         self._members: tuple[datetime, frozenset[str]] | None = None
         # Who has looked at the App Home: their tab is refreshed after they change a ticket.
         self._home_users: set[str] = set()
+        self._home_refreshed: dict[str, datetime] = {}
         self._members_lock = threading.Lock()
         self.app = App(
             signing_secret=settings.signing_secret.get_secret_value() or None,
@@ -162,7 +164,10 @@ class SlackBot:
                 outcome.ticket_id if outcome.ticket_id is not None else "-",
                 f" reason={outcome.reason!r}" if outcome.reason else "",
             )
-        self.wake()
+        if outcome.outcome == "ignored":
+            self.wake()
+        else:
+            self._changed()
 
     def _on_home(self, event: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home":
@@ -194,17 +199,23 @@ class SlackBot:
             work()
         except DeskError as exc:
             self._refuse(body, str(exc))
-        self.wake()
-        self._refresh_home(body["user"]["id"])
+        self._changed()
 
-    def _refresh_home(self, user: str) -> None:
-        """Re-publish the App Home of a user who has it open, so "Mijn tickets" is current."""
-        if user not in self._home_users:
-            return
-        try:
-            self.publish_home(user)
-        except TriageError as exc:  # the tab is refreshed again when they open it
-            log.warning("App Home of %s not refreshed: %s", user, exc)
+    def _changed(self) -> None:
+        """After any ticket change: send its messages now, and refresh the App Home of
+        everyone who has looked at it ("Mijn tickets", "Eerst aflopend"), at most once per
+        HOME_REFRESH per person, so a busy channel does not hit Slack's rate limit."""
+        self.wake()
+        now = self.clock()
+        for user in sorted(self._home_users):
+            last = self._home_refreshed.get(user)
+            if last is not None and now - last < HOME_REFRESH:
+                continue
+            self._home_refreshed[user] = now
+            try:
+                self.publish_home(user)
+            except TriageError as exc:  # the tab is refreshed again when they open it
+                log.warning("App Home of %s not refreshed: %s", user, exc)
 
     def _on_confirm(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         found = self._ticket_action(ack, body, action)
@@ -244,7 +255,7 @@ class SlackBot:
             ack(response_action="errors", errors={"reason": str(exc)})
             return
         ack()
-        self.wake()
+        self._changed()
 
     def _on_phone(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = body["user"]["id"]
@@ -273,7 +284,7 @@ class SlackBot:
             )
         except TriageError:
             log.warning("could not confirm the phone call to %s", user)
-        self.wake()
+        self._changed()
 
     # -- outages (SLA 1, 2.C) --------------------------------------------------------------
     def _outage_command(self, user: str, args: list[str]) -> str:
@@ -390,7 +401,7 @@ class SlackBot:
             self._refuse(body, str(exc))
             return
         self._refuse(body, self.start_outage(user, f"#{ticket} {subject}", ticket))
-        self.wake()
+        self._changed()
 
     def _on_assign(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         found = self._ticket_action(ack, body, action)
@@ -419,11 +430,11 @@ class SlackBot:
                 message = ticket_detail(view, self.desk.history(ticket), now, calendar)
             elif sub == "prio":
                 ack(text=self._prio_command(user, words[1:]))
-                self.wake()
+                self._changed()
                 return
             elif sub == "storing":
                 ack(text=self._outage_command(user, words[1:]))
-                self.wake()
+                self._changed()
                 return
             elif sub in ("telefoon", "phone") and self.phone is not None:
                 if not self.allowed(user):

@@ -103,7 +103,8 @@ def test_unagreed_caller_does_not_make_it_guaranteed(tmp_path: Path) -> None:
     assert outcome.outcome == "attached" and "unagreed_caller" in outcome.flags
     view = store.ticket_view(ticket)
     assert view.exempt and view.sla_start is None
-    [note] = [e for e in store.history(ticket) if e.kind == "phone_not_linked"]
+    [note] = [e for e in store.history(ticket) if e.kind == "phone_call"]
+    assert note.data["guaranteed"] is False
     assert "3.C" in note.data["reason"]
 
 

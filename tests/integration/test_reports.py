@@ -342,6 +342,7 @@ def test_outage_times_in_the_future_or_in_the_dst_gap_are_refused(march: Month) 
     for argv, message, at in (
         (["--start", "2027-03-10T11:00", "--end", "2027-03-10T13:00"], "future", now),
         (["--start", "2027-03-28T02:30"], "does not exist", t(3, 28, 12)),
+        (["--start", "2026-10-25T02:30"], "happened twice", t(3, 28, 12)),
     ):
         args = _parser().parse_args(
             ["outage", "add", *argv, "--reason", "x", "--db", str(march.paths.db)]

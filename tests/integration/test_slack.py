@@ -567,3 +567,24 @@ def test_app_home_is_refreshed_after_an_action_of_its_user(
         [_, refreshed] = slack_api.wait_for("views.publish", count=2)
         mine = json.dumps(refreshed.json("view"), ensure_ascii=False)
         assert "Mijn tickets" in mine and f"#{ticket}" in mine
+
+
+def test_app_home_of_others_is_refreshed_after_a_priority_change_by_modal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
+) -> None:
+    monkeypatch.setenv("TRIAGE_SLACK__SUPPORT_USERGROUP", "S0SUPPORT")
+    with running_slack(tmp_path, monkeypatch, slack_api) as rig:
+        slack_api.usergroups = {"S0SUPPORT": [AGENT, "U0PIM"]}
+        ticket = new_ticket(rig, OUTAGE, "1795510800.001600")
+        rig.slack.event({"type": "app_home_opened", "user": "U0PIM", "tab": "home"}, "EvH2")
+        slack_api.wait_for("views.publish")
+        submit = view_submission_payload(
+            "prio_reason",
+            json.dumps({"ticket": ticket, "priority": "laag"}),
+            {"reason": {"reason": {"type": "plain_text_input", "value": "cosmetisch"}}},
+            AGENT,
+        )
+        assert rig.slack.view_submission(submit).status == 200
+        [_, refreshed] = slack_api.wait_for("views.publish", count=2)
+        assert refreshed.params["user_id"] == "U0PIM"
+        assert "Laag" in json.dumps(refreshed.json("view"), ensure_ascii=False)

@@ -31,3 +31,10 @@ def test_slack_tokens_do_not_belong_in_the_settings_file(tmp_path: Path) -> None
 def test_monthly_post_time_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRIAGE_REPORTS__MONTHLY_POST_AT", "10:15")
     assert load_settings(tmp_path).reports.monthly_post_at.isoformat() == "10:15:00"
+
+
+def test_an_unquoted_monthly_post_time_is_refused(tmp_path: Path) -> None:
+    # YAML reads 9:30 as 570: without the check the report would go out at 00:09:30.
+    (tmp_path / "settings.yaml").write_text("reports:\n  monthly_post_at: 9:30\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="quotes"):
+        load_settings(tmp_path)

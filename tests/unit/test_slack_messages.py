@@ -521,7 +521,8 @@ def test_ticket_detail_with_history() -> None:
     assert lines == [
         "vr 27 nov 16:00 — melding ontvangen, ticket aangemaakt",
         "ma 30 nov 09:30 — @U0ABC123 bevestigde prioriteit Hoog",
-        "ma 30 nov 09:40 — @U0ABC123 koppelde een telefoongesprek (Jan)",
+        "ma 30 nov 09:40 — telefonisch gemeld door een afgesproken contactpersoon (Jan): "
+        "vanaf dat gesprek valt het ticket onder de SLA-garantie (4.D)",
         "ma 30 nov 10:15 — @U0ABC123 wijzigde prioriteit Hoog → Middel (reden: Er is een <omweg>)",
         "ma 30 nov 10:20 — @U0XYZ789 pakte het ticket op",
         "ma 30 nov 11:00 — reactie van de melder: Re: Export — “Dank, het werkt weer.”",
