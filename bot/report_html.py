@@ -387,6 +387,18 @@ def _availability_tables(report: AvailabilityReport, tz: ZoneInfo) -> list[str]:
         f"<td>{_e(nl_number(report.budget_remaining_minutes, 1))} minuten</td></tr>",
         "</table>",
     ]
+    notes = []
+    if report.overlap_minutes > 0:
+        notes.append(
+            f"Overlappende storingen: {nl_number(report.overlap_minutes, 1)} minuten één keer "
+            "geteld."
+        )
+    if report.netted_minutes > 0:
+        notes.append(
+            f"Storing tijdens gepland onderhoud of overmacht: "
+            f"{nl_number(report.netted_minutes, 1)} minuten niet meegeteld (SLA 1)."
+        )
+    out.extend(f"<p>{_e(note)}</p>" for note in notes)
     headers = ("nr", "soort", "onderdeel", "begin", "einde", "minuten", "reden")
     for title, windows in (
         ("Meegeteld: storingen van het hele platform", report.counted),
