@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.desk import Desk
+from adapters.phone.calllog import ColumnMapping
 from adapters.phone.intake import ImportSummary, PhoneIntake, load_mapping
+from bot.cli import require_db
 from bot.nl import count
 from bot.store import Store
 from bot.wiring import Paths, Setup, load_setup
@@ -29,6 +31,8 @@ def utc_now() -> datetime:
 def run_command(args: argparse.Namespace, paths: Paths, out: TextIO, clock: Clock = utc_now) -> int:
     """Dispatch `ingest`, `outage` and `report`."""
     setup = load_setup(paths)
+    if args.command == "report" or (args.command == "outage" and args.outage_command == "list"):
+        require_db(paths)
     with Store(paths.db) as store:
         if args.command == "ingest":
             return ingest_phone(setup, store, args.files, args.format, args.mapping, out, clock)
@@ -72,8 +76,27 @@ def ingest_phone(
             continue
         summary = intake.ingest(data, str(path), mapping, clock())
         print(describe_import(summary), file=out)
+        if summary.problems and not summary.outcomes:
+            print(format_hint(data, mapping), file=out)
         bad = bad or bool(summary.problems)
     return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+def format_hint(data: bytes, mapping: ColumnMapping) -> str:
+    """A Dutch hint when no row could be read: usually the wrong --format."""
+    first = data[:300].decode("utf-8", errors="replace").lstrip("\ufeff").splitlines()[:1]
+    head = first[0] if first else ""
+    if mapping.format == "csv" and mapping.delimiter != ";" and ";" in head:
+        return (
+            "Tip: geen enkele regel was leesbaar en de kopregel bevat ';'. Is dit een "
+            "Nederlandse export? Probeer --format nl-csv (of --mapping voor een ander formaat)."
+        )
+    if mapping.format == "csv" and head.startswith("{"):
+        return "Tip: geen enkele regel was leesbaar; dit lijkt JSON Lines: probeer --format jsonl."
+    return (
+        "Tip: geen enkele regel was leesbaar: klopt --format (asterisk, nl-csv, jsonl) of "
+        "de --mapping?"
+    )
 
 
 def describe_import(summary: ImportSummary) -> str:
@@ -87,10 +110,21 @@ def describe_import(summary: ImportSummary) -> str:
         f"{summary.count('duplicate')} al eerder ingelezen, "
         f"{count(len(summary.problems), 'onleesbare regel', 'onleesbare regels')}"
     ]
+    labels = {
+        "ticket": "nieuw ticket",
+        "guaranteed": "nu gegarandeerd",
+        "attached": "gesprek bijgevoegd",
+    }
     for outcome in summary.outcomes:
-        if outcome.outcome in ("ticket", "guaranteed"):
-            what = "nieuw ticket" if outcome.outcome == "ticket" else "nu gegarandeerd"
+        if outcome.outcome in labels:
+            what = labels[outcome.outcome]
             lines.append(f"  #{outcome.ticket_id}: {what} (gesprek {outcome.call_id[:20]})")
+    for outcome in summary.flagged("unknown_ticket_ref"):
+        if outcome.outcome != "duplicate":
+            lines.append(
+                f"  gesprek {outcome.call_id[:20]}: noemt een ticketnummer dat toen nog niet "
+                "bestond; als nieuwe melding behandeld"
+            )
     for outcome in summary.flagged("unagreed_caller"):
         if outcome.outcome != "duplicate":
             lines.append(

@@ -55,6 +55,8 @@ def parse_time(text: str, tz: ZoneInfo, what: str) -> datetime:
 
 def period_of(args: argparse.Namespace, tz: ZoneInfo, now: datetime) -> Period:
     """The report's period from --month or --from/--to (default: last month)."""
+    if (args.start or args.end) and getattr(args, "month", None):
+        raise ConfigError("give either --month or --from/--to, not both")
     if args.start or args.end:
         if not (args.start and args.end):
             raise ConfigError("--from and --to go together (YYYY-MM-DD, both inclusive)")
@@ -107,6 +109,8 @@ def report_command(
     tz = setup.triage.calendar.tz
     now = clock()
     period = period_of(args, tz, now)
+    if period.start > now:
+        raise ConfigError(f"{period.label} has not begun yet: there is nothing to report")
     if args.report_kind == "availability":
         report = build_availability(store, period, now)
         if args.json:
@@ -124,7 +128,10 @@ def report_command(
         if args.organisation:
             title += f" · {setup.triage.directory.organisations[args.organisation].name}"
         page = render_html(sla, build_availability(store, period, now), title, now, tz)
-        args.html.write_text(page, encoding="utf-8")
+        try:
+            args.html.write_text(page, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot write {args.html}: {exc.strerror}") from exc
         print(f"HTML-rapport geschreven naar {args.html}", file=out)
     return EXIT_OK
 
@@ -139,9 +146,11 @@ def outage_command(
         end = parse_time(args.end, tz, "--end") if args.end else None
         if end is not None and end < start:
             raise ConfigError("--end is before --start")
-        if end is not None and end > now:
+        # Planned maintenance is announced ahead (SLA 2.B), so it may lie in the future; an
+        # unplanned outage or force majeure is recorded when it happens.
+        if not args.planned and end is not None and end > now:
             raise ConfigError("--end is in the future: leave it out and end the window later")
-        if start > now:
+        if not args.planned and start > now:
             raise ConfigError("--start is in the future; record an outage when it happens")
         if not args.reason.strip():
             raise ConfigError("--reason is empty: say what happened (it is in the report)")
@@ -158,6 +167,15 @@ def outage_command(
         end = parse_time(args.at, tz, "--at") if args.at else now
         if end > now:
             raise ConfigError("--at is in the future: end the window when it is over")
+        known = {o.id: o for o in store.outages_between(None, None)}
+        if args.id not in known:
+            raise ConfigError(f"there is no outage #{args.id} (see `triage outage list`)")
+        if known[args.id].end is not None:
+            ended = nl.when(known[args.id].end, tz, with_year=True)
+            raise ConfigError(f"outage #{args.id} already ended ({ended})")
+        if end < known[args.id].start:
+            started = nl.when(known[args.id].start, tz, with_year=True)
+            raise ConfigError(f"outage #{args.id} started {started}: it cannot end before that")
         outage = store.end_outage(args.id, end, "cli")
         print(
             f"Storingsvenster #{outage.id} beëindigd om {nl.when(end, tz, with_year=True)}.",

@@ -63,7 +63,8 @@ NOTHING_CONFIGURED = (
     "or set TRIAGE_IMAP__HOST, TRIAGE_IMAP__USERNAME and TRIAGE_IMAP__PASSWORD. "
     "Acknowledgements need the smtp section (TRIAGE_SMTP__HOST, ...). "
     "For Slack: section slack (team_channel, support_channels) with TRIAGE_SLACK__BOT_TOKEN "
-    "and TRIAGE_SLACK__APP_TOKEN (Socket Mode) in the environment."
+    "and TRIAGE_SLACK__APP_TOKEN (Socket Mode) in the environment. For phone call logs: "
+    "phone.watch_dir (TRIAGE_PHONE__WATCH_DIR), a folder the phone system writes its logs to."
 )
 # How often the planner writes upcoming reminders and the next digest into the outbox.
 PLAN_INTERVAL = 60.0

@@ -223,6 +223,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover
 
 
+def require_db(paths: Paths) -> None:
+    """Commands that only read refuse a database that is not there (a typo in --db would
+    otherwise create an empty one and report a spotless, empty month)."""
+    if not paths.db.exists():
+        raise ConfigError(
+            f"there is no database at {paths.db}: give the one `triage run` uses with --db "
+            "(or $TRIAGE_DB)"
+        )
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -339,6 +349,7 @@ def _tickets(paths: Paths, open_only: bool, as_json: bool, stdout: TextIO) -> in
     from bot.settings import load_settings
 
     tz = ZoneInfo(load_settings(paths.config_dir).calendar.timezone)
+    require_db(paths)
     with Store(paths.db) as store:
         rows = store.tickets(open_only=open_only)
     if as_json:
@@ -376,6 +387,12 @@ def _tickets(paths: Paths, open_only: bool, as_json: bool, stdout: TextIO) -> in
 
 
 def _quarantine(paths: Paths, as_json: bool, stdout: TextIO) -> int:
+    from zoneinfo import ZoneInfo
+
+    from bot.settings import load_settings
+
+    tz = ZoneInfo(load_settings(paths.config_dir).calendar.timezone)
+    require_db(paths)
     with Store(paths.db) as store:
         rows = store.quarantined()
     for row in rows:
@@ -395,7 +412,8 @@ def _quarantine(paths: Paths, as_json: bool, stdout: TextIO) -> int:
             )
         else:
             print(
-                f"#{row.id} {row.stored_at:%Y-%m-%d %H:%M} {row.source} ({row.size} bytes): "
+                f"#{row.id} {row.stored_at.astimezone(tz):%Y-%m-%d %H:%M} {row.source} "
+                f"({row.size} bytes): "
                 f"{row.reason}",
                 file=stdout,
             )

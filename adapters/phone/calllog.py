@@ -456,7 +456,7 @@ def _csv_rows(
                 RowProblem(
                     name,
                     line,
-                    f"{count} velden, terwijl er hoogstens {most} verwacht worden (een "
+                    f"{count} {_fields(count)}, terwijl er hoogstens {most} verwacht worden (een "
                     f"{mapping.delimiter!r} in een veld zonder aanhalingstekens?)",
                 )
             )
@@ -478,12 +478,16 @@ def _csv_reason(exc: csv.Error) -> str:
     return text
 
 
+def _fields(count: int) -> str:
+    return "veld" if count == 1 else "velden"
+
+
 def _too_few(count: int, least: int, header: bool) -> str:
     against = (
         f"de kopregel er {least} heeft" if header else f"een regel er minstens {least} nodig heeft"
     )
     return (
-        f"{count} velden, terwijl {against} (ontbreekt er een veld, of staat er een los "
+        f"{count} {_fields(count)}, terwijl {against} (ontbreekt er een veld, of staat er een los "
         "aanhalingsteken?)"
     )
 

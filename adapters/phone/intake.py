@@ -183,9 +183,16 @@ class PhoneIntake:
 
         targets = [ticket_id] if ticket_id is not None else list(call.ticket_refs)
         for target in targets:
-            if self.store.ticket_exists(target):
+            # A number in the notes can only mean a ticket that existed at the time of the
+            # call (an imported log can hold calls older than the tickets made since).
+            if self.store.ticket_exists(target) and (
+                ticket_id is not None
+                or self.store.ticket_view(target).received_at <= call.started_at
+            ):
                 linked = self.desk.link_call(target, report, now)
                 return CallOutcome(linked, call.call_id, target, tuple(flags))
+            if ticket_id is None:
+                flags.append("unknown_ticket_ref")
 
         decision = self.desk.triage.decide(report)
         # Every Hoog storing by phone is announced at once, also from an unknown number: the

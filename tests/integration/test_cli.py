@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.store import Store
 from tests.conftest import REPO
 
 
@@ -294,6 +295,11 @@ def test_demo_runs_on_the_bundled_samples(
 def test_quarantine_listing(
     repo_args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # A mistyped --db is an error, not an empty quarantine (nor an empty database created).
+    status, _, err = triage([*repo_args, "quarantine"], "", monkeypatch, capsys)
+    db = Path(repo_args[-1])
+    assert status == 1 and "there is no database" in err and not db.exists()
+    Store(db).close()
     status, out, _ = triage([*repo_args, "quarantine"], "", monkeypatch, capsys)
     assert status == 0 and "quarantine is empty" in out
 

@@ -310,3 +310,15 @@ def test_a_growing_log_quarantines_a_bad_row_once_and_shows_it_once(
         assert rig.store.quarantined()[0].source == "phone"
         shown = [r for r in rig.store.outbox() if r["dedupe_key"].startswith("phone-import:")]
         assert len(shown) == 1 and "vandaag.csv:2" in shown[0]["payload"]
+
+
+def test_a_ticket_number_from_after_the_call_is_not_linked(tmp_path: Path) -> None:
+    store, desk, intake = desk_for(tmp_path)
+    ticket = email_ticket(store, desk)  # Mon 23 Nov 09:12
+    # A call of Sun 22 Nov mentions "#1": ticket #1 did not exist then, so this is a new
+    # report, not a call about the email ticket.
+    data = nl_csv("06-12345678;030-7600290;22-11-2026 10:30;0:04:00;ja;Mark;Over #1;NL-30")
+    [outcome] = intake.ingest(data, "calls.csv", PRESETS["nl-csv"], datetime.now(UTC)).outcomes
+    assert outcome.outcome == "ticket" and outcome.ticket_id != ticket
+    assert "unknown_ticket_ref" in outcome.flags
+    assert store.ticket_view(ticket).exempt

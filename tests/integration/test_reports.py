@@ -355,3 +355,39 @@ def test_outage_times_in_the_future_or_in_the_dst_gap_are_refused(march: Month) 
     )
     with pytest.raises(TriageError, match="future"):
         run_command(args, march.paths, io.StringIO(), clock=lambda: now)
+
+
+def test_report_and_outage_edges_a_team_lead_meets(march: Month, tmp_path: Path) -> None:
+    from bot.errors import TriageError
+
+    now = t(3, 15, 12)
+    # Planned maintenance is announced ahead, so it may be recorded for the future.
+    out = march.run(
+        [
+            "outage",
+            "add",
+            "--start",
+            "2027-03-23T07:00",
+            "--end",
+            "2027-03-23T07:30",
+            "--planned",
+            "--reason",
+            "Release",
+        ],
+        now,
+    )
+    assert "gepland onderhoud" in out
+    for argv, message in (
+        (["report", "sla", "--month", "2027-05"], "has not begun"),
+        (
+            ["report", "sla", "--month", "2027-03", "--from", "2027-03-01", "--to", "2027-03-02"],
+            "either --month",
+        ),
+        (
+            ["report", "sla", "--month", "2027-03", "--html", str(tmp_path / "nope" / "r.html")],
+            "cannot write",
+        ),
+    ):
+        args = _parser().parse_args([*argv, "--db", str(march.paths.db)])
+        with pytest.raises(TriageError, match=message):
+            run_command(args, march.paths, io.StringIO(), clock=lambda: now)
