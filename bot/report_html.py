@@ -18,12 +18,14 @@ from bot.availability import KIND_NL, AvailabilityReport, Window, percent_text
 from bot.nl import business_duration, when
 from bot.sla_report import (
     DEADLINE_HEADERS,
+    ORGANISATION_HEADERS,
     DeadlineTally,
     SlaReport,
     SlaRow,
     hours,
     hours_minutes,
     nl_number,
+    organisation_cells,
     organisation_text,
 )
 
@@ -296,27 +298,8 @@ def _sla_tables(report: SlaReport, tz: ZoneInfo) -> list[str]:
     out.append("<h3>Per organisatie</h3>")
     out.append(
         _table(
-            (
-                "organisatie",
-                "ontvangen",
-                "gegarandeerd",
-                "uitgezonderd",
-                "reactie overschreden",
-                "oplossing overschreden",
-                "intern overschreden",
-            ),
-            (
-                [
-                    r.label,
-                    str(r.received),
-                    str(r.guaranteed.count),
-                    str(r.exempt.count),
-                    str(r.guaranteed.reaction.breached),
-                    str(r.guaranteed.resolution.breached),
-                    str(r.exempt.reaction.breached + r.exempt.resolution.breached),
-                ]
-                for r in [*report.by_organisation, report.totals]
-            ),
+            ORGANISATION_HEADERS,
+            (organisation_cells(r) for r in [*report.by_organisation, report.totals]),
             total_last=True,
         )
     )

@@ -463,6 +463,30 @@ def organisation_text(organisation: str | None, name: str | None) -> str:
     return name or organisation or UNKNOWN_ORGANISATION
 
 
+ORGANISATION_HEADERS = (
+    "organisatie",
+    "ontvangen",
+    "gegarandeerd",
+    "uitgezonderd",
+    "reactie overschreden",
+    "oplossing overschreden",
+    "intern overschreden",
+)
+
+
+def organisation_cells(row: SlaRow) -> list[str]:
+    """One row of the per-organisation table (terminal and HTML alike)."""
+    return [
+        row.label,
+        str(row.received),
+        str(row.guaranteed.count),
+        str(row.exempt.count),
+        str(row.guaranteed.reaction.breached),
+        str(row.guaranteed.resolution.breached),
+        str(row.exempt.reaction.breached + row.exempt.resolution.breached),
+    ]
+
+
 def render_text(report: SlaReport, tz: ZoneInfo) -> str:
     """The report as Dutch plain-text tables for the terminal."""
     period = report.period
@@ -508,27 +532,8 @@ def render_text(report: SlaReport, tz: ZoneInfo) -> str:
     )
     out += ["", "Per organisatie"]
     out += text_table(
-        (
-            "organisatie",
-            "ontvangen",
-            "gegarandeerd",
-            "uitgezonderd",
-            "reactie overschreden",
-            "oplossing overschreden",
-            "intern overschreden",
-        ),
-        (
-            (
-                r.label,
-                str(r.received),
-                str(r.guaranteed.count),
-                str(r.exempt.count),
-                str(r.guaranteed.reaction.breached),
-                str(r.guaranteed.resolution.breached),
-                str(r.exempt.reaction.breached + r.exempt.resolution.breached),
-            )
-            for r in [*report.by_organisation, report.totals]
-        ),
+        ORGANISATION_HEADERS,
+        (organisation_cells(r) for r in [*report.by_organisation, report.totals]),
     )
     reasons = report.totals.exempt_reasons
     out += ["", "Redenen uitzondering"]
