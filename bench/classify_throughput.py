@@ -6,7 +6,7 @@ seed, using the terms of the rule files as they are at run time):
 
 1. end-to-end: the real CLI `triage classify --batch` as a subprocess fed the N JSON lines,
    once in a single process (`--jobs 1`) and once with two forked workers (`--jobs 2`, see
-   bot/batch.py); checks that exactly N output lines come back without error objects and that
+   app/batch.py); checks that exactly N output lines come back without error objects and that
    the `--jobs 2` lines are identical to the `--jobs 1` lines; wall time with the process
    start-up, and without it (start-up measured separately on a one-line batch, with the same
    `--jobs`, so the pool's forks count as start-up).
@@ -64,9 +64,9 @@ from durable import engine as durable_engine
 from reportgen import load_bench_setup, make_reports
 
 import bot.pipeline
+from app.bootstrap import Setup
 from bot.classify_io import decision_json, parse_line
 from bot.models import Channel, Decision, Report
-from bot.wiring import Setup
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET = 2_000  # reports/s for `triage classify` with the shipped rules
@@ -106,9 +106,9 @@ class Row:
 
 # -- end-to-end ----------------------------------------------------------------------------------
 def cli_command(config_dir: Path, rules_dir: Path, db: Path) -> list[str]:
-    """The installed `triage` script next to this interpreter, else `python -m bot.cli`."""
+    """The installed `triage` script next to this interpreter, else `python -m app.cli`."""
     script = Path(sys.executable).parent / "triage"
-    head = [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+    head = [str(script)] if script.exists() else [sys.executable, "-m", "app.cli"]
     return [
         *head,
         "--config-dir", str(config_dir),

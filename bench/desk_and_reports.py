@@ -22,11 +22,11 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from adapters.desk import Desk
-from adapters.reports_cli import build_availability, build_sla
+from app.reports_cli import build_availability, build_sla
 from bench.reportgen import load_bench_setup, make_reports
 from bot.classify_io import parse_report
-from bot.sla_report import month_period
+from bot.desk import Desk
+from bot.reports.sla import month_period
 from bot.store import Store
 
 AMS = ZoneInfo("Europe/Amsterdam")

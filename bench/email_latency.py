@@ -61,10 +61,10 @@ sys.path.insert(0, str(REPO))  # for tests.servers (the test servers are not ins
 from aiosmtpd.smtp import Envelope  # noqa: E402
 
 from adapters.email.intake import IntakeResult  # noqa: E402
-from adapters.service import Service  # noqa: E402
+from app.bootstrap import Paths, load_setup  # noqa: E402
+from app.service import Service  # noqa: E402
 from bot.directory import Directory  # noqa: E402
 from bot.store import Store  # noqa: E402
-from bot.wiring import Paths, load_setup  # noqa: E402
 from tests.servers.dovecot import Dovecot, find_dovecot, quote_mailbox  # noqa: E402
 from tests.servers.smtp import SmtpSink  # noqa: E402
 

@@ -18,10 +18,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from app.bootstrap import Paths, Setup, load_setup
 from bot.directory import Directory
 from bot.engine.loader import RuleSet
 from bot.errors import RuleSetInvalid
-from bot.wiring import Paths, Setup, load_setup
 
 CET = timezone(timedelta(hours=1))
 START = datetime(2026, 11, 1, tzinfo=CET)

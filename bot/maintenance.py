@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from adapters.slack.blocks import SlackMessage, clip, escape
 from bot.calendar import BusinessCalendar, ReleaseCalendar
 from bot.nl import long_when
-from bot.slack_messages import SlackMessage, clip, escape
 
 # No calendar has more than this many closed days in a row (see calendar._MAX_SEARCH_DAYS).
 _MAX_SEARCH_DAYS = 3 * 366

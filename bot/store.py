@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.availability import Outage
 from bot.errors import StoreError
 from bot.models import Category, Channel, Decision, Priority, Report
-from bot.sla_report import TicketFacts
+from bot.reports.availability import Outage
+from bot.reports.sla import TicketFacts
 from bot.tickets import HistoryEntry, TicketView
 
 

@@ -11,9 +11,9 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from adapters.desk import Desk
 from adapters.email.ack import AckSender, AckTemplates, acknowledgement, should_acknowledge
 from adapters.email.parse import EmailParseError, parse_email, to_report
+from bot.desk import Desk
 from bot.errors import TriageError
 from bot.models import Decision, Report
 from bot.pipeline import Triage

@@ -22,7 +22,6 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from adapters.desk import SLACK, Desk
 from adapters.phone.calllog import (
     PRESETS,
     CallLogError,
@@ -31,12 +30,13 @@ from adapters.phone.calllog import (
     call_to_report,
     parse_call_log,
 )
+from adapters.slack.blocks import escape
+from adapters.slack.phone_modal import PhoneEntry
 from bot import nl
+from bot.desk import SLACK, Desk
 from bot.directory import normalise_phone
 from bot.errors import ConfigError
 from bot.models import Category, Priority
-from bot.phone_modal import PhoneEntry
-from bot.slack_messages import escape
 from bot.store import OutboxItem
 
 log = logging.getLogger("triage.phone")

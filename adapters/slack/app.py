@@ -1,6 +1,6 @@
 """The Slack app (slack-bolt): buttons, the reason modal, `/triage`, App Home, message intake.
 
-The same listeners serve Socket Mode and HTTP mode (see adapters/slack/server.py). Bolt
+The same listeners serve Socket Mode and HTTP mode (see app/http.py). Bolt
 acknowledges events itself; listeners then write to the store through the Desk and wake the
 outbox, which sends the resulting post updates. Commands answer in their acknowledgement
 (ephemeral), so `/triage list` needs no extra API call.
@@ -21,17 +21,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 
-from adapters.desk import SLACK, Desk, DeskError
-from adapters.slack.intake import SlackIntake
-from adapters.slack.transport import call
-from bot import nl
-from bot.errors import TriageError
-from bot.maintenance import emergency_template
-from bot.models import Priority
-from bot.phone_modal import CALLBACK as PHONE_CALLBACK
-from bot.phone_modal import PhoneEntry, phone_modal, read_phone_modal
-from bot.settings import SlackSettings
-from bot.slack_messages import (
+from adapters.slack.blocks import (
     by_deadline,
     escape,
     help_message,
@@ -42,6 +32,16 @@ from bot.slack_messages import (
     ticket_detail,
     ticket_list,
 )
+from adapters.slack.intake import SlackIntake
+from adapters.slack.phone_modal import CALLBACK as PHONE_CALLBACK
+from adapters.slack.phone_modal import PhoneEntry, phone_modal, read_phone_modal
+from adapters.slack.transport import call
+from bot import nl
+from bot.desk import SLACK, Desk, DeskError
+from bot.errors import TriageError
+from bot.maintenance import emergency_template
+from bot.models import Priority
+from bot.settings import SlackSettings
 from bot.store import OutboxItem
 
 log = logging.getLogger("triage.slack")

@@ -10,7 +10,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from bot.slack_messages import SlackMessage, render_text
+from adapters.slack.blocks import SlackMessage, render_text
 
 
 @dataclass(frozen=True)

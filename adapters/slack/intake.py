@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from adapters.desk import SLACK, Desk
 from adapters.slack.reports import (
     MessageKind,
     classify_event,
@@ -24,6 +23,7 @@ from adapters.slack.reports import (
     ts_to_datetime,
 )
 from bot.deadlines import CHANNEL_NL
+from bot.desk import SLACK, Desk
 from bot.errors import TriageError
 from bot.models import Channel, Decision, Priority, Report
 from bot.settings import HelpdeskConfig

@@ -16,8 +16,7 @@ from typing import Any
 
 from bot.errors import ReportError
 from bot.models import MAX_TEXT_CHARS, Attachment, Channel, Report
-
-from .widget import first_line_subject, plausible_email, shorten
+from bot.text import first_line_subject, plausible_email, shorten
 
 WIDGET_EVENT_TYPE = "widget_submission"
 # Body of a message that has files but no text: a Report needs some text to triage.

@@ -18,19 +18,19 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from adapters.desk import Desk
-from adapters.reports_cli import monthly_message
-from bot.deadlines import CHANNEL_NL
-from bot.errors import AdapterError, ConnectionLost, Deferred, RateLimited
-from bot.models import Channel
-from bot.reminders import release_on
-from bot.slack_messages import (
+from adapters.slack.blocks import (
     SlackMessage,
     digest_message,
     reminder_message,
     reply_message,
     triage_post,
 )
+from app.reports_cli import monthly_message
+from bot.deadlines import CHANNEL_NL
+from bot.desk import Desk
+from bot.errors import AdapterError, ConnectionLost, Deferred, RateLimited
+from bot.models import Channel
+from bot.reminders import release_on
 from bot.store import Store
 
 log = logging.getLogger("triage.slack")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.service import Service
+from app.bootstrap import Paths, load_setup
+from app.service import Service
 from bot.store import Store
-from bot.wiring import Paths, load_setup
 from tests.conftest import REPO
 from tests.servers.dovecot import Dovecot
 from tests.servers.smtp import SmtpSink

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from adapters.service import Service
+from app.bootstrap import Paths, load_setup
+from app.service import Service
 from bot.store import Store
-from bot.wiring import Paths, load_setup
 from tests.conftest import REPO
 from tests.integration.email_helpers import Clock
 from tests.servers.slack_api import FakeSlackApi

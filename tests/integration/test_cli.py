@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from app.cli import main
 from bot.store import Store
 from tests.conftest import REPO
 
@@ -371,7 +371,7 @@ def test_ten_thousand_reports_in_one_batch(tmp_path: Path) -> None:
         )
     lines[5_000] = "{broken"
     proc = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "classify", "--batch"],
+        [sys.executable, "-m", "app.cli", "classify", "--batch"],
         input="\n".join(lines) + "\n",
         capture_output=True,
         text=True,
@@ -405,7 +405,7 @@ def test_jobs_two_gives_the_same_lines_in_the_same_order(tmp_path: Path) -> None
             [
                 sys.executable,
                 "-m",
-                "bot.cli",
+                "app.cli",
                 "--db",
                 str(tmp_path / f"{jobs}.db"),
                 "classify",
@@ -468,7 +468,7 @@ def test_batch_answers_each_line_before_the_next_arrives() -> None:
     # Not PYTHONUNBUFFERED: the bot must flush by itself, as it must in production.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     with subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "classify", "--batch"],
+        [sys.executable, "-m", "app.cli", "classify", "--batch"],
         cwd=REPO,
         env=env,
         stdin=subprocess.PIPE,

@@ -262,9 +262,9 @@ def test_connection_dropped_mid_fetch_reconnects_and_loses_nothing(
 
 
 def test_no_mailbox_configured_says_what_to_configure(tmp_path: Path) -> None:
-    from adapters.service import Service
+    from app.bootstrap import Paths, load_setup
+    from app.service import Service
     from bot.store import Store
-    from bot.wiring import Paths, load_setup
     from tests.conftest import REPO
 
     paths = Paths(REPO / "config", REPO / "rules", tmp_path / "t.db")
@@ -407,9 +407,9 @@ def test_rules_edits_are_picked_up_while_running(
 ) -> None:
     import shutil
 
-    from adapters.service import Service
+    from app.bootstrap import Paths, load_setup
+    from app.service import Service
     from bot.store import Store
-    from bot.wiring import Paths, load_setup
     from tests.conftest import REPO
 
     rules = tmp_path / "rules"

@@ -69,7 +69,7 @@ def _interrupt_and_resume(
     env = bot_env(tmp_path, dovecot, sink)
     db = tmp_path / "triage.db"
     bot = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
+        [sys.executable, "-m", "app.cli", "run"],
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -87,7 +87,7 @@ def _interrupt_and_resume(
     assert count(db, "SELECT COUNT(*) FROM tickets") < 200, "stopped too late to test anything"
 
     again = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run", "--once"],
+        [sys.executable, "-m", "app.cli", "run", "--once"],
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from adapters.desk import Desk
 from adapters.phone.calllog import PRESETS, call_to_report, parse_call_log
 from adapters.phone.intake import PhoneIntake
-from bot.cli import main
+from app.bootstrap import Paths, load_setup
+from app.cli import main
+from bot.desk import Desk
 from bot.models import Channel, Priority, Report
 from bot.store import Store
-from bot.wiring import Paths, load_setup
 from tests.conftest import REPO
 from tests.integration.slack_helpers import AGENT, TEAM, running_slack
 from tests.servers.slack_api import FakeSlackApi
@@ -177,7 +177,7 @@ def test_cli_ingest_is_idempotent_and_reports_bad_rows(
 def test_watched_folder_imports_new_and_grown_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from adapters.service import Service
+    from app.service import Service
 
     folder = tmp_path / "calls"
     folder.mkdir()

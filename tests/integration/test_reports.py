@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from adapters.commands import run_command
-from adapters.desk import Desk
-from bot.cli import _parser
+from app.bootstrap import Paths, load_setup
+from app.cli import _parser
+from app.commands import run_command
+from app.render.html import COLOURS
+from bot.desk import Desk
 from bot.models import Channel, Priority, Report
-from bot.report_html import COLOURS
 from bot.store import Store
-from bot.wiring import Paths, load_setup
 from tests.conftest import REPO
 from tests.servers.chromium import find_chromium, pixel_counts, rgb, screenshot
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.slack.widget import sign
+from adapters.widget import sign
 from bot.models import Priority
 from tests.conftest import REPO
 from tests.integration.slack_helpers import (

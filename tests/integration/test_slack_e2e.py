@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.service import Service
+from app.bootstrap import Paths, load_setup
+from app.service import Service
 from bot.models import Priority
 from bot.store import Store
-from bot.wiring import Paths, load_setup
 from tests.conftest import REPO
 from tests.integration.email_helpers import Clock, mail, server_env
 from tests.integration.slack_helpers import AGENT, SIGNING_SECRET, TEAM, slack_env

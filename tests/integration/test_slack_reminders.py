@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk import WebClient
 
-from adapters.desk import Desk
 from adapters.slack.transport import SlackTransport
+from app.bootstrap import Paths, Setup, load_setup
+from bot.desk import Desk
 from bot.models import Channel, Priority, Report
 from bot.outbox import OutboxWorker
 from bot.reminders import release_on
 from bot.store import OutboxItem, Store
-from bot.wiring import Paths, Setup, load_setup
 from tests.conftest import REPO
 from tests.servers.slack_api import Call, FakeSlackApi
 
@@ -496,7 +496,7 @@ def test_confirming_does_not_send_a_past_reminder_again(env: Env) -> None:
 
 
 def test_a_decision_based_on_a_stale_read_is_refused(env: Env) -> None:
-    from adapters.desk import DeskError
+    from bot.desk import DeskError
     from bot.store import StaleTicket
 
     ticket = new_ticket(env, local(2026, 11, 27, 16))

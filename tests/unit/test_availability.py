@@ -1,4 +1,4 @@
-"""Tests for bot/availability.py (SLA article 1) with hand-computed minutes and percentages.
+"""Tests for bot/reports/availability.py (SLA article 1) with hand-computed minutes and percentages.
 
 Times are written in Europe/Amsterdam local time. November 2026 has 30 x 1440 = 43,200
 minutes; October 2026 has 31 x 1440 + 60 = 44,700 (25 October has 25 hours). The downtime
@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.availability import (
+from bot.reports.availability import (
     AvailabilityReport,
     Outage,
     availability_report,
     render_text,
     to_json,
 )
-from bot.sla_report import month_period
+from bot.reports.sla import month_period
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOVEMBER = month_period(2026, 11, AMS)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from adapters.slack.blocks import SlackMessage, render_text
 from bot.calendar import BusinessCalendar, ReleaseCalendar, ReleaseConfig
 from bot.maintenance import (
     PLACEHOLDER_CAUSE,
@@ -23,7 +24,6 @@ from bot.maintenance import (
     planned_announcement,
     working_days_before,
 )
-from bot.slack_messages import SlackMessage, render_text
 
 AMS = ZoneInfo("Europe/Amsterdam")
 CAL = BusinessCalendar()

@@ -1,4 +1,4 @@
-"""Tests for bot/report_html.py: one self-contained, parseable page with three SVG charts."""
+"""Tests for app/render/html.py: one self-contained, parseable page with three SVG charts."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.availability import AvailabilityReport, Outage, availability_report
+from app.render.html import COLOURS, render_html
 from bot.calendar import BusinessCalendar
 from bot.models import Category, Channel, Priority
-from bot.report_html import COLOURS, render_html
-from bot.sla_report import SlaReport, TicketFacts, month_period, sla_report
+from bot.reports.availability import AvailabilityReport, Outage, availability_report
+from bot.reports.sla import SlaReport, TicketFacts, month_period, sla_report
 
 AMS = ZoneInfo("Europe/Amsterdam")
 CAL = BusinessCalendar()

@@ -1,4 +1,4 @@
-"""Tests for bot/sla_report.py: a hand-built month of ticket facts and every figure in it.
+"""Tests for bot/reports/sla.py: a hand-built month of ticket facts and every figure in it.
 
 All times are written in Europe/Amsterdam local time (`nov(…)` etc. convert to UTC). In
 November 2026 the Netherlands is on CET (UTC+1): business hours are 08:00-16:00 UTC. The
@@ -19,7 +19,7 @@ import pytest
 
 from bot.calendar import BusinessCalendar
 from bot.models import Category, Channel, Priority
-from bot.sla_report import (
+from bot.reports.sla import (
     REASON_3C,
     REASON_4D,
     DeadlineTally,

@@ -9,11 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.calendar import BusinessCalendar
-from bot.engine.reload import ReloadResult, RuleChanges
-from bot.errors import RuleProblem
-from bot.models import Category, Channel, Priority
-from bot.slack_messages import (
+from adapters.slack.blocks import (
     HEADER_MAX,
     MAX_BLOCKS,
     SECTION_MAX,
@@ -36,6 +32,10 @@ from bot.slack_messages import (
     ticket_list,
     triage_post,
 )
+from bot.calendar import BusinessCalendar
+from bot.engine.reload import ReloadResult, RuleChanges
+from bot.errors import RuleProblem
+from bot.models import Category, Channel, Priority
 from bot.tickets import OPEN, RESOLVED, HistoryEntry, TicketView
 
 AMS = ZoneInfo("Europe/Amsterdam")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from adapters.slack.widget import (
+from adapters.widget import (
     WidgetConfig,
     WidgetResult,
     first_line_subject,
@@ -420,7 +420,7 @@ def test_a_long_unknown_field_name_is_shortened() -> None:
 
 
 def test_report_error_is_the_base_of_the_module_error() -> None:
-    from adapters.slack.widget import WidgetRequestError
+    from adapters.widget import WidgetRequestError
 
     assert issubclass(WidgetRequestError, ReportError)
 

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from app.bootstrap import Setup
 from bot import nl
 from bot.classify_io import parse_report
 from bot.errors import ReportError
 from bot.store import Store, TicketRow
-from bot.wiring import Setup
 
 SAMPLES_FILE = "reports.jsonl"
 CHANNEL_LABEL = {"email": "e-mail", "widget": "widget", "slack": "Slack", "phone": "telefoon"}
@@ -113,7 +113,7 @@ def run_demo(setup: Setup, samples: Path, out: TextIO) -> int:
             print(file=out)
         print(ticket_table(rows, setup.triage.calendar.config.timezone), file=out)
         # The Slack side lives with the adapters (the desk, the transport, the outbox).
-        from adapters.slack.demo import show_slack
+        from app.slack_demo import show_slack
 
         show_slack(setup, store, out, calls=path.parent / "phone" / "calls.csv")
     return 1 if bad else 0

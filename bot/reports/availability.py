@@ -30,7 +30,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from bot.nl import when
-from bot.sla_report import Period, as_utc, nl_number, text_table
+from bot.reports.sla import Period, as_utc, nl_number, text_table
 
 OutageKind = Literal["storing", "planned", "force_majeure"]
 KINDS: tuple[OutageKind, ...] = ("storing", "planned", "force_majeure")

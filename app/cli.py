@@ -15,15 +15,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot.batch import classify_lines
+from app.batch import classify_lines
+from app.bootstrap import Paths, Setup, load_setup
 from bot.classify_io import decision_json, parse_report
+from bot.engine.examples import run_examples
 from bot.engine.loader import load_rules
 from bot.errors import ConfigError, RuleProblem, RuleSetInvalid, TriageError
-from bot.examples import run_examples
 from bot.models import Channel, Priority
 from bot.settings import load_directory
 from bot.store import Store
-from bot.wiring import Paths, Setup, load_setup
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -193,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _rules_check(paths, directory, sys.stdout)
             return _rules_test(Paths(paths.config_dir, directory, paths.db), sys.stdout)
         if args.command == "demo":
-            from bot.demo import run_demo
+            from app.demo import run_demo
 
             return run_demo(load_setup(paths), args.samples, sys.stdout)
         if args.command == "tickets":
@@ -203,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return _run(paths, args.once, args.log_level)
         if args.command in ("ingest", "outage", "report"):
-            from adapters.commands import run_command
+            from app.commands import run_command
 
             return run_command(args, paths, sys.stdout)
     except RuleSetInvalid as exc:
@@ -278,7 +278,7 @@ def _run(paths: Paths, once: bool, level: str) -> int:
     import logging
     import signal
 
-    from adapters.service import Service
+    from app.service import Service
 
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     setup = load_setup(paths)
@@ -345,7 +345,7 @@ def _rules_test(paths: Paths, stdout: TextIO) -> int:
 def _tickets(paths: Paths, open_only: bool, as_json: bool, stdout: TextIO) -> int:
     from zoneinfo import ZoneInfo
 
-    from bot.demo import ticket_table
+    from app.demo import ticket_table
     from bot.settings import load_settings
 
     tz = ZoneInfo(load_settings(paths.config_dir).calendar.timezone)

@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from adapters.desk import Desk
 from adapters.phone.calllog import ColumnMapping
 from adapters.phone.intake import ImportSummary, PhoneIntake, load_mapping
-from bot.cli import require_db
+from app.bootstrap import Paths, Setup, load_setup
+from app.cli import require_db
+from bot.desk import Desk
 from bot.nl import count
 from bot.store import Store
-from bot.wiring import Paths, Setup, load_setup
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 Clock = Callable[[], datetime]
@@ -36,7 +36,7 @@ def run_command(args: argparse.Namespace, paths: Paths, out: TextIO, clock: Cloc
     with Store(paths.db) as store:
         if args.command == "ingest":
             return ingest_phone(setup, store, args.files, args.format, args.mapping, out, clock)
-        from adapters.reports_cli import outage_command, report_command
+        from app.reports_cli import outage_command, report_command
 
         if args.command == "outage":
             return outage_command(args, setup, store, out, clock)

@@ -6,10 +6,10 @@ on the first working day of the month, with the command to get the rest.
 
 from __future__ import annotations
 
-from bot.availability import AvailabilityReport, percent_text
+from adapters.slack.blocks import SlackMessage
 from bot.models import Priority
-from bot.sla_report import SlaReport, hours_minutes, nl_number
-from bot.slack_messages import SlackMessage
+from bot.reports.availability import AvailabilityReport, percent_text
+from bot.reports.sla import SlaReport, hours_minutes, nl_number
 
 
 def monthly_summary(sla: SlaReport, availability: AvailabilityReport, month: str) -> SlackMessage:

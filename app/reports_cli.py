@@ -15,16 +15,18 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot import availability, nl, sla_report
-from bot.availability import AvailabilityReport
+from adapters.slack.blocks import SlackMessage
+from adapters.slack.monthly import monthly_summary
+from app.bootstrap import Setup
+from app.render.html import render_html
+from bot import nl
 from bot.errors import ConfigError
 from bot.pipeline import Triage
-from bot.report_html import render_html
-from bot.report_slack import monthly_summary
-from bot.sla_report import Period, SlaReport, month_period, parse_month
-from bot.slack_messages import SlackMessage
+from bot.reports import availability
+from bot.reports import sla as sla_report
+from bot.reports.availability import AvailabilityReport
+from bot.reports.sla import Period, SlaReport, month_period, parse_month
 from bot.store import Store
-from bot.wiring import Setup
 
 Clock = Callable[[], datetime]
 EXIT_OK = 0

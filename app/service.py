@@ -17,8 +17,6 @@ from pathlib import Path
 
 from slack_sdk import WebClient
 
-from adapters.commands import describe_import
-from adapters.desk import SLACK, Desk
 from adapters.email.ack import (
     AckSender,
     AckTemplates,
@@ -31,22 +29,24 @@ from adapters.email.intake import EmailIntake, IntakeResult
 from adapters.email.smtp import SmtpTransport
 from adapters.phone.intake import ImportSummary, PhoneIntake, load_mapping
 from adapters.slack.app import SlackBot
+from adapters.slack.blocks import escape, rules_refused_message, rules_reloaded_message
 from adapters.slack.intake import SlackIntake
-from adapters.slack.server import HttpEndpoint
 from adapters.slack.socket import connect_socket_mode
 from adapters.slack.transport import SlackTransport
-from adapters.slack.widget import WidgetConfig
+from adapters.widget import WidgetConfig
+from app.bootstrap import Paths, Setup
+from app.commands import describe_import
+from app.http import HttpEndpoint
+from bot.desk import SLACK, Desk
+from bot.engine.examples import run_examples
 from bot.engine.loader import RuleSet, rule_files
 from bot.engine.reload import ReloadResult, reload_rules
 from bot.engine.runner import RuleEngine
 from bot.errors import ConfigError, RuleProblem
-from bot.examples import run_examples
 from bot.models import Decision, Report
 from bot.outbox import OutboxWorker, Transport
 from bot.pipeline import Triage
-from bot.slack_messages import escape, rules_refused_message, rules_reloaded_message
 from bot.store import OutboxItem, Store
-from bot.wiring import Paths, Setup
 
 log = logging.getLogger("triage.run")
 Clock = Callable[[], datetime]

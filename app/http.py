@@ -2,7 +2,7 @@
 
 A small threaded WSGI server on the configured host and port (port 0: any free port, for
 tests). Slack requests go to Bolt's WSGI adapter, which verifies their signatures; the widget
-endpoint checks its own HMAC signature (adapters/slack/widget.py).
+endpoint checks its own HMAC signature (adapters/widget.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from adapters.slack.intake import SlackIntake
-from adapters.slack.widget import WidgetConfig, handle_widget
+from adapters.widget import WidgetConfig, handle_widget
 
 log = logging.getLogger("triage.http")
 

@@ -46,6 +46,7 @@ from pydantic_core import PydanticCustomError
 
 from bot.errors import ReportError
 from bot.models import Channel, Report
+from bot.text import first_line_subject, one_line, plausible_email, shorten
 
 SIGNATURE_HEADER = "X-Widget-Signature"
 TIMESTAMP_HEADER = "X-Widget-Timestamp"
@@ -53,13 +54,11 @@ SIGNATURE_VERSION = "v1"
 
 MAX_ID_CHARS = 200
 MAX_NAME_CHARS = 200
-MAX_EMAIL_CHARS = 254  # RFC 5321's limit on a forward path
 MAX_SUBJECT_CHARS = 300
 MAX_MESSAGE_CHARS = 20_000
 MAX_PAGE_CHARS = 2_000
 MAX_HINT_CHARS = 100
 # A subject made from the first line of a message is cut to about this many characters.
-SHORT_SUBJECT_CHARS = 80
 # A 400 answer lists at most this many problems; a body with 5,000 unknown keys gets a summary.
 _MAX_ERRORS_SHOWN = 10
 _MAX_LOC_CHARS = 60
@@ -96,34 +95,7 @@ class WidgetConfig(BaseModel):
 
 # Plausible, not RFC 5322: one @, no spaces or brackets, a dot in the domain. The widget's
 # form already checks addresses; this catches garbage and header injection, nothing more.
-_EMAIL = re.compile(r"[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+\.[^@\s<>()\[\],;:\"\\.]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def plausible_email(value: str) -> bool:
-    """True when `value` looks like an e-mail address (local@domain.tld, no spaces)."""
-    return len(value) <= MAX_EMAIL_CHARS and _EMAIL.fullmatch(value) is not None
-
-
-def first_line_subject(text: str, limit: int = SHORT_SUBJECT_CHARS) -> str:
-    """The first non-blank line of `text`, whitespace collapsed, cut at a word near `limit`."""
-    line = next((line for line in text.splitlines() if line.strip()), "")
-    return shorten(" ".join(line.split()), limit)
-
-
-def shorten(text: str, limit: int) -> str:
-    """`text` if it fits in `limit` characters, else cut at a word boundary with '…'."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space >= limit // 2:  # a word boundary not too far back; else cut mid-word
-        cut = cut[:space]
-    return cut.rstrip() + "…"
-
-
-def _one_line(value: str) -> str:
-    return " ".join(value.split())
 
 
 Text = Annotated[str, Field(max_length=MAX_NAME_CHARS)]
@@ -414,7 +386,7 @@ def _describe(exc: ValidationError) -> str:
 
 def _loc(part: object) -> str:
     # A field name is the client's text; keep the answer short and on one line.
-    return shorten(_one_line(str(part)), _MAX_LOC_CHARS) or repr(part)
+    return shorten(one_line(str(part)), _MAX_LOC_CHARS) or repr(part)
 
 
 def _json_type(value: object) -> str:
@@ -431,7 +403,7 @@ def _json_type(value: object) -> str:
 
 def _to_report(submission: WidgetSubmission, now: datetime) -> Report:
     notes = [
-        f"{key}: {_one_line(value)}"
+        f"{key}: {one_line(value)}"
         for key, value in (
             ("name", submission.name),
             ("organisation", submission.organisation),
@@ -442,13 +414,13 @@ def _to_report(submission: WidgetSubmission, now: datetime) -> Report:
     ]
     if submission.submitted_at is not None:
         notes.append(f"submitted_at: {submission.submitted_at.isoformat()}")
-    subject = _one_line(submission.subject or "") or first_line_subject(submission.message)
+    subject = one_line(submission.subject or "") or first_line_subject(submission.message)
     return Report(
         channel=Channel.WIDGET,
         # When Dialog received it, not the widget's own clock: the SLA clock starts here.
         received_at=now,
         sender=submission.email,
-        sender_name=_one_line(submission.name or ""),
+        sender_name=one_line(submission.name or ""),
         subject=subject,
         body=submission.message,
         source_key=f"widget:{submission.id}",

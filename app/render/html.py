@@ -14,9 +14,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.availability import KIND_NL, AvailabilityReport, Window, percent_text
 from bot.nl import business_duration, when
-from bot.sla_report import (
+from bot.reports.availability import KIND_NL, AvailabilityReport, Window, percent_text
+from bot.reports.sla import (
     DEADLINE_HEADERS,
     ORGANISATION_HEADERS,
     DeadlineTally,

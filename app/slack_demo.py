@@ -12,20 +12,22 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from adapters.commands import describe_import
-from adapters.desk import SLACK, Desk
 from adapters.phone.calllog import PRESETS
 from adapters.phone.intake import PhoneIntake
-from adapters.reports_cli import build_availability, build_sla
 from adapters.slack.console import ConsoleSlack
 from adapters.slack.transport import SlackTransport
-from bot import availability, nl, sla_report
+from app.bootstrap import Setup
+from app.commands import describe_import
+from app.reports_cli import build_availability, build_sla
+from bot import nl
+from bot.desk import SLACK, Desk
 from bot.models import Channel, Priority
 from bot.outbox import OutboxWorker
 from bot.reminders import next_digest_at
-from bot.sla_report import month_period
+from bot.reports import availability
+from bot.reports import sla as sla_report
+from bot.reports.sla import month_period
 from bot.store import Store
-from bot.wiring import Setup
 
 TEAM_CHANNEL = "C0SUPPORT"
 AGENT = "U0ANNA"
