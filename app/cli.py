@@ -1,5 +1,7 @@
-"""The `triage` command: the only place that reads argv, prints, and exits.
+"""The `triage` command: the only place that reads argv, prints errors, and exits.
 
+This module holds the parser (global options, every command and its options) and the
+dispatch; each command group lives in app/commands/ (`triage demo` in app/demo.py).
 Expected problems (TriageError) are printed as one clear message; anything else is a bug and
 keeps its traceback.
 """
@@ -7,25 +9,27 @@ keeps its traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from app.batch import classify_lines
-from app.bootstrap import Paths, Setup, load_setup
-from bot.classify_io import decision_json, parse_report
-from bot.engine.examples import run_examples
-from bot.engine.loader import load_rules
-from bot.errors import ConfigError, RuleProblem, RuleSetInvalid, TriageError
+from app.bootstrap import Paths, load_setup
+from app.commands import EXIT_ERROR, EXIT_OK, utc_now
+from app.commands.classify import classify
+from app.commands.ingest import ingest
+from app.commands.outage import outage
+from app.commands.quarantine import quarantine
+from app.commands.report import report
+from app.commands.rules import check as rules_check
+from app.commands.rules import test as rules_test
+from app.commands.run import run
+from app.commands.tickets import tickets
+from app.demo import run_demo
+from bot.clock import Clock
+from bot.errors import RuleSetInvalid, TriageError
 from bot.models import Channel, Priority
-from bot.settings import load_directory
-from bot.store import Store
-
-EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -185,27 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     paths = Paths(args.config_dir, args.rules_dir, args.db)
     try:
-        if args.command == "classify":
-            return _classify(args, paths, sys.stdin, sys.stdout)
-        if args.command == "rules":
-            directory = args.dir or paths.rules_dir
-            if args.rules_command == "check":
-                return _rules_check(paths, directory, sys.stdout)
-            return _rules_test(Paths(paths.config_dir, directory, paths.db), sys.stdout)
-        if args.command == "demo":
-            from app.demo import run_demo
-
-            return run_demo(load_setup(paths), args.samples, sys.stdout)
-        if args.command == "tickets":
-            return _tickets(paths, args.open, args.json, sys.stdout)
-        if args.command == "quarantine":
-            return _quarantine(paths, args.json, sys.stdout)
-        if args.command == "run":
-            return _run(paths, args.once, args.log_level)
-        if args.command in ("ingest", "outage", "report"):
-            from app.commands import run_command
-
-            return run_command(args, paths, sys.stdout)
+        return run_command(args, paths, sys.stdout, stdin=sys.stdin)
     except RuleSetInvalid as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -220,206 +204,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except BrokenPipeError:  # `triage ... | head` is fine
         return EXIT_OK
-    raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover
 
 
-def require_db(paths: Paths) -> None:
-    """Commands that only read refuse a database that is not there (a typo in --db would
-    otherwise create an empty one and report a spotless, empty month)."""
-    if not paths.db.exists():
-        raise ConfigError(
-            f"there is no database at {paths.db}: give the one `triage run` uses with --db "
-            "(or $TRIAGE_DB)"
-        )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _classify(args: argparse.Namespace, paths: Paths, stdin: TextIO, stdout: TextIO) -> int:
-    setup = load_setup(paths)
-    tz = setup.triage.calendar.tz
-    store = Store(paths.db) if args.store else None
-    try:
-        if not args.batch:
-            text = args.text if args.text is not None else stdin.read()
-            data = {
-                "channel": args.channel,
-                "received_at": args.at or _now().isoformat(),
-                "sender": args.sender,
-                "subject": args.subject,
-                "body": text,
-                "priority": args.priority,
-            }
-            report = parse_report(data)
-            decision = setup.triage.decide(report)
-            if store is not None:
-                store.record(report, decision, _now())
-            print(json.dumps(decision_json(decision, tz), ensure_ascii=False), file=stdout)
-            return EXIT_OK
-        status = EXIT_OK
-        for result in classify_lines(setup.triage, stdin, args.jobs, keep=store is not None):
-            if result.error:
-                status = EXIT_BAD_INPUT
-            elif store is not None and result.report and result.decision:
-                store.record(result.report, result.decision, _now())
-            stdout.write(result.text + "\n")
-            if args.jobs <= 1:
-                # A tool that writes a line and waits for its answer must get it now.
-                stdout.flush()
-        return status
-    finally:
-        if store is not None:
-            store.close()
-
-
-def _run(paths: Paths, once: bool, level: str) -> int:
-    import logging
-    import signal
-
-    from app.service import Service
-
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    setup = load_setup(paths)
-    with Store(paths.db) as store:
-        service = Service(setup, paths, store)
-        if once:
-            summary = service.run_once()
-            counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.outcomes.items()))
-            print(f"processed: {counts or 'nothing waiting'}; sent {summary.sent}")
-            return EXIT_OK
-
-        def stop(signum: int, _frame: object) -> None:
-            logging.getLogger("triage.run").info("signal %d: finishing, then stopping", signum)
-            service.stop()
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        service.run()
-    return EXIT_OK
-
-
-def _rules_check(paths: Paths, directory: Path, stdout: TextIO) -> int:
-    problems: list[RuleProblem] = []
-    organisations: Iterable[str] | None
-    try:
-        organisations = load_directory(paths.config_dir).organisations.keys()
-    except ConfigError as exc:
-        problems.append(RuleProblem(str(paths.config_dir), 0, f"cannot check organisations: {exc}"))
-        organisations = None
-    try:
-        rule_set = load_rules(directory, organisations)
-    except RuleSetInvalid as exc:
-        problems.extend(exc.problems)
-        rule_set = None
-    if problems:
-        for problem in problems:
-            print(problem, file=stdout)
-        print(f"{len(problems)} problem(s) found", file=stdout)
-        return EXIT_ERROR
-    assert rule_set is not None
-    print(
-        f"OK: {len(rule_set.files)} files, {len(rule_set.rules)} rules, "
-        f"{len(rule_set.examples)} examples ({rule_set.version})",
-        file=stdout,
-    )
-    return EXIT_OK
-
-
-def _rules_test(paths: Paths, stdout: TextIO) -> int:
-    setup: Setup = load_setup(paths)
-    examples = setup.rule_set.examples
-    failures = run_examples(setup.triage, examples)
-    for failure in failures:
-        print(failure, file=stdout)
-    passed = len(examples) - len(failures)
-    print(
-        f"{passed} passed, {len(failures)} failed ({len(examples)} examples in "
-        f"{len(setup.rule_set.files)} files)",
-        file=stdout,
-    )
-    return EXIT_ERROR if failures or not examples else EXIT_OK
-
-
-def _tickets(paths: Paths, open_only: bool, as_json: bool, stdout: TextIO) -> int:
-    from zoneinfo import ZoneInfo
-
-    from app.demo import ticket_table
-    from bot.settings import load_settings
-
-    tz = ZoneInfo(load_settings(paths.config_dir).calendar.timezone)
-    require_db(paths)
-    with Store(paths.db) as store:
-        rows = store.tickets(open_only=open_only)
-    if as_json:
-        for row in rows:
-            print(
-                json.dumps(
-                    {
-                        "id": row.id,
-                        "status": row.status,
-                        "channel": row.channel,
-                        "organisation": row.organisation,
-                        "sender": row.sender,
-                        "subject": row.subject,
-                        "received_at": row.received_at.astimezone(tz).isoformat(),
-                        "priority": row.priority,
-                        "category": row.category,
-                        "provisional": row.provisional,
-                        "exempt": row.exempt,
-                        "exempt_reason": row.exempt_reason,
-                        "reaction_due": row.reaction_due.astimezone(tz).isoformat()
-                        if row.reaction_due
-                        else None,
-                        "resolution_due": row.resolution_due.astimezone(tz).isoformat()
-                        if row.resolution_due
-                        else None,
-                        "rules": list(row.rules),
-                    },
-                    ensure_ascii=False,
-                ),
-                file=stdout,
-            )
-    else:
-        print(ticket_table(rows), file=stdout)
-    return EXIT_OK
-
-
-def _quarantine(paths: Paths, as_json: bool, stdout: TextIO) -> int:
-    from zoneinfo import ZoneInfo
-
-    from bot.settings import load_settings
-
-    tz = ZoneInfo(load_settings(paths.config_dir).calendar.timezone)
-    require_db(paths)
-    with Store(paths.db) as store:
-        rows = store.quarantined()
-    for row in rows:
-        if as_json:
-            print(
-                json.dumps(
-                    {
-                        "id": row.id,
-                        "source": row.source,
-                        "key": row.source_key,
-                        "reason": row.reason,
-                        "size": row.size,
-                        "stored_at": row.stored_at.isoformat(),
-                    }
-                ),
-                file=stdout,
-            )
-        else:
-            print(
-                f"#{row.id} {row.stored_at.astimezone(tz):%Y-%m-%d %H:%M} {row.source} "
-                f"({row.size} bytes): "
-                f"{row.reason}",
-                file=stdout,
-            )
-    if not rows and not as_json:
-        print("quarantine is empty", file=stdout)
-    return EXIT_OK
+def run_command(
+    args: argparse.Namespace,
+    paths: Paths,
+    out: TextIO,
+    clock: Clock = utc_now,
+    stdin: TextIO | None = None,
+) -> int:
+    """Run the parsed command and return its exit status; errors propagate to the caller
+    (`main` prints them). Tests pass their own `out` and `clock`."""
+    command = args.command
+    if command == "classify":
+        return classify(args, paths, stdin or sys.stdin, out, clock)
+    if command == "rules":
+        directory = args.dir or paths.rules_dir
+        if args.rules_command == "check":
+            return rules_check(paths, directory, out)
+        return rules_test(Paths(paths.config_dir, directory, paths.db), out)
+    if command == "demo":
+        return run_demo(load_setup(paths), args.samples, out)
+    if command == "tickets":
+        return tickets(paths, args.open, args.json, out)
+    if command == "quarantine":
+        return quarantine(paths, args.json, out)
+    if command == "run":
+        return run(paths, args.once, args.log_level)
+    if command == "ingest":
+        return ingest(args, paths, out, clock)
+    if command == "outage":
+        return outage(args, paths, out, clock)
+    if command == "report":
+        return report(args, paths, out, clock)
+    raise AssertionError(f"unhandled command {command}")  # pragma: no cover
 
 
 if __name__ == "__main__":  # pragma: no cover

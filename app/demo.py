@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import TextIO
 
 from app.bootstrap import Setup
+from app.render.text import ticket_table
 from bot import nl
 from bot.classify_io import parse_report
 from bot.errors import ReportError
 from bot.store import Store, TicketRow
 
 SAMPLES_FILE = "reports.jsonl"
-CHANNEL_LABEL = {"email": "e-mail", "widget": "widget", "slack": "Slack", "phone": "telefoon"}
 
 
 def _ticket_block(row: TicketRow, setup: Setup, note: str | None) -> str:
@@ -24,7 +24,7 @@ def _ticket_block(row: TicketRow, setup: Setup, note: str | None) -> str:
     subject = row.subject or "(geen onderwerp)"
     status = "voorlopig" if row.provisional else "bevestigd"
     lines = [
-        f"#{row.id:<3} {CHANNEL_LABEL.get(row.channel, row.channel)} · "
+        f"#{row.id:<3} {nl.CHANNEL_SHORT_NL.get(row.channel, row.channel)} · "
         f"{nl.when(row.received_at, tz, with_year=True)} · {row.sender or '?'} ({org})",
         f"     {subject}",
     ]
@@ -38,31 +38,6 @@ def _ticket_block(row: TicketRow, setup: Setup, note: str | None) -> str:
     if row.exempt:
         lines.append(f"     GEEN GARANTIE: {row.exempt_reason}")
     lines.append(f"     Regels: {', '.join(row.rules) or '(geen: standaard)'}")
-    return "\n".join(lines)
-
-
-def ticket_table(rows: list[TicketRow], tz_name: str = "Europe/Amsterdam") -> str:
-    """A compact table of tickets (for `triage tickets`)."""
-    from zoneinfo import ZoneInfo
-
-    tz = ZoneInfo(tz_name)
-    header = (
-        f"{'#':>4}  {'ontvangen':<17} {'kanaal':<8} {'organisatie':<20} {'prio':<6} "
-        f"{'categorie':<10} {'reactie':<14} {'oplossing':<14} {'status':<6} onderwerp"
-    )
-    lines = [header, "-" * len(header)]
-    for row in rows:
-        prio = row.priority + ("!" if row.exempt else "")
-        lines.append(
-            f"{row.id:>4}  {nl.when(row.received_at, tz):<16} {row.channel:<8} "
-            f"{(row.organisation or '-')[:20]:<20} {prio:<7} {row.category:<10} "
-            f"{nl.when(row.reaction_due, tz):<16} {nl.when(row.resolution_due, tz):<16} "
-            f"{row.status:<6} {row.subject[:40] or '(geen onderwerp)'}"
-        )
-    if not rows:
-        lines.append("(geen tickets)")
-    else:
-        lines.append("! = Hoog/Middel niet telefonisch gemeld: geen garantie (SLA 4.D)")
     return "\n".join(lines)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,29 +26,31 @@ from adapters.email.ack import (
 from adapters.email.imap import ImapRunner
 from adapters.email.intake import EmailIntake, IntakeResult
 from adapters.email.smtp import SmtpTransport
-from adapters.phone.intake import ImportSummary, PhoneIntake, load_mapping
+from adapters.phone.intake import ImportSummary, PhoneIntake
+from adapters.phone.watcher import CallLogWatcher
 from adapters.slack.app import SlackBot
-from adapters.slack.blocks import escape, rules_refused_message, rules_reloaded_message
 from adapters.slack.intake import SlackIntake
 from adapters.slack.socket import connect_socket_mode
 from adapters.slack.transport import SlackTransport
 from adapters.widget import WidgetConfig
 from app.bootstrap import Paths, Setup
-from app.commands import describe_import
+from app.commands.report import monthly_message
 from app.http import HttpEndpoint
+from app.render.text import describe_import
+from bot.clock import Clock
 from bot.desk import SLACK, Desk
 from bot.engine.examples import run_examples
 from bot.engine.loader import RuleSet, rule_files
 from bot.engine.reload import ReloadResult, reload_rules
 from bot.engine.runner import RuleEngine
 from bot.errors import ConfigError, RuleProblem
+from bot.intents import Intent, PhoneImportSummary, RulesRefused, RulesReloaded, to_payload
 from bot.models import Decision, Report
 from bot.outbox import OutboxWorker, Transport
 from bot.pipeline import Triage
 from bot.store import OutboxItem, Store
 
 log = logging.getLogger("triage.run")
-Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
@@ -164,9 +165,11 @@ class Service:
         hoog_mention = settings.slack.hoog_mention if settings.slack else "<!here>"
         self.phone = PhoneIntake(self.desk, hoog_mention)
         self.phone_dir = settings.phone.watch_dir
-        self._phone_seen: dict[Path, tuple[int, int]] = {}
-        if self.phone_dir is not None:  # a bad format or mapping file fails at start
-            load_mapping(settings.phone.format, settings.phone.mapping_file, Path("calls.csv"))
+        self.phone_watcher: CallLogWatcher | None = None
+        if self.phone_dir is not None:  # a bad format or mapping file fails here, at start
+            self.phone_watcher = CallLogWatcher(
+                self.phone_dir, self.phone, settings.phone.format, settings.phone.mapping_file
+            )
         self.slack: SlackBot | None = None
         self.http: HttpEndpoint | None = None
         self.slack_intake: SlackIntake | None = None
@@ -185,7 +188,11 @@ class Service:
                 timeout=30,
             )
             transports[SLACK] = SlackTransport(
-                self.slack_client, self.desk, store, settings.slack.team_channel
+                self.slack_client,
+                self.desk,
+                store,
+                settings.slack.team_channel,
+                monthly=monthly_message,
             )
             self.slack_intake = SlackIntake(
                 self.desk,
@@ -299,24 +306,12 @@ class Service:
         """Import call logs in the watched folder that are new or changed; calls imported.
 
         A file is read again whenever its size or modification time changes (a log that
-        grew): the calls already stored are skipped by their call id.
+        grew): the calls already stored are skipped by their call id (see CallLogWatcher).
         """
-        if self.phone_dir is None or not self.phone_dir.is_dir():
+        if self.phone_watcher is None:
             return 0
-        settings = self.setup.settings.phone
         imported = 0
-        for path in sorted(self.phone_dir.iterdir()):
-            if not path.is_file() or path.name.startswith("."):
-                continue
-            stat = path.stat()
-            signature = (stat.st_size, stat.st_mtime_ns)
-            if self._phone_seen.get(path) == signature:
-                continue
-            mapping = load_mapping(settings.format, settings.mapping_file, path)
-            summary = self.phone.ingest(path.read_bytes(), str(path), mapping, self.clock())
-            self._phone_seen[path] = signature
-            for problem in summary.problems:
-                log.warning("phone log row skipped: %s", problem)
+        for summary in self.phone_watcher.check(self.clock):
             self._show_import(summary)
             imported += len(summary.outcomes) - summary.count("duplicate")
             for outcome in summary.outcomes:
@@ -339,7 +334,7 @@ class Service:
         if self.slack is None or not (any(o.flags for o in fresh) or summary.new_problems):
             return  # new tickets have their own posts
         digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-        payload = {"op": "message", "text": f"📞 Belregistratie ingelezen\n```{escape(text)}```"}
+        payload = to_payload(PhoneImportSummary(summary=text))
         self.store.enqueue(OutboxItem(SLACK, f"phone-import:{digest}", payload), self.clock())
 
     def _phone_loop(self) -> None:
@@ -400,9 +395,9 @@ class Service:
                 "\n".join(str(p) for p in result.problems),
             )
             if self.slack is not None:
-                message = rules_refused_message(result.problems, result.version)
+                refused = RulesRefused.of(result.problems, result.version)
                 key = "rules-refused:" + "-".join(f"{n}:{s}:{m}" for n, s, m in fingerprint)
-                self._announce(key, message.text, message.blocks, now)
+                self._announce(key, refused, now)
         elif result.changes.any:
             changes = result.changes
             log.info(
@@ -415,8 +410,8 @@ class Service:
             )
             if self.slack is not None:
                 files = [Path(f).name for f in self.setup.triage.engine.rule_set.files]
-                message = rules_reloaded_message(result, files)
-                self._announce(f"rules:{result.version}", message.text, message.blocks, now)
+                reloaded = RulesReloaded.of(result.version, result.changes, files)
+                self._announce(f"rules:{result.version}", reloaded, now)
         return result
 
     def _examples_pass(self, candidate: RuleSet) -> list[RuleProblem]:
@@ -433,11 +428,8 @@ class Service:
             for f in failures
         ]
 
-    def _announce(
-        self, key: str, text: str, blocks: list[dict[str, object]], now: datetime
-    ) -> None:
-        payload = {"op": "message", "text": text, "blocks": blocks}
-        self.store.enqueue(OutboxItem(SLACK, key, payload), now)
+    def _announce(self, key: str, intent: Intent, now: datetime) -> None:
+        self.store.enqueue(OutboxItem(SLACK, key, to_payload(intent)), now)
         self._outbox_wake.set()
 
     def _rules_loop(self) -> None:

@@ -12,20 +12,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from adapters.phone.calllog import PRESETS
 from adapters.phone.intake import PhoneIntake
+from adapters.phone.mapping import PRESETS
 from adapters.slack.console import ConsoleSlack
 from adapters.slack.transport import SlackTransport
 from app.bootstrap import Setup
-from app.commands import describe_import
-from app.reports_cli import build_availability, build_sla
+from app.commands.report import monthly_message
+from app.render.text import availability_text, describe_import, sla_text
 from bot import nl
 from bot.desk import SLACK, Desk
+from bot.intents import DailyDigest
 from bot.models import Channel, Priority
 from bot.outbox import OutboxWorker
 from bot.reminders import next_digest_at
-from bot.reports import availability
-from bot.reports import sla as sla_report
+from bot.reports.build import build_availability, build_sla
 from bot.reports.sla import month_period
 from bot.store import Store
 
@@ -39,7 +39,13 @@ def show_slack(setup: Setup, store: Store, out: TextIO, calls: Path | None = Non
     tz = triage.calendar.tz
     desk = Desk(triage, store, policy=lambda: triage.engine.rule_set.reminders)
     console = ConsoleSlack(out, {TEAM_CHANNEL: "#support-team"})
-    transport = SlackTransport(console, desk, store, TEAM_CHANNEL)  # type: ignore[arg-type]
+    transport = SlackTransport(
+        console,  # type: ignore[arg-type]
+        desk,
+        store,
+        TEAM_CHANNEL,
+        monthly=monthly_message,
+    )
     worker = OutboxWorker(store, {SLACK: transport})
 
     print("\n=== Slack: wat het supportteam in #support-team ziet ===\n", file=out)
@@ -91,8 +97,7 @@ def show_slack(setup: Setup, store: Store, out: TextIO, calls: Path | None = Non
     # The daily digest of the next working morning, for the tickets known by then.
     digest_at = next_digest_at(triage.engine.rule_set.reminders, triage.calendar, at)
     print(f"\n{nl.when(digest_at, tz)}: het dagoverzicht.\n", file=out)
-    day = triage.calendar.local(digest_at).date().isoformat()
-    transport.send({"op": "digest", "day": day}, digest_at)
+    transport.deliver(DailyDigest(day=triage.calendar.local(digest_at).date()), digest_at)
 
     if calls is None or not calls.is_file():
         return
@@ -148,6 +153,6 @@ def show_reports(setup: Setup, store: Store, out: TextIO, now: datetime) -> None
     local = now.astimezone(tz)
     period = month_period(local.year, local.month, tz)
     print(f"\n=== SLA-rapport {period.label} (triage report sla / availability) ===\n", file=out)
-    print(sla_report.render_text(build_sla(setup.triage, store, period, now), tz), file=out)
+    print(sla_text(build_sla(setup.triage, store, period, now), tz), file=out)
     print(file=out)
-    print(availability.render_text(build_availability(store, period, now), tz), file=out)
+    print(availability_text(build_availability(store, period, now), tz), file=out)

@@ -22,10 +22,10 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.reports_cli import build_availability, build_sla
 from bench.reportgen import load_bench_setup, make_reports
 from bot.classify_io import parse_report
 from bot.desk import Desk
+from bot.reports.build import build_availability, build_sla
 from bot.reports.sla import month_period
 from bot.store import Store
 

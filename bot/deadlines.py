@@ -12,13 +12,7 @@ from bot.calendar import BusinessCalendar, ReleaseCalendar
 from bot.directory import Match
 from bot.engine.schema import SlaSpec, Target
 from bot.models import Category, Channel, Priority
-
-CHANNEL_NL = {
-    Channel.EMAIL: "e-mail",
-    Channel.WIDGET: "de support-widget",
-    Channel.SLACK: "Slack",
-    Channel.PHONE: "telefoon",
-}
+from bot.nl import CHANNEL_NL
 
 
 @dataclass(frozen=True)
@@ -94,9 +88,16 @@ def sla_outcome(
     who: Match,
     calendar: BusinessCalendar,
     releases: ReleaseCalendar,
+    needs_triage: bool = False,
 ) -> SlaOutcome:
-    """Deadlines (still computed for exempt reports, as internal targets) and the exemption."""
+    """Deadlines (still computed for exempt reports, as internal targets) and the exemption.
+
+    A report that no rule recognised gets `sla.unrecognised` (when set): the team must look
+    at it within that time, whatever the default category would promise.
+    """
     target = sla.target(category, priority)
+    if needs_triage and sla.unrecognised is not None:
+        target = sla.unrecognised
     exempt, reason, unagreed = exemption(sla, category, priority, channel, sender, who)
     return SlaOutcome(
         exempt=exempt,

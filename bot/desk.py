@@ -15,7 +15,17 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from bot.calendar import BusinessCalendar
 from bot.errors import TriageError
-from bot.maintenance import announcement_moment, announcements_due, planned_announcement
+from bot.intents import (
+    DailyDigest,
+    DeadlineReminder,
+    MaintenanceAnnouncement,
+    MonthlyReport,
+    ThreadReply,
+    TicketPost,
+    TicketUpdate,
+    to_payload,
+)
+from bot.maintenance import announcement_moment, announcements_due
 from bot.models import Decision, Priority, Report
 from bot.pipeline import Triage
 from bot.reminders import Reminder, ReminderPolicy, next_digest_at, plan
@@ -100,7 +110,8 @@ class Desk:
         """The triage post for a new ticket (queued with the ticket itself)."""
         if not self.slack:
             return []
-        return [OutboxItem(SLACK, f"slack-post:{ticket_id}", {"op": "post", "ticket": ticket_id})]
+        post = to_payload(TicketPost(ticket=ticket_id))
+        return [OutboxItem(SLACK, f"slack-post:{ticket_id}", post)]
 
     def reply_items(self, ticket_id: int, report: Report, key: str) -> list[OutboxItem]:
         """A reporter's reply, copied into the ticket's Slack thread."""
@@ -108,21 +119,20 @@ class Desk:
             return []
         who = self.triage.directory.identify(report.channel.value, report.sender)
         name = who.contact.name if who.contact else report.sender_name
-        payload = {
-            "op": "reply",
-            "ticket": ticket_id,
-            "sender": f"{name} ({report.sender})" if name else report.sender,
-            "channel": report.channel.value,
-            "subject": report.subject,
-            "body": report.body[:4000],
-        }
-        return [OutboxItem(SLACK, f"slack-reply:{ticket_id}:{key}", payload)]
+        reply = ThreadReply(
+            ticket=ticket_id,
+            sender=f"{name} ({report.sender})" if name else report.sender,
+            channel=report.channel.value,
+            subject=report.subject,
+            body=report.body[:4000],
+        )
+        return [OutboxItem(SLACK, f"slack-reply:{ticket_id}:{key}", to_payload(reply))]
 
     def _update_items(self, ticket_id: int, now: datetime, what: str) -> list[OutboxItem]:
         if not self.slack:
             return []
         key = f"slack-update:{ticket_id}:{what}:{now.isoformat()}"
-        return [OutboxItem(SLACK, key, {"op": "update", "ticket": ticket_id})]
+        return [OutboxItem(SLACK, key, to_payload(TicketUpdate(ticket=ticket_id)))]
 
     # -- actions ------------------------------------------------------------------------------
     def set_priority(
@@ -325,24 +335,25 @@ class Desk:
                 if reminder.at < now and self._already_reminded(ticket, reminder.key, reminder):
                     continue
                 key = f"remind:{ticket.id}:{ticket.decision_id}:{reminder.key}"
-                payload = {
-                    "op": "remind",
-                    "ticket": ticket.id,
-                    "decision": ticket.decision_id,
-                    "deadline": reminder.deadline,
-                    "kind": reminder.kind,
-                    "due": reminder.due.isoformat(),
-                    "at": reminder.at.isoformat(),
-                }
+                payload = to_payload(
+                    DeadlineReminder(
+                        ticket=ticket.id,
+                        decision=ticket.decision_id,
+                        deadline=reminder.deadline,
+                        kind=reminder.kind,
+                        due=reminder.due,
+                        at=reminder.at,
+                    )
+                )
                 item = OutboxItem(SLACK, key, payload, not_before=max(reminder.at, now))
                 self.store.enqueue(item, now, ticket_id=ticket.id)
                 planned += 1
         if ticket_id is None:
             at = next_digest_at(policy, calendar, now)
-            day = calendar.local(at).date().isoformat()
+            day = calendar.local(at).date()
+            digest = to_payload(DailyDigest(day=day))
             self.store.enqueue(
-                OutboxItem(SLACK, f"digest:{day}", {"op": "digest", "day": day}, not_before=at),
-                now,
+                OutboxItem(SLACK, f"digest:{day.isoformat()}", digest, not_before=at), now
             )
             self._plan_team_posts(now)
         return planned
@@ -359,8 +370,7 @@ class Desk:
         calendar, releases = self.triage.calendar, self.triage.releases
         days = self.reports.maintenance_days_before
         for release in announcements_due(releases, calendar, now, days):
-            message = planned_announcement(release, calendar)
-            payload = {"op": "message", "text": message.text, "blocks": message.blocks}
+            payload = to_payload(MaintenanceAnnouncement(release=release))
             key = f"maintenance:{release.isoformat()}"
             at = announcement_moment(release, calendar, days)
             self.store.enqueue(OutboxItem(SLACK, key, payload, not_before=at), now)
@@ -376,7 +386,7 @@ class Desk:
             if moment + timedelta(days=7) < now or moment > now + PLAN_HORIZON:
                 continue
             previous = (first - timedelta(days=1)).strftime("%Y-%m")
-            payload = {"op": "report", "month": previous}
+            payload = to_payload(MonthlyReport(month=previous))
             self.store.enqueue(
                 OutboxItem(SLACK, f"report:{previous}", payload, not_before=moment), now
             )

@@ -146,6 +146,18 @@ class Report(BaseModel):
 RuleName = Annotated[str, Field(min_length=1)]
 
 
+class Factor(BaseModel):
+    """One factor of Bijlage 1 as read from a report: its value and the words that set it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    value: str
+    words: tuple[str, ...] = ()
+    part: str = Field(default="", description="body or subject: where the words were found.")
+    negated: bool = Field(default=False, description="Set by a negated word ('niet iedereen').")
+
+
 class Decision(BaseModel):
     """What the core decided for a report, with everything needed to explain it later."""
 
@@ -165,3 +177,10 @@ class Decision(BaseModel):
     organisation: str | None
     rules_version: str
     calendar_version: str
+    needs_triage: bool = Field(
+        default=False,
+        description="Nothing recognised the report: the priority and category are only the "
+        "defaults, and a person must decide.",
+    )
+    decision: str | None = Field(default=None, description="The decision-table row that decided.")
+    factors: tuple[Factor, ...] = Field(default=(), description="Factors read from the report.")

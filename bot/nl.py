@@ -1,35 +1,52 @@
-"""Dutch formatting for what people read: dates, times, durations, priorities."""
+"""Every Dutch word people read outside the email templates: labels, dates, times, durations.
+
+One place, so the Slack post, the terminal, the HTML report and the acknowledgement call a
+thing by the same name. Email wording lives in config/messages/ (editable without code).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.models import Channel
+
+# -- labels -------------------------------------------------------------------------------
+# How a report reached us, in a sentence ("gemeld via de support-widget").
+CHANNEL_NL = {
+    Channel.EMAIL: "e-mail",
+    Channel.WIDGET: "de support-widget",
+    Channel.SLACK: "Slack",
+    Channel.PHONE: "telefoon",
+}
+# The same as a bare noun, for the demo's ticket blocks; keyed by the stored value. Only the
+# widget differs from CHANNEL_NL ("widget" here, "de support-widget" there).
+CHANNEL_SHORT_NL = {"email": "e-mail", "widget": "widget", "slack": "Slack", "phone": "telefoon"}
+# The category in the acknowledgement, spelled out for the customer (keyed by value).
+CATEGORY_NL = {
+    "storing": "storing",
+    "vraag": "vraag",
+    "wens": "wens (nieuwe functionaliteit)",
+    "instelling": "verzoek om een instelling",
+}
+# Kinds of outage window (SLA 1, 2.A).
+OUTAGE_KIND_NL = {
+    "storing": "storing",
+    "planned": "gepland onderhoud",
+    "force_majeure": "overmacht",
+}
+DEADLINE_NL = {"reaction": "reactietermijn", "resolution": "oplostermijn"}
+STATUS_NL = {"open": "open", "resolved": "opgelost"}
+# What a phone import did with a call, in its summary (see app.render.text.describe_import).
+IMPORT_OUTCOME_NL = {
+    "ticket": "nieuw ticket",
+    "guaranteed": "nu gegarandeerd",
+    "attached": "gesprek bijgevoegd",
+}
+
+# -- dates and times ----------------------------------------------------------------------
 DAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
 MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
-
-
-def when(value: datetime | None, tz: ZoneInfo, with_year: bool = False) -> str:
-    """'di 24 nov 10:15' in local time (or 'geen' when there is no time)."""
-    if value is None:
-        return "geen"
-    local = value.astimezone(tz)
-    year = f" {local.year}" if with_year else ""
-    return f"{DAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]}{year} {local:%H:%M}"
-
-
-def business_duration(amount: timedelta) -> str:
-    """'3 werkuren', '45 werkminuten', '1 werkuur en 30 werkminuten'."""
-    minutes = round(amount.total_seconds() / 60)
-    hours, rest = divmod(abs(minutes), 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours} {'werkuur' if hours == 1 else 'werkuren'}")
-    if rest or not parts:
-        parts.append(f"{rest} {'werkminuut' if rest == 1 else 'werkminuten'}")
-    return " en ".join(parts)
-
-
 LONG_DAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 LONG_MONTHS = (
     "januari",
@@ -47,6 +64,15 @@ LONG_MONTHS = (
 )
 
 
+def when(value: datetime | None, tz: ZoneInfo, with_year: bool = False) -> str:
+    """'di 24 nov 10:15' in local time (or 'geen' when there is no time)."""
+    if value is None:
+        return "geen"
+    local = value.astimezone(tz)
+    year = f" {local.year}" if with_year else ""
+    return f"{DAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]}{year} {local:%H:%M}"
+
+
 def long_when(value: datetime, tz: ZoneInfo) -> str:
     """'dinsdag 24 november 2026 om 10:15' in local time, for customers."""
     local = value.astimezone(tz)
@@ -54,6 +80,40 @@ def long_when(value: datetime, tz: ZoneInfo) -> str:
         f"{LONG_DAYS[local.weekday()]} {local.day} {LONG_MONTHS[local.month - 1]} "
         f"{local.year} om {local:%H:%M}"
     )
+
+
+# -- durations and numbers ----------------------------------------------------------------
+def business_duration(amount: timedelta) -> str:
+    """'3 werkuren', '45 werkminuten', '1 werkuur en 30 werkminuten'."""
+    minutes = round(amount.total_seconds() / 60)
+    hours, rest = divmod(abs(minutes), 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} {'werkuur' if hours == 1 else 'werkuren'}")
+    if rest or not parts:
+        parts.append(f"{rest} {'werkminuut' if rest == 1 else 'werkminuten'}")
+    return " en ".join(parts)
+
+
+def nl_number(value: float, decimals: int = 0) -> str:
+    """A number the Dutch way: 44.700 and 99,79."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def hours(amount: timedelta | None) -> str:
+    """Business time as hours with two decimals ('2,25'), or '-' when there is none."""
+    if amount is None:
+        return "-"
+    return nl_number(amount.total_seconds() / 3600, 2)
+
+
+def hours_minutes(amount: timedelta | None) -> str:
+    """Business time as 'u:mm' ('2:15' is two hours and a quarter), or '-' when none."""
+    if amount is None:
+        return "-"
+    minutes = round(amount.total_seconds() / 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"
 
 
 def count(amount: int, one: str, many: str) -> str:

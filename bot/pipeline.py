@@ -10,7 +10,8 @@ from bot.calendar import BusinessCalendar, ReleaseCalendar
 from bot.deadlines import sla_outcome
 from bot.directory import Directory
 from bot.engine.runner import RuleEngine
-from bot.models import Category, Decision, Priority, Report
+from bot.models import Category, Decision, Factor, Priority, Report
+from bot.reading import read_report
 
 
 class Triage:
@@ -42,10 +43,14 @@ class Triage:
         """
         who = self.directory.identify(report.channel.value, report.sender)
         organisation = who.organisation.id if who.organisation else None
+        read = read_report(report.subject, report.body)
         outcome = self.engine.evaluate(
-            report.text, report.channel, organisation, confirmed or report.priority
+            read, report.channel, organisation, confirmed or report.priority
         )
         chosen = category or outcome.category
+        needs_triage = (
+            outcome.needs_triage and category is None and (confirmed or report.priority) is None
+        )
         sla = sla_outcome(
             outcome.sla,
             chosen,
@@ -56,6 +61,7 @@ class Triage:
             who,
             self.calendar,
             self.releases,
+            needs_triage,
         )
         return Decision(
             priority=outcome.priority,
@@ -70,4 +76,11 @@ class Triage:
             organisation=organisation,
             rules_version=outcome.rules_version,
             calendar_version=self.releases.version,
+            needs_triage=needs_triage,
+            decision=outcome.decision,
+            factors=tuple(
+                Factor(name=f.factor, value=f.value, words=f.words, part=f.part, negated=f.negated)
+                for f in outcome.factors
+                if f.words
+            ),
         )

@@ -12,10 +12,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from bot import nl
-from bot.deadlines import CHANNEL_NL
 from bot.directory import normalise_email
 from bot.errors import ConfigError
 from bot.models import Decision, Report
+from bot.nl import CATEGORY_NL, CHANNEL_NL
 from bot.store import OutboxItem
 
 ACK_FILE = Path("messages") / "acknowledgement.yaml"
@@ -32,12 +32,6 @@ COMMON = {
     "helpdesk_email",
 }
 BODY_ONLY = {"reaction_line", "resolution_line", "exempt_notice"}
-CATEGORY_NL = {
-    "storing": "storing",
-    "vraag": "vraag",
-    "wens": "wens (nieuwe functionaliteit)",
-    "instelling": "verzoek om een instelling",
-}
 
 
 class AckTemplates(BaseModel):

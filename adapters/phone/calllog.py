@@ -1,11 +1,10 @@
-"""Call logs from the phone system -> CallRecords -> Reports (the pure parsing step).
+"""Call logs from the phone system -> CallRecords (the pure parsing step).
 
 A call log is a file the telephony system writes or exports: Asterisk's `Master.csv`
-(cdr_csv), a CSV export with a header row, or JSON Lines. A `ColumnMapping` says where each
-of our fields is; `PRESETS` holds the three we know. `parse_call_log` reads the bytes and
-returns every call it could read plus a `RowProblem` (file, 1-based physical line, what is
+(cdr_csv), a CSV export with a header row, or JSON Lines; a `ColumnMapping` (see
+`adapters.phone.mapping`) says where each of our fields is. `parse_call_log` reads the bytes
+and returns every call it could read plus a `RowProblem` (file, 1-based physical line, what is
 wrong) for every row it skipped, so one bad row never costs the rest of the file.
-`call_to_report` turns a call into a Report on the phone channel.
 
 Times without an offset are local wall-clock times in the mapping's timezone. A time that
 does not exist there (the hour the clocks skip in March) is a bad row; a time that happens
@@ -23,42 +22,23 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
-
+from adapters.phone.mapping import ColumnMapping
+from adapters.phone.records import CallRecord
 from bot.directory import normalise_phone
 from bot.errors import AdapterError
-from bot.models import MAX_TEXT_CHARS, MAX_YEAR, MIN_YEAR, Channel, Report
+from bot.models import MAX_YEAR, MIN_YEAR
 
-# Our fields, in the order people read them. A mapping must place `caller` and `start`.
-FIELDS = (
-    "call_id",
-    "caller",
-    "caller_name",
-    "called",
-    "start",
-    "end",
-    "duration",
-    "answered",
-    "agent",
-    "notes",
-)
-REQUIRED_FIELDS = ("caller", "start")
 # Cells a row may lack altogether: Asterisk writes uniqueid and userfield only when it is
 # configured to, and a JSON object may leave out keys it has no value for.
 OPTIONAL_CELLS = frozenset({"call_id", "caller_name", "end", "notes"})
-ENCODINGS = frozenset({"utf-8", "utf-8-sig", "cp1252", "iso8859-1"})
-
-SUBJECT_CHARS = 70
 # Longer than a week is a broken counter, not a phone call.
 MAX_DURATION_S = 7 * 24 * 3600
-DISPLAY_TIMEZONE = "Europe/Amsterdam"
 
 
 class CallLogError(AdapterError):
@@ -81,266 +61,12 @@ class _RowError(Exception):
     """A row cannot become a CallRecord; the message becomes a RowProblem."""
 
 
-# --------------------------------------------------------------------------------------------
-# Models
-# --------------------------------------------------------------------------------------------
-
-_TICKET_REF = re.compile(
-    r"(?:(?<![\w&])#\s?|\b(?:ticket|melding)(?:\s*(?:nummer|number|nr\.?|no\.?))?\s*#?\s*)"
-    r"(\d{1,9})\b",
-    re.IGNORECASE,
-)
-
-
-class CallRecord(BaseModel):
-    """One call from a call log, as the phone system recorded it, with the time in UTC."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    call_id: str = Field(min_length=1, description="From the log, or 'sha256:...' when none.")
-    caller: str = Field(min_length=1, description="The caller's number as the log wrote it.")
-    caller_e164: str | None = Field(description="The number in E.164, None if it is not one.")
-    caller_name: str = ""
-    called: str = ""
-    started_at: AwareDatetime
-    duration_s: int = Field(ge=0, description="Seconds of conversation (0 when not answered).")
-    answered: bool
-    agent: str = ""
-    notes: str = ""
-    ambiguous_time: bool = Field(
-        default=False,
-        description="The local time happened twice (clocks went back); the first was taken.",
-    )
-    source: str = Field(description="file:line where the row starts.")
-    raw: dict[str, str] = Field(default_factory=dict, description="The row, column -> text.")
-
-    @field_validator("started_at")
-    @classmethod
-    def _utc(cls, value: datetime) -> datetime:
-        return value.astimezone(UTC)
-
-    @property
-    def ticket_refs(self) -> tuple[int, ...]:
-        """Ticket numbers the notes mention ('#123', 'ticket 123', 'melding 123'), in order."""
-        return tuple(dict.fromkeys(int(m.group(1)) for m in _TICKET_REF.finditer(self.notes)))
-
-
 @dataclass
 class ParsedLog:
     """What one call log held: the calls that could be read and the rows that could not."""
 
     calls: list[CallRecord] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
-
-
-class ColumnMapping(BaseModel):
-    """Where our fields are in a call-log file, and how its values are written.
-
-    `columns` maps our field names (see FIELDS) to a column: its header text when the file
-    has a header row (matched without regard to case), its 0-based index or a name from
-    `column_names` when it has none, a key for JSON Lines. Without a `duration`, it is taken
-    from `end` - `start`, else 0; without an `answered` column, a call with a duration was
-    answered. `agent_pattern` (one group) picks the agent out of a value like a channel name.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    format: Literal["csv", "jsonl"]
-    delimiter: str = ","
-    quotechar: str = '"'
-    header: bool = True
-    encoding: str = "utf-8"
-    columns: dict[str, str | int]
-    column_names: tuple[str, ...] = Field(
-        default=(), description="Names for the columns of a file without a header row."
-    )
-    min_columns: int | None = Field(
-        default=None, ge=1, description="Fewest cells a header-less row may have."
-    )
-    answered_values: tuple[str, ...] = ("answered", "ja", "yes", "1", "true")
-    unanswered_values: tuple[str, ...] | None = Field(
-        default=None,
-        description="When set, an `answered` value in neither list is a bad row, not a 'no'.",
-    )
-    agent_pattern: str | None = None
-    time_format: str | None = Field(
-        default=None,
-        description="strptime format; else ISO 8601, 'YYYY-MM-DD HH:MM:SS' or 'DD-MM-YYYY HH:MM'.",
-    )
-    timezone: str = Field(default="Europe/Amsterdam", description="For times without offset.")
-
-    @field_validator("delimiter", "quotechar")
-    @classmethod
-    def _one_char(cls, value: str) -> str:
-        if len(value) != 1 or value in "\r\n":
-            raise ValueError(f"moet één teken zijn (geen regeleinde), niet {value!r}")
-        return value
-
-    @field_validator("encoding")
-    @classmethod
-    def _encoding(cls, value: str) -> str:
-        try:
-            name = codecs.lookup(value).name
-        except LookupError:
-            name = value
-        if name not in ENCODINGS:
-            raise ValueError(
-                f"{value!r} wordt niet ondersteund; kies uit {', '.join(sorted(ENCODINGS))}"
-            )
-        return name
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
-                f"{value!r} is geen bekende tijdzone (bijvoorbeeld Europe/Amsterdam)"
-            ) from exc
-        return value
-
-    @field_validator("agent_pattern")
-    @classmethod
-    def _pattern(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            groups = re.compile(value).groups
-        except re.error as exc:
-            raise ValueError(f"is geen geldige reguliere expressie: {exc}") from exc
-        if groups != 1:
-            raise ValueError(f"moet precies één groep hebben (de medewerker), niet {groups}")
-        return value
-
-    @field_validator("time_format")
-    @classmethod
-    def _time_format(cls, value: str | None) -> str | None:
-        if value is not None and "%" not in value:
-            raise ValueError(f"{value!r} is geen strptime-formaat (bijvoorbeeld '%d-%m-%Y %H:%M')")
-        return value
-
-    @model_validator(mode="after")
-    def _columns(self) -> ColumnMapping:
-        unknown = sorted(set(self.columns) - set(FIELDS))
-        if unknown:
-            raise ValueError(
-                f"onbekende velden {unknown} in columns; bekende velden: {', '.join(FIELDS)}"
-            )
-        missing = [name for name in REQUIRED_FIELDS if name not in self.columns]
-        if missing:
-            raise ValueError(f"columns moet een kolom geven voor {', '.join(missing)}")
-        for name, column in self.columns.items():
-            if self.format == "jsonl" or self.header:
-                if not isinstance(column, str):
-                    what = "een sleutel" if self.format == "jsonl" else "een naam uit de kopregel"
-                    raise ValueError(f"de kolom van {name!r} moet {what} zijn, niet {column!r}")
-            elif isinstance(column, int):
-                if column < 0:
-                    raise ValueError(f"de kolom van {name!r} moet een index >= 0 zijn")
-            elif column not in self.column_names:
-                raise ValueError(
-                    f"kolom {column!r} van {name!r} staat niet in column_names (het bestand "
-                    "heeft geen kopregel: geef een index, of geef de kolommen een naam)"
-                )
-        return self
-
-    def index_of(self, column: str | int) -> int:
-        """The 0-based index of a column in a header-less file."""
-        return column if isinstance(column, int) else self.column_names.index(column)
-
-
-# --------------------------------------------------------------------------------------------
-# Presets
-# --------------------------------------------------------------------------------------------
-
-# Asterisk cdr_csv (Master.csv): no header; uniqueid and userfield only with loguniqueid and
-# loguserfield in cdr.conf. Times are local unless usegmtime=yes (then set timezone: UTC).
-ASTERISK_COLUMNS = (
-    "accountcode",
-    "src",
-    "dst",
-    "dcontext",
-    "clid",
-    "channel",
-    "dstchannel",
-    "lastapp",
-    "lastdata",
-    "start",
-    "answer",
-    "end",
-    "duration",
-    "billsec",
-    "disposition",
-    "amaflags",
-    "uniqueid",
-    "userfield",
-)
-
-ASTERISK_CDR = ColumnMapping(
-    format="csv",
-    header=False,
-    column_names=ASTERISK_COLUMNS,
-    min_columns=16,
-    columns={
-        "call_id": "uniqueid",
-        "caller": "src",
-        "caller_name": "clid",
-        "called": "dst",
-        "start": "start",
-        # billsec is the conversation; duration also counts the ringing.
-        "duration": "billsec",
-        "answered": "disposition",
-        "agent": "dstchannel",
-        # Agents type their notes into the userfield (CDR(userfield) from the dialplan).
-        "notes": "userfield",
-    },
-    answered_values=("ANSWERED",),
-    unanswered_values=("NO ANSWER", "BUSY", "FAILED", "CONGESTION"),
-    # SIP/201-0000001a -> 201, PJSIP/anna-00000012 -> anna, Local/201@queue-0000002b;2 -> 201
-    agent_pattern=r"^[A-Za-z0-9_]+/([^@;/]+?)(?:@[^;]*)?-[0-9a-fA-F]+(?:;\d+)?$",
-)
-
-DUTCH_CSV = ColumnMapping(
-    format="csv",
-    delimiter=";",
-    header=True,
-    columns={
-        "caller": "Beller",
-        "called": "Gebeld nummer",
-        "start": "Starttijd",
-        "duration": "Duur",
-        "answered": "Beantwoord",
-        "agent": "Medewerker",
-        "notes": "Notities",
-        "call_id": "Gesprek-ID",
-    },
-    answered_values=("ja", "j", "yes"),
-    unanswered_values=("nee", "n", "no"),
-)
-
-JSONL = ColumnMapping(
-    format="jsonl",
-    columns={
-        "call_id": "call_id",
-        "caller": "caller",
-        "caller_name": "caller_name",
-        "called": "called",
-        "start": "start",
-        "duration": "duration_s",
-        "answered": "answered",
-        "agent": "agent",
-        "notes": "notes",
-    },
-    answered_values=("true",),
-    unanswered_values=("false",),
-)
-
-PRESETS: Mapping[str, ColumnMapping] = {
-    "asterisk": ASTERISK_CDR,
-    "nl-csv": DUTCH_CSV,
-    "jsonl": JSONL,
-}
 
 
 # --------------------------------------------------------------------------------------------
@@ -805,87 +531,6 @@ def _parse_answered(text: str, mapping: ColumnMapping) -> bool:
         return False
     known = ", ".join(repr(v) for v in (*mapping.answered_values, *mapping.unanswered_values))
     raise _RowError(f"onbekende waarde {text!r} voor beantwoord; toegestaan: {known}")
-
-
-# --------------------------------------------------------------------------------------------
-# CallRecord -> Report
-# --------------------------------------------------------------------------------------------
-
-
-def call_to_report(call: CallRecord, *, timezone: str = DISPLAY_TIMEZONE) -> Report:
-    """A Report on the phone channel; received at the call's start (SPEC: phone receipt).
-
-    Unanswered calls convert too: the intake decides what a missed call is worth. `timezone`
-    is only used for the local time in a generated body.
-    """
-    local = call.started_at.astimezone(ZoneInfo(timezone))
-    when = f"{local:%d-%m-%Y} om {local:%H:%M}"
-    caller = f"{call.caller_name} ({call.caller})" if call.caller_name else call.caller
-    first_line = next((line.strip() for line in call.notes.splitlines() if line.strip()), "")
-    if first_line:
-        subject = "Telefoon: " + _shorten(first_line, SUBJECT_CHARS)
-    elif not call.answered:
-        subject = "Telefoon: gemiste oproep"
-    else:
-        subject = "Telefoon (geen notities)"
-
-    notes: list[str] = []
-    body = call.notes
-    if not body:
-        if call.answered:
-            body = (
-                f"Telefoongesprek met {caller} op {when} ({_clock(call.duration_s)}), "
-                f"aangenomen door {call.agent or 'onbekend'}; er zijn geen notities gemaakt."
-            )
-        else:
-            body = f"Gemiste oproep van {caller} op {when}; er zijn geen notities."
-    elif len(body) > MAX_TEXT_CHARS:
-        body = body[:MAX_TEXT_CHARS]
-        notes.append(f"notes truncated at {MAX_TEXT_CHARS:,} characters")
-
-    if call.answered:
-        notes.append(f"agent: {call.agent or 'unknown'}")
-    else:
-        notes.append("not answered" + (f" (rang: {call.agent})" if call.agent else ""))
-    notes.append(f"duration: {_clock(call.duration_s)} ({call.duration_s} s)")
-    if call.called:
-        notes.append(f"called: {call.called}")
-    if call.caller_e164 is None:
-        notes.append(f"caller {call.caller!r} is not a phone number we can match to a contact")
-    if call.ambiguous_time:
-        offset = local.strftime("%z")
-        notes.append(
-            f"ambiguous local time {local:%Y-%m-%d %H:%M}: it happened twice (clocks went "
-            f"back); read as the first occurrence (UTC{offset[:3]}:{offset[3:]})"
-        )
-    if call.ticket_refs:
-        notes.append("mentions ticket " + ", ".join(f"#{n}" for n in call.ticket_refs))
-    notes.append(f"source: {call.source}")
-    return Report(
-        channel=Channel.PHONE,
-        received_at=call.started_at,
-        sender=call.caller_e164 or call.caller,
-        sender_name=call.caller_name,
-        subject=subject,
-        body=body,
-        source_key=f"phone:{call.call_id}",
-        notes=tuple(notes),
-    )
-
-
-def _shorten(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut[limit // 2 :]:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;:.-") + "…"
-
-
-def _clock(seconds: int) -> str:
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,46 +19,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import yaml
-from pydantic import ValidationError
-
-from adapters.phone.calllog import (
-    PRESETS,
-    CallLogError,
-    CallRecord,
-    ColumnMapping,
-    call_to_report,
-    parse_call_log,
-)
-from adapters.slack.blocks import escape
-from adapters.slack.phone_modal import PhoneEntry
-from bot import nl
+from adapters.phone.calllog import CallLogError, parse_call_log
+from adapters.phone.mapping import ColumnMapping
+from adapters.phone.records import CallRecord, call_to_report
+from bot.calls import PhoneEntry
 from bot.desk import SLACK, Desk
 from bot.directory import normalise_phone
-from bot.errors import ConfigError
+from bot.intents import HoogCall, MissedCall, to_payload
 from bot.models import Category, Priority
 from bot.store import OutboxItem
 
 log = logging.getLogger("triage.phone")
 
 OUTSIDE_HOURS_NOTE = "gebeld buiten de helpdesk-uren (SLA 3.C: werkdagen 09:00-17:00)"
-
-
-def load_mapping(name: str | None, mapping_file: Path | None, path: Path) -> ColumnMapping:
-    """The column mapping: a YAML file, a preset by name, or a guess from the extension."""
-    if mapping_file is not None:
-        try:
-            data = yaml.safe_load(mapping_file.read_text(encoding="utf-8"))
-            return ColumnMapping.model_validate(data)
-        except (OSError, yaml.YAMLError, ValidationError) as exc:
-            raise ConfigError(f"{mapping_file}: not a usable column mapping: {exc}") from exc
-    if name is None:
-        name = "jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else "asterisk"
-    if name not in PRESETS:
-        raise ConfigError(
-            f"unknown call log format {name!r}: use {', '.join(sorted(PRESETS))} or --mapping FILE"
-        )
-    return PRESETS[name]
 
 
 def entry_to_call(entry: PhoneEntry, agent: str) -> CallRecord:
@@ -113,8 +86,9 @@ class ImportSummary:
 class PhoneIntake:
     """Turns calls (from a log file or the Slack modal) into store records."""
 
-    def __init__(self, desk: Desk, hoog_mention: str = "<!here>") -> None:
+    def __init__(self, desk: Desk, hoog_mention: str | None = None) -> None:
         self.desk, self.store = desk, desk.store
+        # Who a Hoog call pings in Slack (slack.hoog_mention); None: the Slack default.
         self.hoog_mention = hoog_mention
 
     def ingest(
@@ -242,27 +216,22 @@ class PhoneIntake:
     def _loud_item(
         self, ticket_id: int, call: CallRecord, contact: str | None, exempt: bool
     ) -> OutboxItem:
-        tz = self.desk.triage.calendar.tz
-        who = escape(contact or call.caller)
-        guarantee = (
-            "Geen afgesproken contactpersoon (SLA 3.C): geen SLA-garantie, maar kijk er direct "
-            "naar."
-            if exempt
-            else "Reactie is direct (SLA Bijlage 1)."
+        loud = HoogCall(
+            ticket=ticket_id,
+            caller=call.caller,
+            contact=contact,
+            called_at=call.started_at,
+            exempt=exempt,
+            mention=self.hoog_mention,
         )
-        text = (
-            f"{self.hoog_mention} 🔴 *Hoog-storing telefonisch gemeld* door {who} om "
-            f"{nl.when(call.started_at, tz)}: #{ticket_id}. {guarantee} Wie pakt dit op?"
-        )
-        return OutboxItem(SLACK, f"slack-hoog:{ticket_id}", {"op": "message", "text": text})
+        return OutboxItem(SLACK, f"slack-hoog:{ticket_id}", to_payload(loud))
 
     def _missed_item(self, call: CallRecord, organisation: str | None) -> OutboxItem:
-        tz = self.desk.triage.calendar.tz
-        where = escape(organisation or "onbekend nummer, geen afgesproken contactpersoon (SLA 3.C)")
-        agent = f", voor {escape(call.agent)}" if call.agent else ""
-        text = (
-            f"📞 Gemiste oproep van {escape(call.caller)} ({where}) op "
-            f"{nl.when(call.started_at, tz)}{agent}: niet beantwoord, dus nog geen melding en "
-            "geen SLA-termijn. Bel terug."
+        missed = MissedCall(
+            call_id=call.call_id,
+            caller=call.caller,
+            organisation=organisation,
+            called_at=call.started_at,
+            agent=call.agent,
         )
-        return OutboxItem(SLACK, f"slack-missed:{call.call_id}", {"op": "message", "text": text})
+        return OutboxItem(SLACK, f"slack-missed:{call.call_id}", to_payload(missed))

@@ -21,31 +21,26 @@ from typing import Any
 from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 
-from adapters.slack.blocks import (
-    by_deadline,
-    escape,
-    help_message,
-    home_view,
-    not_allowed_message,
-    parse_reason_metadata,
-    reason_modal,
-    ticket_detail,
-    ticket_list,
-)
 from adapters.slack.intake import SlackIntake
-from adapters.slack.phone_modal import CALLBACK as PHONE_CALLBACK
-from adapters.slack.phone_modal import PhoneEntry, phone_modal, read_phone_modal
 from adapters.slack.transport import call
+from adapters.slack.views.deadlines import by_deadline
+from adapters.slack.views.home import home_view
+from adapters.slack.views.lists import help_message, not_allowed_message, ticket_detail, ticket_list
+from adapters.slack.views.maintenance import outage_ended_text
+from adapters.slack.views.modals import parse_reason_metadata, reason_modal
+from adapters.slack.views.phone import CALLBACK as PHONE_CALLBACK
+from adapters.slack.views.phone import phone_modal, read_phone_modal
 from bot import nl
+from bot.calls import PhoneEntry
+from bot.clock import Clock
 from bot.desk import SLACK, Desk, DeskError
 from bot.errors import TriageError
-from bot.maintenance import emergency_template
+from bot.intents import EmergencyMaintenance, OutageEnded, to_payload
 from bot.models import Priority
 from bot.settings import SlackSettings
 from bot.store import OutboxItem
 
 log = logging.getLogger("triage.slack")
-Clock = Callable[[], datetime]
 # (what the agent entered, who entered it, now) -> a Dutch confirmation for the agent.
 PhoneLogger = Callable[[PhoneEntry, str, datetime], str]
 
@@ -329,14 +324,9 @@ class SlackBot:
         counts = kind == "storing" and scope == "platform"
         if kind == "storing":
             # Unplanned: customers are informed at once (SLA 2.C); here is the text for it.
-            template = emergency_template(now, self.desk.triage.calendar, reason)
+            template = EmergencyMaintenance(since=now, cause=reason)
             self.desk.store.enqueue(
-                OutboxItem(
-                    SLACK,
-                    f"outage-start:{outage}",
-                    {"op": "message", "text": template.text, "blocks": template.blocks},
-                ),
-                now,
+                OutboxItem(SLACK, f"outage-start:{outage}", to_payload(template)), now
             )
         what = {
             "storing": "telt mee voor de beschikbaarheid, SLA 1"
@@ -380,15 +370,13 @@ class SlackBot:
         except TriageError as exc:
             log.warning("ending outage #%d failed: %s", target, exc)
             return f"Kan storingsvenster #{target} niet beëindigen; probeer het opnieuw."
-        minutes = (now - outage.start).total_seconds() / 60
-        text = (
-            f"Storingsvenster #{outage.id} beëindigd door <@{user}>: duur {minutes:.0f} minuten "
-            f"({escape(outage.reason)})."
+        ended = OutageEnded(
+            outage=outage.id, by=user, start=outage.start, end=now, reason=outage.reason
         )
         self.desk.store.enqueue(
-            OutboxItem(SLACK, f"outage-end:{outage.id}", {"op": "message", "text": text}), now
+            OutboxItem(SLACK, f"outage-end:{outage.id}", to_payload(ended)), now
         )
-        return text
+        return outage_ended_text(ended.outage, ended.by, ended.start, ended.end, ended.reason)
 
     def _on_outage_button(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         found = self._ticket_action(ack, body, action)

@@ -22,10 +22,11 @@ from adapters.slack.reports import (
     report_from_widget_message,
     ts_to_datetime,
 )
-from bot.deadlines import CHANNEL_NL
 from bot.desk import SLACK, Desk
 from bot.errors import TriageError
+from bot.intents import Message, to_payload
 from bot.models import Channel, Decision, Priority, Report
+from bot.nl import CHANNEL_NL
 from bot.settings import HelpdeskConfig
 from bot.store import OutboxItem
 
@@ -155,8 +156,8 @@ class SlackIntake:
                 f"Bel bij spoed {self.helpdesk.phone}."
             )
         channel, ts = thread
-        payload = {"op": "message", "channel": channel, "thread_ts": ts, "text": "\n".join(lines)}
-        return OutboxItem(SLACK, f"slack-ack:{ticket_id}", payload)
+        reply = Message(text="\n".join(lines), channel=channel, thread_ts=ts)
+        return OutboxItem(SLACK, f"slack-ack:{ticket_id}", to_payload(reply))
 
     def quarantine_error(
         self, event: dict[str, Any], exc: BaseException, now: datetime

@@ -1,8 +1,9 @@
 """Delivers the outbox's Slack rows through the Web API: posts, updates, threads, reminders.
 
-Rows hold what to do ("post ticket 12", "remind ticket 12 of its reaction deadline"), not the
-rendered message: a message is built when it is sent, from the ticket as it is then, so a
-reminder that waited over a weekend shows the countdown of Monday morning.
+Rows hold intents (bot/intents.py): what to do ("post ticket 12", "remind ticket 12 of its
+reaction deadline"), not the rendered message. A message is built with the views in
+adapters/slack/views/ when it is sent, from the ticket as it is then, so a reminder that
+waited over a weekend shows the countdown of Monday morning.
 
 Slack's answers map onto the outbox's retry rules: 429 is RateLimited (come back after
 Retry-After), 5xx and network trouble are ConnectionLost (retried with backoff), any other
@@ -12,24 +13,43 @@ error (channel_not_found, invalid_auth) fails the row for good, with Slack's err
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from adapters.slack.blocks import (
-    SlackMessage,
-    digest_message,
-    reminder_message,
-    reply_message,
-    triage_post,
-)
-from app.reports_cli import monthly_message
-from bot.deadlines import CHANNEL_NL
+from adapters.slack.blocks import SlackMessage
+from adapters.slack.views.digest import digest_message
+from adapters.slack.views.post import reply_message, triage_post
+from adapters.slack.views.reminders import reminder_message
+from adapters.slack.views.team import team_message
 from bot.desk import Desk
 from bot.errors import AdapterError, ConnectionLost, Deferred, RateLimited
+from bot.intents import (
+    Acknowledgement,
+    DailyDigest,
+    DeadlineReminder,
+    EmergencyMaintenance,
+    HoogCall,
+    Intent,
+    MaintenanceAnnouncement,
+    Message,
+    MissedCall,
+    MonthlyReport,
+    OutageEnded,
+    PhoneImportSummary,
+    RulesRefused,
+    RulesReloaded,
+    ThreadReply,
+    TicketPost,
+    TicketUpdate,
+    from_payload,
+)
 from bot.models import Channel
+from bot.nl import CHANNEL_NL
+from bot.pipeline import Triage
 from bot.reminders import release_on
 from bot.store import Store
 
@@ -62,22 +82,71 @@ def call(client: WebClient, method: str, **params: Any) -> dict[str, Any]:
     return dict(response.data) if isinstance(response.data, dict) else {}
 
 
-class SlackTransport:
-    """The outbox transport for kind "slack"."""
+# Last month's report for the team channel: (triage, store, "YYYY-MM", now) -> message. The
+# figures come from the store through the application's report builders, so the application
+# passes this in (app.commands.report.monthly_message).
+MonthlyBuilder = Callable[[Triage, Store, str, datetime], SlackMessage]
 
-    def __init__(self, client: WebClient, desk: Desk, store: Store, team_channel: str) -> None:
+
+class SlackTransport:
+    """The outbox transport for kind "slack": reads each row as an intent and renders it."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        desk: Desk,
+        store: Store,
+        team_channel: str,
+        monthly: MonthlyBuilder | None = None,
+    ) -> None:
         self.client, self.desk, self.store = client, desk, store
         self.team_channel = team_channel
+        self.monthly = monthly
 
     def close(self) -> None:
         """Nothing to close: each call is one HTTP request."""
 
     def send(self, payload: dict[str, Any], now: datetime) -> None:
-        op = payload.get("op")
-        handler = getattr(self, f"_op_{op}", None)
-        if handler is None:
-            raise SlackRefused(f"unknown Slack outbox operation {op!r}")
-        handler(payload, now)
+        """Deliver one outbox row; a row that is no Slack intent fails for good."""
+        try:
+            intent = from_payload(payload)
+        except ValueError as exc:
+            raise SlackRefused(f"unreadable Slack outbox row: {exc}") from exc
+        self.deliver(intent, now)
+
+    def deliver(self, intent: Intent, now: datetime) -> None:
+        """Render `intent` as it is now and send it."""
+        calendar = self.desk.triage.calendar
+        match intent:
+            case TicketPost():
+                self._new_post(intent, now)
+            case TicketUpdate():
+                self._update(intent, now)
+            case ThreadReply():
+                self._reply(intent)
+            case DeadlineReminder():
+                self._remind(intent, now)
+            case DailyDigest():
+                self._digest(intent, now)
+            case MonthlyReport():
+                self._monthly(intent, now)
+            case Message():
+                message = SlackMessage(text=intent.text, blocks=list(intent.blocks))
+                channel = intent.channel or self.team_channel
+                self._post(message, channel, intent.thread_ts or None)
+            case (
+                MaintenanceAnnouncement()
+                | EmergencyMaintenance()
+                | OutageEnded()
+                | HoogCall()
+                | MissedCall()
+                | PhoneImportSummary()
+                | RulesReloaded()
+                | RulesRefused()
+            ):
+                self._post(team_message(intent, calendar), self.team_channel)
+            case Acknowledgement():
+                raise SlackRefused(f"an {intent.op!r} intent is not sent through Slack")
 
     def _post(self, message: SlackMessage, channel: str, thread_ts: str | None = None) -> str:
         params: dict[str, Any] = {
@@ -98,9 +167,9 @@ class SlackTransport:
             raise NotPostedYet(f"ticket #{ticket_id} has no Slack post yet")
         return post
 
-    # -- operations -------------------------------------------------------------------------
-    def _op_post(self, payload: dict[str, Any], now: datetime) -> None:
-        ticket_id = int(payload["ticket"])
+    # -- intents about a ticket ---------------------------------------------------------------
+    def _new_post(self, intent: TicketPost, now: datetime) -> None:
+        ticket_id = intent.ticket
         if self.store.slack_post(ticket_id) is not None:
             return  # posted before a crash; an update will refresh it
         message = triage_post(self.desk.view(ticket_id), now, self.desk.triage.calendar)
@@ -114,8 +183,8 @@ class SlackTransport:
         )
         self.store.set_slack_post(ticket_id, str(response["channel"]), str(response["ts"]), now)
 
-    def _op_update(self, payload: dict[str, Any], now: datetime) -> None:
-        ticket_id = int(payload["ticket"])
+    def _update(self, intent: TicketUpdate, now: datetime) -> None:
+        ticket_id = intent.ticket
         channel, ts = self._thread(ticket_id)
         message = triage_post(self.desk.view(ticket_id), now, self.desk.triage.calendar)
         call(
@@ -127,73 +196,53 @@ class SlackTransport:
             blocks=message.blocks,
         )
 
-    def _op_reply(self, payload: dict[str, Any], now: datetime) -> None:
-        ticket_id = int(payload["ticket"])
-        channel, ts = self._thread(ticket_id)
-        channel_value = str(payload.get("channel", ""))
+    def _reply(self, intent: ThreadReply) -> None:
+        channel, ts = self._thread(intent.ticket)
         label = (
-            CHANNEL_NL[Channel(channel_value)]
-            if channel_value in {c.value for c in Channel}
-            else channel_value
+            CHANNEL_NL[Channel(intent.channel)]
+            if intent.channel in {c.value for c in Channel}
+            else intent.channel
         )
-        message = reply_message(
-            ticket_id,
-            str(payload.get("sender", "")),
-            str(payload.get("subject", "")),
-            str(payload.get("body", "")),
-            label,
-        )
+        message = reply_message(intent.ticket, intent.sender, intent.subject, intent.body, label)
         self._post(message, channel, ts)
 
-    def _op_remind(self, payload: dict[str, Any], now: datetime) -> None:
-        ticket_id = int(payload["ticket"])
+    def _remind(self, intent: DeadlineReminder, now: datetime) -> None:
+        ticket_id = intent.ticket
         ticket = self.desk.view(ticket_id)
         # The cancellation happens with the change itself; this check covers a reminder that
         # was already picked up for sending in the same instant.
-        if not ticket.is_open or ticket.decision_id != int(payload["decision"]):
+        if not ticket.is_open or ticket.decision_id != intent.decision:
             log.info("reminder for #%d dropped: the ticket changed", ticket_id)
             return
-        if payload["deadline"] == "reaction" and ticket.reacted_at is not None:
+        if intent.deadline == "reaction" and ticket.reacted_at is not None:
             return
-        due = datetime.fromisoformat(str(payload["due"]))
+        due = intent.due
         # After downtime several reminders of one deadline can be due at once: send only the
         # latest ("2 werkuren te laat"), not the stale "over 1 werkuur" before it.
-        at = datetime.fromisoformat(str(payload.get("at") or payload["due"]))
-        prefix = f"remind:{ticket_id}:{ticket.decision_id}:{payload['deadline']}:"
+        at = intent.at or intent.due
+        prefix = f"remind:{ticket_id}:{ticket.decision_id}:{intent.deadline}:"
         if self.store.newer_due(ticket_id, prefix, at, now):
             log.info("reminder for #%d skipped: a later one is due too", ticket_id)
             return
-        if payload["kind"] in ("percent", "before") and now >= due:
+        if intent.kind in ("percent", "before") and now >= due:
             return  # the deadline passed meanwhile: the breach reminder says so
         channel, ts = self._thread(ticket_id)
         message = reminder_message(
-            ticket,
-            str(payload["deadline"]),
-            str(payload["kind"]),
-            due,
-            now,
-            self.desk.triage.calendar,
+            ticket, intent.deadline, intent.kind, due, now, self.desk.triage.calendar
         )
         self._post(message, channel, ts)
 
-    def _op_digest(self, payload: dict[str, Any], now: datetime) -> None:
+    # -- team channel posts ------------------------------------------------------------------
+    def _digest(self, intent: DailyDigest, now: datetime) -> None:
         calendar = self.desk.triage.calendar
-        day = date.fromisoformat(str(payload["day"]))
-        release = release_on(self.desk.triage.releases, day, calendar.tz)
+        release = release_on(self.desk.triage.releases, intent.day, calendar.tz)
         # Only tickets that exist at that moment (a replayed or simulated clock, the demo).
         tickets = [t for t in self.desk.views() if t.received_at <= now]
         message = digest_message(tickets, now, calendar, release)
         self._post(message, self.team_channel)
 
-    def _op_report(self, payload: dict[str, Any], now: datetime) -> None:
-        message = monthly_message(self.desk.triage, self.store, str(payload["month"]), now)
+    def _monthly(self, intent: MonthlyReport, now: datetime) -> None:
+        if self.monthly is None:
+            raise SlackRefused("no monthly report builder was given to the Slack transport")
+        message = self.monthly(self.desk.triage, self.store, intent.month, now)
         self._post(message, self.team_channel)
-
-    def _op_message(self, payload: dict[str, Any], now: datetime) -> None:
-        message = SlackMessage(text=str(payload["text"]), blocks=list(payload.get("blocks", [])))
-        thread = payload.get("thread_ts")
-        self._post(
-            message,
-            str(payload.get("channel") or self.team_channel),
-            str(thread) if thread else None,
-        )

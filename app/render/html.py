@@ -14,20 +14,18 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.nl import business_duration, when
-from bot.reports.availability import KIND_NL, AvailabilityReport, Window, percent_text
-from bot.reports.sla import (
+from app.render.text import (
     DEADLINE_HEADERS,
     ORGANISATION_HEADERS,
-    DeadlineTally,
-    SlaReport,
-    SlaRow,
-    hours,
-    hours_minutes,
-    nl_number,
+    WINDOW_HEADERS,
     organisation_cells,
     organisation_text,
+    tally_cells,
+    window_cells,
 )
+from bot.nl import business_duration, hours, hours_minutes, nl_number, when
+from bot.reports.availability import AvailabilityReport, percent_text
+from bot.reports.sla import SlaReport, SlaRow, ranked_reasons
 
 COLOURS = {
     "median": "#1f77b4",  # blue
@@ -248,10 +246,6 @@ def availability_chart(report: AvailabilityReport | None) -> str:
 
 
 # -- sections -----------------------------------------------------------------------------
-def _tally_cells(tally: DeadlineTally) -> list[str]:
-    return [str(tally.met), str(tally.breached), str(tally.open), str(tally.no_deadline)]
-
-
 def _sla_tables(report: SlaReport, tz: ZoneInfo) -> list[str]:
     rows: list[SlaRow] = [*report.by_priority.values(), report.totals]
     out = ["<h2>SLA-naleving</h2>", "<h3>Meldingen</h3>"]
@@ -281,7 +275,7 @@ def _sla_tables(report: SlaReport, tz: ZoneInfo) -> list[str]:
         out.append(
             _table(
                 ("prioriteit", *DEADLINE_HEADERS),
-                ([r.label, *_tally_cells(t)] for r, t in zip(rows, tallies, strict=True)),
+                ([r.label, *tally_cells(t)] for r, t in zip(rows, tallies, strict=True)),
                 total_last=True,
             )
         )
@@ -306,8 +300,7 @@ def _sla_tables(report: SlaReport, tz: ZoneInfo) -> list[str]:
     reasons = report.totals.exempt_reasons
     out.append("<h3>Redenen uitzondering</h3>")
     if reasons:
-        ordered = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
-        out.append(_table(("reden", "aantal"), ([r, str(n)] for r, n in ordered)))
+        out.append(_table(("reden", "aantal"), ([r, str(n)] for r, n in ranked_reasons(reasons))))
     else:
         out.append("<p>Geen uitgezonderde meldingen.</p>")
     out.append("<h3>Overschrijdingen</h3>")
@@ -333,21 +326,6 @@ def _sla_tables(report: SlaReport, tz: ZoneInfo) -> list[str]:
     else:
         out.append("<p>Geen overschrijdingen.</p>")
     return out
-
-
-def _window_rows(windows: Sequence[Window], tz: ZoneInfo) -> list[list[str]]:
-    return [
-        [
-            f"#{w.outage.id}",
-            KIND_NL[w.outage.kind],
-            w.outage.scope,
-            when(w.start, tz, True),
-            when(w.end, tz, True) + (" (loopt nog)" if w.ongoing else ""),
-            nl_number(w.minutes, 1),
-            w.outage.reason,
-        ]
-        for w in windows
-    ]
 
 
 def _availability_tables(report: AvailabilityReport, tz: ZoneInfo) -> list[str]:
@@ -382,7 +360,6 @@ def _availability_tables(report: AvailabilityReport, tz: ZoneInfo) -> list[str]:
             f"{nl_number(report.netted_minutes, 1)} minuten niet meegeteld (SLA 1)."
         )
     out.extend(f"<p>{_e(note)}</p>" for note in notes)
-    headers = ("nr", "soort", "onderdeel", "begin", "einde", "minuten", "reden")
     for title, windows in (
         ("Meegeteld: storingen van het hele platform", report.counted),
         ("Uitgesloten: gepland onderhoud en overmacht", report.excluded),
@@ -390,7 +367,7 @@ def _availability_tables(report: AvailabilityReport, tz: ZoneInfo) -> list[str]:
     ):
         out.append(f"<h3>{_e(title)}</h3>")
         if windows:
-            out.append(_table(headers, _window_rows(windows, tz), align="lllllrl"))
+            out.append(_table(WINDOW_HEADERS, window_cells(windows, tz), align="lllllrl"))
         else:
             out.append("<p>Geen.</p>")
     if report.partial_minutes:

@@ -10,11 +10,17 @@ tests (`$or` for lists); `text.any` and each item of `text.all` to `$iany` over 
 Evaluation runs in two phases on one engine session:
     phase 1: rules that do not test the category;  they decide the category
     phase 2: rules that test the category (as decided in phase 1); they refine the priority
+The decision table (factors.py reads the factors) is one more fact, `{"kind": "decide",
+"f_<factor>": value, ...}`, asserted in the same session; each row is a rule over it, and the
+first row in file and row order that fits decides.
+
 How outcomes combine (documented for team leads in rules/README.md):
-    category  the first fired rule (in file and rule order) that sets one; else sla.defaults
+    category  the first decision row that fits; else the first fired rule (in file and rule
+              order) that sets one; else sla.defaults, and the report needs a person
     priority  a confirmed priority (4.G) wins; else the first fired rule with `override: true`;
-              else the most severe priority of the fired rules (ties: the first);
-              else sla.defaults; then sla.fixed_priority for the category (vraag, wens: laag)
+              else the decision row's priority; else the most severe priority of the fired
+              rules (ties: the first); else sla.defaults; then sla.fixed_priority for the
+              category (vraag, wens: laag)
 """
 
 from __future__ import annotations
@@ -23,8 +29,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.engine.factors import FactorValue
 from bot.engine.loader import LoadedRule, RuleSet
 from bot.engine.schema import SlaSpec
+from bot.engine.tables import LoadedDecision
 from bot.engine.text import TermMatcher
 from bot.models import Category, Priority
 
@@ -42,8 +50,47 @@ def _one_of(field: str, values: Iterable[str]) -> dict[str, Any]:
     return tests[0] if len(tests) == 1 else {"$or": tests}
 
 
-def _has_group(group_id: int) -> dict[str, Any]:
-    return {"$iany": {"groups": {"$i": group_id}}}
+def _has_group(group_id: int, field: str = "groups") -> dict[str, Any]:
+    return {"$iany": {field: {"$i": group_id}}}
+
+
+def groups_field(part: str) -> str:
+    """The fact property holding the word groups found in one part of the report."""
+    return "groups" if part == "text" else f"groups_{part}"
+
+
+def factor_field(factor: str) -> str:
+    """The fact property holding one factor's value."""
+    return "f_" + factor.replace("-", "_")
+
+
+def decision_name(row: LoadedDecision) -> str:
+    """The row's key inside the durable-rules ruleset."""
+    return f"d{row.index:04d}"
+
+
+def decision_condition(row: LoadedDecision) -> dict[str, Any]:
+    """The durable-rules condition of one decision-table row over the `decide` fact."""
+    tests: list[dict[str, Any]] = [{"kind": "decide"}]
+    for key, values in row.row.when.items():
+        field = key if key in ("channel", "organisation") else factor_field(key)
+        tests.append(_one_of(field, values))
+    return {"m": {"$and": tests}}
+
+
+def decide_fact(
+    sid: str, channel: str, organisation: str, factors: dict[str, FactorValue]
+) -> dict[str, Any]:
+    """The fact a decision-table row is tested against."""
+    fact: dict[str, Any] = {
+        "sid": sid,
+        "kind": "decide",
+        "channel": channel,
+        "organisation": organisation,
+    }
+    for name, value in factors.items():
+        fact[factor_field(name)] = value.value
+    return fact
 
 
 def condition(rule: LoadedRule, matcher: TermMatcher) -> dict[str, Any]:
@@ -57,17 +104,23 @@ def condition(rule: LoadedRule, matcher: TermMatcher) -> dict[str, Any]:
     if when.category:
         tests.append(_one_of("category", (c.value for c in when.category)))
     if when.text is not None:
+        field = groups_field(when.text.in_)
         if when.text.any:
-            tests.append(_has_group(matcher.group(tuple(when.text.any))))
+            tests.append(_has_group(matcher.group(tuple(when.text.any)), field))
         for item in when.text.all:
-            tests.append(_has_group(matcher.group((item,) if isinstance(item, str) else item)))
+            group = matcher.group((item,) if isinstance(item, str) else item)
+            tests.append(_has_group(group, field))
         if when.text.none:
             absent = {"$neq": {"$i": matcher.group(tuple(when.text.none))}}
-            tests.append({"$iall": {"groups": absent}})
+            tests.append({"$iall": {field: absent}})
     return {"m": {"$and": tests}}
 
 
-def definition(rule_set: RuleSet, action_for: Callable[[LoadedRule], Action]) -> dict[str, Any]:
+def definition(
+    rule_set: RuleSet,
+    action_for: Callable[[LoadedRule], Action],
+    decided_by: Callable[[LoadedDecision], Action] | None = None,
+) -> dict[str, Any]:
     """The ruleset dict for `Host.set_rulesets` (durable-rules strips `run`: pass a fresh one)."""
     rules: dict[str, Any] = {}
     for rule in rule_set.rules:
@@ -76,10 +129,17 @@ def definition(rule_set: RuleSet, action_for: Callable[[LoadedRule], Action]) ->
             "pri": rule.index,
             "run": action_for(rule),
         }
+    for row in rule_set.decisions:
+        assert decided_by is not None, "a rule set with a decision table needs its action"
+        rules[decision_name(row)] = {
+            "all": [decision_condition(row)],
+            "pri": row.index,
+            "run": decided_by(row),
+        }
     # A fact that matches no rule raises MessageNotHandledException inside the engine.
     rules[CATCH_ALL] = {
-        "all": [{"m": {"kind": "report"}}],
-        "pri": len(rule_set.rules) + 1,
+        "all": [{"m": {"$or": [{"kind": "report"}, {"kind": "decide"}]}}],
+        "pri": len(rule_set.rules) + len(rule_set.decisions) + 1,
         "run": _ignore,
     }
     return rules
@@ -91,7 +151,11 @@ def _ignore(_c: Any) -> None:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the rules decided, before deadlines."""
+    """What the rules decided, before deadlines.
+
+    `needs_triage`: nothing recognised the report (no decision row fitted and no rule set a
+    category); the category and priority are then only the defaults, for a person to decide.
+    """
 
     category: Category
     priority: Priority
@@ -99,20 +163,35 @@ class Outcome:
     fired: tuple[str, ...]
     rules_version: str
     sla: SlaSpec
+    needs_triage: bool = False
+    decision: str | None = None
+    factors: tuple[FactorValue, ...] = ()
 
 
 def decide_category(rule_set: RuleSet, fired: list[LoadedRule]) -> Category:
     """Phase 1 result: the first fired rule that sets a category, else the default."""
+    return rule_category(fired) or rule_set.sla.defaults.category
+
+
+def rule_category(fired: list[LoadedRule]) -> Category | None:
+    """The category of the first fired rule that sets one, or None."""
     for rule in fired:
         if rule.spec.then.category is not None:
             return rule.spec.then.category
-    return rule_set.sla.defaults.category
+    return None
 
 
 def decide_priority(
-    rule_set: RuleSet, fired: list[LoadedRule], category: Category, confirmed: Priority | None
+    rule_set: RuleSet,
+    fired: list[LoadedRule],
+    category: Category,
+    confirmed: Priority | None,
+    row: LoadedDecision | None = None,
 ) -> tuple[Priority, bool]:
-    """(priority, provisional) after both phases; see the module docstring for the order."""
+    """(priority, provisional) after both phases; see the module docstring for the order.
+
+    A decision-table row's priority beats the word rules' priorities, except an `override`.
+    """
     if confirmed is not None:
         return confirmed, False
     with_priority = [r for r in fired if r.spec.then.priority is not None]
@@ -120,6 +199,8 @@ def decide_priority(
     priority: Priority | None
     if overrides:
         priority = overrides[0].spec.then.priority
+    elif row is not None and row.row.then.priority is not None:
+        priority = row.row.then.priority
     elif with_priority:
         best = max(with_priority, key=lambda r: (_severity(r), -r.index))
         priority = best.spec.then.priority

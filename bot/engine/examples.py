@@ -11,6 +11,7 @@ from bot.classify_io import describe_validation_error
 from bot.engine.loader import LoadedExample
 from bot.models import Decision, Report
 from bot.pipeline import Triage
+from bot.text import one_line
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,9 @@ class ExampleFailure:
 
 
 def _short(report: Report) -> str:
-    text = " ".join((report.subject + " " + report.body).split())
+    # A fixed cut (67 characters and '...'), not bot.text.shorten's cut at a word with '…':
+    # this is what `triage rules test` has always shown for a failing example.
+    text = one_line(report.subject + " " + report.body)
     return repr(text if len(text) <= 70 else text[:67] + "...")
 
 

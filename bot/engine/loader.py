@@ -15,7 +15,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bot.engine.factors import FactorReader
 from bot.engine.schema import Example, RuleFile, RuleSpec, SlaSpec
+from bot.engine.tables import LoadedDecision, load_tables
 from bot.engine.text import TermError, TermMatcher, compile_term
 from bot.engine.yamlfile import YamlDocument, parse_yaml
 from bot.errors import RuleProblem, RuleSetInvalid
@@ -83,6 +85,8 @@ class RuleSet:
     version: str
     files: tuple[str, ...]
     matcher: TermMatcher = field(compare=False)
+    decisions: tuple[LoadedDecision, ...] = ()
+    factors: FactorReader = field(default_factory=lambda: FactorReader({}), compare=False)
 
     def by_name(self) -> dict[str, LoadedRule]:
         return {rule.name: rule for rule in self.rules}
@@ -159,6 +163,9 @@ def check_sources(
                 )
             lists[list_name] = (words, name, line)
 
+    factors, decisions = load_tables(
+        parsed_files, {k: v[0] for k, v in lists.items()}, known_orgs, problems
+    )
     for name, doc, parsed in parsed_files:
         for position, spec in enumerate(parsed.rules):
             line = doc.line_of(("rules", position))
@@ -207,8 +214,24 @@ def check_sources(
                             RuleProblem(name, doc.line_of(error["loc"]), _explain(error))
                         )
 
+    decision_names = {d.name for d in decisions}
     for loaded in examples:
         expect = loaded.example.expect
+        if expect.decision is not None and expect.decision not in decision_names:
+            problems.append(
+                RuleProblem(
+                    loaded.file,
+                    loaded.line,
+                    f"voorbeeld noemt onbekende beslisregel {expect.decision!r}",
+                )
+            )
+        for factor in expect.factors or {}:
+            if factor not in factors:
+                problems.append(
+                    RuleProblem(
+                        loaded.file, loaded.line, f"voorbeeld noemt onbekende factor {factor!r}"
+                    )
+                )
         for listed in (
             (expect.rules or ()) + (expect.rules_include or ()) + (expect.rules_exclude or ())
         ):
@@ -217,14 +240,15 @@ def check_sources(
                     RuleProblem(loaded.file, loaded.line, f"example names unknown rule {listed!r}")
                 )
 
-    if len(rules) > MAX_RULES:
-        last = rules[-1]
+    if len(rules) + len(decisions) > MAX_RULES:
+        last = rules[-1] if rules else decisions[-1]
         problems.append(
             RuleProblem(
                 last.file,
                 last.line,
-                f"{len(rules)} rules: the engine allows at most {MAX_RULES} "
-                "(durable-rules hangs compiling ~512); merge rules with word lists (@name) instead",
+                f"{len(rules) + len(decisions)} rules: the engine allows at most {MAX_RULES} "
+                "(decision-table rows count too; durable-rules hangs compiling ~512); merge rules "
+                "with word lists (@name) instead",
             )
         )
     if sla is None and not problems:
@@ -251,6 +275,8 @@ def check_sources(
             (term for rule in rules for term in rule.terms()),
             (group for rule in rules for group in rule.groups()),
         ),
+        decisions=decisions,
+        factors=FactorReader(factors),
     )
 
 

@@ -15,18 +15,27 @@ from bot.errors import EngineError, RuleProblem, RuleSetInvalid
 
 @dataclass(frozen=True)
 class RuleChanges:
-    """Rule names added, removed and changed between two rule sets."""
+    """Rules, decision rows and factors (`factor:NAME`) added, removed and changed between two
+    rule sets, by content: a rule that only moved because another file was added is unchanged.
+    `reordered`: the decision table's rows kept their content but not their order (the first
+    row that fits decides, so that matters)."""
 
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     sla_changed: bool = False
     reminders_changed: bool = False
+    reordered: bool = False
 
     @property
     def any(self) -> bool:
         return bool(
-            self.added or self.removed or self.changed or self.sla_changed or self.reminders_changed
+            self.added
+            or self.removed
+            or self.changed
+            or self.sla_changed
+            or self.reminders_changed
+            or self.reordered
         )
 
 
@@ -40,21 +49,26 @@ class ReloadResult:
     problems: tuple[RuleProblem, ...] = field(default=())
 
 
+def _contents(rule_set: RuleSet) -> dict[str, object]:
+    """Everything with a name in a rule set, by name, as comparable content."""
+    named: dict[str, object] = {rule.name: rule.spec for rule in rule_set.rules}
+    named.update({row.name: row.row for row in rule_set.decisions})
+    named.update({f"factor:{k}": v for k, v in rule_set.factors.factors.items()})
+    return named
+
+
 def diff(old: RuleSet, new: RuleSet) -> RuleChanges:
-    """Which rules differ between `old` and `new` (by name; a moved rule counts as changed)."""
-    before, after = old.by_name(), new.by_name()
-    changed = tuple(
-        name
-        for name in after
-        if name in before
-        and (before[name].spec != after[name].spec or before[name].index != after[name].index)
-    )
+    """What differs between `old` and `new`, by name and content (not by position)."""
+    before, after = _contents(old), _contents(new)
+    common = [row.name for row in new.decisions if row.name in before]
+    old_order = [row.name for row in old.decisions if row.name in after]
     return RuleChanges(
         added=tuple(n for n in after if n not in before),
         removed=tuple(n for n in before if n not in after),
-        changed=changed,
+        changed=tuple(n for n in after if n in before and before[n] != after[n]),
         sla_changed=old.sla != new.sla,
         reminders_changed=old.reminders != new.reminders,
+        reordered=common != old_order,
     )
 
 

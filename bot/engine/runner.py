@@ -23,13 +23,17 @@ from durable import engine as durable_engine
 
 from bot.engine.compiler import (
     Outcome,
-    decide_category,
+    decide_fact,
     decide_priority,
     definition,
+    groups_field,
+    rule_category,
 )
 from bot.engine.loader import LoadedRule, RuleSet
+from bot.engine.tables import LoadedDecision
 from bot.errors import EngineError
 from bot.models import Category, Channel, Priority
+from bot.reading import ReadText
 
 
 class _QuietHost(durable_engine.Host):  # type: ignore[misc]  # durable ships no types
@@ -44,7 +48,10 @@ class _Active:
     name: str
     rule_set: RuleSet
     fired: list[LoadedRule] = field(default_factory=list)
+    decided: list[LoadedDecision] = field(default_factory=list)
     phase2_categories: frozenset[Category] = frozenset()
+    # Which parts of the text the word rules read (text, subject, body).
+    parts: frozenset[str] = frozenset()
 
 
 class RuleEngine:
@@ -68,6 +75,9 @@ class RuleEngine:
             name=f"triage_v{next(self._names)}",
             rule_set=rule_set,
             phase2_categories=frozenset(c for r in rule_set.rules for c in r.spec.when.category),
+            parts=frozenset(
+                r.spec.when.text.in_ for r in rule_set.rules if r.spec.when.text is not None
+            ),
         )
 
         def action_for(rule: LoadedRule) -> Any:
@@ -76,8 +86,14 @@ class RuleEngine:
 
             return record
 
+        def decided_by(row: LoadedDecision) -> Any:
+            def record(_c: Any) -> None:
+                active.decided.append(row)
+
+            return record
+
         try:
-            self._host.set_rulesets({active.name: definition(rule_set, action_for)})
+            self._host.set_rulesets({active.name: definition(rule_set, action_for, decided_by)})
         except Exception as exc:  # the C extension raises plain Exceptions
             raise EngineError(f"the rules engine refused the rule set: {exc}") from exc
         return active
@@ -106,53 +122,92 @@ class RuleEngine:
 
     def evaluate(
         self,
-        text: str,
+        text: ReadText | str,
         channel: Channel,
         organisation: str | None,
         confirmed: Priority | None = None,
     ) -> Outcome:
-        """Run the rules over one report's text and context; see compiler.py for the order."""
-        # Text matching is pure Python over an immutable matcher: do it outside the lock,
-        # and redo it in the rare case that a swap happened meanwhile.
+        """Run the rules over one report's text and context; see compiler.py for the order.
+
+        `text` is the report as bot/reading.py split it (a plain string counts as the body).
+        """
+        read = text if isinstance(text, ReadText) else ReadText(subject="", body=text)
+        # Text matching is pure Python over immutable matchers: do it outside the lock, and
+        # redo it in the rare case that a swap happened meanwhile.
         active = self._active
-        groups = active.rule_set.matcher.features(text)
+        words = self._words(active, read)
         with self._lock:
             if self._active is not active:
                 active = self._active
-                groups = active.rule_set.matcher.features(text)
+                words = self._words(active, read)
+            groups, factors = words
             rule_set = active.rule_set
             sid = str(next(self._sessions))
-            fact: dict[str, Any] = {
-                "sid": sid,
-                "kind": "report",
-                "phase": 1,
-                "channel": channel.value,
-                "organisation": organisation or "",
-                "groups": groups,
-            }
+            phase1: list[LoadedRule] = []
+            phase2: list[LoadedRule] = []
+            row: LoadedDecision | None = None
             try:
-                phase1 = self._assert(active, fact)
-                category: Category = decide_category(rule_set, phase1)
-                # A phase-2 rule always tests the category: when none tests this one, the
-                # second assert could only reach the catch-all, so it is skipped.
-                phase2 = (
-                    self._assert(active, {**fact, "phase": 2, "category": category.value})
-                    if category in active.phase2_categories
-                    else []
-                )
+                if rule_set.decisions:
+                    fact = decide_fact(sid, channel.value, organisation or "", factors)
+                    self._assert(active, fact)
+                    row = min(active.decided, key=lambda d: d.index, default=None)
+                if rule_set.rules:
+                    fact = {
+                        "sid": sid,
+                        "kind": "report",
+                        "phase": 1,
+                        "channel": channel.value,
+                        "organisation": organisation or "",
+                        **groups,
+                    }
+                    phase1 = self._assert(active, fact)
+                    from_rules = rule_category(phase1)
+                    category: Category = (
+                        row.row.then.category
+                        if row is not None
+                        else from_rules or rule_set.sla.defaults.category
+                    )
+                    # A phase-2 rule always tests the category: when none tests this one, the
+                    # second assert could only reach the catch-all, so it is skipped.
+                    if category in active.phase2_categories:
+                        phase2 = self._assert(active, {**fact, "phase": 2, "category": category})
             finally:
                 active.fired.clear()
+                active.decided.clear()
                 self._host.delete_state(active.name, sid)
         fired = phase1 + phase2
-        priority, provisional = decide_priority(rule_set, fired, category, confirmed)
+        from_rules = rule_category(phase1)
+        if row is not None:
+            category = row.row.then.category
+        else:
+            category = from_rules or rule_set.sla.defaults.category
+        priority, provisional = decide_priority(rule_set, fired, category, confirmed, row)
         return Outcome(
             category=category,
             priority=priority,
             provisional=provisional,
-            fired=tuple(rule.name for rule in fired),
+            fired=((row.name,) if row else ()) + tuple(rule.name for rule in fired),
             rules_version=rule_set.version,
             sla=rule_set.sla,
+            needs_triage=row is None and from_rules is None,
+            decision=row.name if row else None,
+            factors=tuple(factors.values()),
         )
+
+    @staticmethod
+    def _words(active: _Active, read: ReadText) -> tuple[dict[str, list[int]], dict[str, Any]]:
+        """The word groups per part for the word rules, and the factors for the table."""
+        rule_set = active.rule_set
+        groups: dict[str, list[int]] = {}
+        if rule_set.rules:
+            for part in active.parts or ("text",):
+                source = read.text if part == "text" else getattr(read, part)
+                groups[groups_field(part)] = rule_set.matcher.features(source)
+            for part in ("text", "subject", "body"):
+                # Every condition's property must exist in the fact, even when unused.
+                groups.setdefault(groups_field(part), [0])
+        factors = rule_set.factors.read(read) if rule_set.decisions else {}
+        return groups, factors
 
     def _assert(self, active: _Active, fact: dict[str, Any]) -> list[LoadedRule]:
         active.fired.clear()

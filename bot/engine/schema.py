@@ -1,9 +1,14 @@
 """What a rule file may contain: pydantic models with every unknown key forbidden.
 
-A rule file (rules/*.yaml) has up to three top-level sections:
-    rules:     ordered rules (name, description, when, then)
-    examples:  reports with their expected outcome, run by `triage rules test`
-    sla:       the SLA targets of Bijlage 1, 3.G and the phone rule of 4.D (one file only)
+A rule file (rules/*.yaml) has these top-level sections, each optional:
+    factors:    named factors of Bijlage 1 (scope, function, workaround, ...) and the words
+                that set each of their values
+    decisions:  the decision table: factor values -> category and priority, first row wins
+    rules:      ordered word rules (name, description, when, then), the older form
+    lists:      named word lists, used as @name
+    examples:   reports with their expected outcome, run by `triage rules test`
+    sla:        the SLA targets of Bijlage 1, 3.G and the phone rule of 4.D (one file only)
+    reminders:  the reminder policy (one file only)
 """
 
 from __future__ import annotations
@@ -48,12 +53,16 @@ Group = tuple[str, ...]
 
 
 class TextCondition(_Strict):
-    """Words or phrases in subject + body; case- and accent-insensitive, whole words.
+    """Words or phrases in the report; case- and accent-insensitive, whole words.
 
     An item of `all` may itself be a list: "one of these" (so `all: [[a, b], [c, d]]` reads
     "a or b, and c or d"). `@name` refers to a word list from a `lists:` section; in `all`
-    it stands for one group.
+    it stands for one group. `in` picks the part read: `text` (subject and newest body, the
+    default), `subject`, or `body` (the newest body only; quoted mail, signatures and
+    disclaimers are never read).
     """
+
+    in_: Literal["text", "subject", "body"] = Field(default="text", alias="in")
 
     any: Annotated[tuple[str, ...], ListOf] = ()
     all: Annotated[tuple[str | Group, ...], ListOf] = ()
@@ -135,6 +144,11 @@ class ExampleExpect(_Strict):
 
     priority: Priority | None = None
     category: Category | None = None
+    needs_triage: bool | None = None
+    decision: str | None = Field(default=None, description="The decision-table row that decided.")
+    factors: dict[str, str] | None = Field(
+        default=None, description="These factors have these values (others are not compared)."
+    )
     exempt: bool | None = None
     organisation: str | None = None
     rules: tuple[str, ...] | None = Field(default=None, description="Exactly these rules fired.")
@@ -262,6 +276,10 @@ class SlaSpec(_Strict):
     fixed_priority: dict[Category, Priority] = Field(default_factory=dict)
     targets: dict[Category, dict[Priority | Literal["any"], SlaTarget]]
     phone_rule: PhoneRule = PhoneRule()
+    unrecognised: SlaTarget | None = Field(
+        default=None,
+        description="Targets for a report no rule recognised (a person decides, SLA 4.G).",
+    )
 
     @field_validator("targets")
     @classmethod
@@ -289,8 +307,89 @@ class SlaSpec(_Strict):
 ListName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 
 
+FactorName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
+UNKNOWN = "onbekend"  # the value of a factor that no word set
+
+
+def _words(value: object) -> object:
+    """A team lead may write a number (`500`) as a word without quotes."""
+    listed = _as_list(value)
+    if isinstance(listed, list):
+        return [
+            str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in listed
+        ]
+    return listed
+
+
+class FactorValue(_Strict):
+    """One value of a factor and the words that set it."""
+
+    words: Annotated[tuple[str, ...], BeforeValidator(_words)] = Field(min_length=1)
+    negated: FactorName | None = Field(
+        default=None,
+        description="The value meant when one of the words is negated ('niet iedereen').",
+    )
+
+
+class FactorSpec(_Strict):
+    """A factor of Bijlage 1: its values in order of precedence (the first found counts)."""
+
+    description: str = ""
+    values: dict[FactorName, FactorValue] = Field(min_length=1)
+    group: FactorName | None = Field(
+        default=None,
+        description="Factors of one group (e.g. what kind of report it is) are read from the "
+        "subject only when the body sets none of them.",
+    )
+    near: FactorName | None = Field(
+        default=None,
+        description="Only words in a sentence that also sets this other factor count: the "
+        "scope of the fault, not of a remark elsewhere in the mail.",
+    )
+    pick: Literal["order", "first"] = Field(
+        default="order",
+        description="order: of the values found, the first listed wins; first: the value "
+        "whose word comes first in the text wins.",
+    )
+    negation: Literal["drop", "keep"] = Field(
+        default="drop",
+        description="drop: a negated word sets nothing (unless its value names `negated`); "
+        "keep: negation does not matter for this factor (e.g. which function is meant).",
+    )
+
+    @model_validator(mode="after")
+    def _known_negated(self) -> FactorSpec:
+        for name, value in self.values.items():
+            if value.negated is not None and value.negated not in self.values:
+                raise ValueError(
+                    f"value {name!r}: negated: {value.negated!r} is not a value of this factor"
+                )
+        if UNKNOWN in self.values:
+            raise ValueError(f"{UNKNOWN!r} is the value of a factor no word set; do not list it")
+        return self
+
+
+class DecisionThen(_Strict):
+    """What a row of the decision table decides."""
+
+    category: Category
+    priority: Priority | None = None
+
+
+class DecisionRow(_Strict):
+    """One row of the decision table: when these factor values hold, this outcome."""
+
+    name: Annotated[str, Field(pattern=_NAME, max_length=80)]
+    description: Annotated[str, Field(min_length=1)]
+    when: dict[str, Annotated[tuple[str, ...], ListOf]] = Field(default_factory=dict)
+    then: DecisionThen
+
+
 class RuleFile(_Strict):
     """One YAML file in rules/."""
+
+    factors: dict[FactorName, FactorSpec] = Field(default_factory=dict)
+    decisions: tuple[DecisionRow, ...] = ()
 
     lists: dict[ListName, tuple[str, ...]] = Field(
         default_factory=dict, description="Named word lists, used as @name in text conditions."

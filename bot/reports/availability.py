@@ -24,21 +24,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal
-from zoneinfo import ZoneInfo
+from typing import Literal
 
-from bot.nl import when
-from bot.reports.sla import Period, as_utc, nl_number, text_table
+from bot.nl import nl_number
+from bot.reports.sla import Period, as_utc
 
 OutageKind = Literal["storing", "planned", "force_majeure"]
 KINDS: tuple[OutageKind, ...] = ("storing", "planned", "force_majeure")
-KIND_NL: dict[str, str] = {
-    "storing": "storing",
-    "planned": "gepland onderhoud",
-    "force_majeure": "overmacht",
-}
 PLATFORM = "platform"
 GUARANTEE_PERCENT = Decimal("99.5")  # SLA 1.A
 _US = timedelta(microseconds=1)
@@ -208,125 +202,10 @@ def availability_report(
     )
 
 
-# -- rendering ----------------------------------------------------------------------------
+# -- wording shared by the terminal, HTML and the Slack monthly post ----------------------
 def percent_text(report: AvailabilityReport) -> str:
     """'99,79 %'; when rounding shows 99,50 % but the exact figure is below, say so."""
     text = f"{nl_number(report.availability_percent, 2)} %"
     if not report.met and report.availability_percent >= report.guarantee_percent:
         text += " (afgerond; exact net onder 99,5 %)"
     return text
-
-
-def _end_text(window: Window, tz: ZoneInfo) -> str:
-    text = when(window.end, tz, True)
-    return f"{text} (loopt nog)" if window.ongoing else text
-
-
-def _window_rows(windows: Sequence[Window], tz: ZoneInfo) -> list[list[str]]:
-    return [
-        [
-            f"#{w.outage.id}",
-            KIND_NL[w.outage.kind],
-            w.outage.scope,
-            when(w.start, tz, True),
-            _end_text(w, tz),
-            nl_number(w.minutes, 1),
-            w.outage.reason,
-        ]
-        for w in windows
-    ]
-
-
-WINDOW_HEADERS = ("nr", "soort", "onderdeel", "begin", "einde", "minuten", "reden")
-
-
-def render_text(report: AvailabilityReport, tz: ZoneInfo) -> str:
-    """The availability report as Dutch plain text for the terminal."""
-    period = report.period
-    summary = [
-        ("Minuten in de periode", nl_number(report.period_minutes, 0)),
-        ("Onbeschikbaarheid", f"{nl_number(report.unavailable_minutes, 1)} minuten"),
-        ("Beschikbaarheid", percent_text(report)),
-        ("Garantie 99,5 %", "gehaald" if report.met else "NIET gehaald"),
-        ("Budget (0,5 %)", f"{nl_number(report.budget_minutes, 1)} minuten"),
-        ("Resterend budget", f"{nl_number(report.budget_remaining_minutes, 1)} minuten"),
-    ]
-    width = max(len(label) for label, _ in summary)
-    out = [
-        f"Beschikbaarheid {period.label}",
-        f"Periode: {when(period.start, tz, True)} tot {when(period.end, tz, True)} "
-        f"({tz.key}); stand per {when(min(report.now, period.end), tz, True)}",
-        "",
-        *(f"{label.ljust(width)}  {value}" for label, value in summary),
-    ]
-    if report.overlap_minutes > 0:
-        out.append(
-            f"Overlappende storingen: {nl_number(report.overlap_minutes, 1)} minuten één keer "
-            "geteld"
-        )
-    if report.netted_minutes > 0:
-        out.append(
-            f"Storing tijdens gepland onderhoud of overmacht: "
-            f"{nl_number(report.netted_minutes, 1)} minuten niet meegeteld (SLA 1)"
-        )
-    for title, windows in (
-        ("Meegeteld: storingen van het hele platform", report.counted),
-        ("Uitgesloten: gepland onderhoud en overmacht", report.excluded),
-        ("Gedeeltelijk: storingen in een module (niet meegeteld)", report.partial),
-    ):
-        out += ["", title]
-        if windows:
-            out += text_table(WINDOW_HEADERS, _window_rows(windows, tz), align="lllllrl")
-        else:
-            out.append("geen")
-    if report.partial_minutes:
-        out += ["", "Gedeeltelijk per module"]
-        out += text_table(
-            ("module", "minuten"),
-            ((m, nl_number(v, 1)) for m, v in report.partial_minutes.items()),
-        )
-    return "\n".join(out) + "\n"
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).isoformat()
-
-
-def _window_json(w: Window) -> dict[str, Any]:
-    return {
-        "id": w.outage.id,
-        "kind": w.outage.kind,
-        "scope": w.outage.scope,
-        "reason": w.outage.reason,
-        "start": _iso(w.start),
-        "end": _iso(w.end),
-        "outage_start": _iso(w.outage.start),
-        "outage_end": _iso(w.outage.end),
-        "ongoing": w.ongoing,
-        "minutes": w.minutes,
-    }
-
-
-def to_json(report: AvailabilityReport) -> dict[str, Any]:
-    """The report as JSON-ready data (ISO 8601 UTC times, minutes as numbers)."""
-    return {
-        "period": {
-            "label": report.period.label,
-            "start": _iso(report.period.start),
-            "end": _iso(report.period.end),
-        },
-        "now": _iso(report.now),
-        "minutes_in_period": report.period_minutes,
-        "unavailable_minutes": report.unavailable_minutes,
-        "availability_percent": report.availability_percent,
-        "guarantee_percent": report.guarantee_percent,
-        "guarantee_met": report.met,
-        "budget_minutes": report.budget_minutes,
-        "budget_remaining_minutes": report.budget_remaining_minutes,
-        "overlap_minutes": report.overlap_minutes,
-        "counted": [_window_json(w) for w in report.counted],
-        "excluded": [_window_json(w) for w in report.excluded],
-        "partial": [_window_json(w) for w in report.partial],
-        "partial_minutes": dict(report.partial_minutes),
-        "netted_minutes": report.netted_minutes,
-    }

@@ -17,15 +17,15 @@ Counting (SLA 4.C-4.E, Bijlage 1):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.calendar import BusinessCalendar
 from bot.models import Category, Channel, Priority
-from bot.nl import LONG_MONTHS, business_duration, when
+from bot.nl import LONG_MONTHS
 
 DeadlineState = Literal["met", "breached", "open", "no_deadline"]
 DeadlineName = Literal["reactie", "oplossing"]
@@ -128,6 +128,11 @@ def short_reason(reason: str | None) -> str:
     if "4.D" in reason:
         return REASON_4D
     return reason
+
+
+def ranked_reasons(reasons: Mapping[str, int]) -> list[tuple[str, int]]:
+    """Exemption reasons with their counts, the most frequent first (then by name)."""
+    return sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
 
 
 # -- output -------------------------------------------------------------------------------
@@ -400,278 +405,3 @@ def sla_report(
         breaches=tuple(breaches),
         weeks=tuple(_weeks(period, breaches, calendar.tz)),
     )
-
-
-# -- formatting helpers (shared with availability and the HTML page) ----------------------
-def nl_number(value: float, decimals: int = 0) -> str:
-    """A number the Dutch way: 44.700 and 99,79."""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
-def hours(amount: timedelta | None) -> str:
-    """Business time as hours with two decimals ('2,25'), or '-' when there is none."""
-    if amount is None:
-        return "-"
-    return nl_number(amount.total_seconds() / 3600, 2)
-
-
-def hours_minutes(amount: timedelta | None) -> str:
-    """Business time as 'u:mm' ('2:15' is two hours and a quarter), or '-' when none."""
-    if amount is None:
-        return "-"
-    minutes = round(amount.total_seconds() / 60)
-    return f"{minutes // 60}:{minutes % 60:02d}"
-
-
-def text_table(
-    headers: Sequence[str],
-    rows: Iterable[Sequence[str]],
-    left: int = 1,
-    align: str | None = None,
-) -> list[str]:
-    """Fixed-width columns: the first `left` columns left-aligned, the rest right-aligned;
-    or `align`, one letter per column ("l" or "r")."""
-    body = [list(r) for r in rows]
-    widths = [max(len(str(c)) for c in col) for col in zip(headers, *body, strict=True)]
-    if align is None:
-        align = "l" * left + "r" * (len(headers) - left)
-    if len(align) != len(headers):
-        raise ValueError(f"align {align!r} does not have one letter per column")
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(
-            c.ljust(w) if a == "l" else c.rjust(w)
-            for c, w, a in zip(cells, widths, align, strict=True)
-        ).rstrip()
-
-    return [line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in body)]
-
-
-DEADLINE_HEADERS = ("gehaald", "overschreden", "open", "geen termijn")
-
-
-def _tally_cells(tally: DeadlineTally) -> list[str]:
-    return [str(tally.met), str(tally.breached), str(tally.open), str(tally.no_deadline)]
-
-
-def _rows(report: SlaReport) -> list[SlaRow]:
-    return [*report.by_priority.values(), report.totals]
-
-
-def organisation_text(organisation: str | None, name: str | None) -> str:
-    return name or organisation or UNKNOWN_ORGANISATION
-
-
-ORGANISATION_HEADERS = (
-    "organisatie",
-    "ontvangen",
-    "gegarandeerd",
-    "uitgezonderd",
-    "reactie overschreden",
-    "oplossing overschreden",
-    "intern overschreden",
-)
-
-
-def organisation_cells(row: SlaRow) -> list[str]:
-    """One row of the per-organisation table (terminal and HTML alike)."""
-    return [
-        row.label,
-        str(row.received),
-        str(row.guaranteed.count),
-        str(row.exempt.count),
-        str(row.guaranteed.reaction.breached),
-        str(row.guaranteed.resolution.breached),
-        str(row.exempt.reaction.breached + row.exempt.resolution.breached),
-    ]
-
-
-def render_text(report: SlaReport, tz: ZoneInfo) -> str:
-    """The report as Dutch plain-text tables for the terminal."""
-    period = report.period
-    out = [
-        f"SLA-rapportage {period.label}",
-        f"Periode: {when(period.start, tz, True)} tot {when(period.end, tz, True)} "
-        f"({tz.key}); stand per {when(report.as_of, tz, True)}",
-        "",
-        "Meldingen",
-        *text_table(
-            ("prioriteit", "ontvangen", "gegarandeerd", "uitgezonderd"),
-            (
-                (r.label, str(r.received), str(r.guaranteed.count), str(r.exempt.count))
-                for r in _rows(report)
-            ),
-        ),
-    ]
-    sections: tuple[tuple[str, Callable[[SlaRow], DeadlineTally]], ...] = (
-        ("Reactietermijn, gegarandeerd (SLA)", lambda r: r.guaranteed.reaction),
-        ("Oplostermijn, gegarandeerd (SLA)", lambda r: r.guaranteed.resolution),
-        (
-            "Reactietermijn, uitgezonderd (intern streefdoel, geen SLA)",
-            lambda r: r.exempt.reaction,
-        ),
-        (
-            "Oplostermijn, uitgezonderd (intern streefdoel, geen SLA)",
-            lambda r: r.exempt.resolution,
-        ),
-    )
-    for title, pick in sections:
-        out += ["", title]
-        out += text_table(
-            ("prioriteit", *DEADLINE_HEADERS),
-            ([r.label, *_tally_cells(pick(r))] for r in _rows(report)),
-        )
-    out += ["", "Reactietijd in werkuren (alle gereageerde meldingen)"]
-    out += text_table(
-        ("prioriteit", "gereageerd", "mediaan (u:mm)", "p90 (u:mm)"),
-        (
-            (p.label, str(s.count), hours_minutes(s.median), hours_minutes(s.p90))
-            for p, s in report.reaction_times.items()
-        ),
-    )
-    out += ["", "Per organisatie"]
-    out += text_table(
-        ORGANISATION_HEADERS,
-        (organisation_cells(r) for r in [*report.by_organisation, report.totals]),
-    )
-    reasons = report.totals.exempt_reasons
-    out += ["", "Redenen uitzondering"]
-    if reasons:
-        out += text_table(
-            ("reden", "aantal"),
-            ((reason, str(n)) for reason, n in sorted(reasons.items(), key=_by_count)),
-        )
-    else:
-        out.append("geen uitgezonderde meldingen")
-    out += ["", "Overschrijdingen"]
-    if report.breaches:
-        out += text_table(
-            ("ticket", "organisatie", "prioriteit", "termijn", "deadline", "te laat", "soort"),
-            (
-                (
-                    f"#{b.ticket_id}",
-                    organisation_text(b.organisation, b.organisation_name),
-                    b.priority.label,
-                    b.deadline,
-                    when(b.due, tz),
-                    business_duration(b.late) + ("" if b.done_at else " (nog niet gedaan)"),
-                    "SLA" if b.guaranteed else "intern",
-                )
-                for b in report.breaches
-            ),
-            left=7,
-        )
-    else:
-        out.append("geen overschrijdingen")
-    out += ["", "Overschrijdingen per week"]
-    out += text_table(
-        ("week", "vanaf", "SLA", "intern"),
-        (
-            (
-                f"{w.year}-W{w.week:02d}",
-                f"{w.monday.day} {LONG_MONTHS[w.monday.month - 1]}",
-                str(w.guaranteed),
-                str(w.exempt),
-            )
-            for w in report.weeks
-        ),
-        left=2,
-    )
-    return "\n".join(out) + "\n"
-
-
-def _by_count(item: tuple[str, int]) -> tuple[int, str]:
-    return (-item[1], item[0])
-
-
-# -- JSON ---------------------------------------------------------------------------------
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).isoformat()
-
-
-def _seconds(amount: timedelta | None) -> int | None:
-    return None if amount is None else round(amount.total_seconds())
-
-
-def _hours_json(amount: timedelta | None) -> float | None:
-    return None if amount is None else round(amount.total_seconds() / 3600, 2)
-
-
-def _tally_json(tally: DeadlineTally) -> dict[str, int]:
-    return {
-        "met": tally.met,
-        "breached": tally.breached,
-        "open": tally.open,
-        "no_deadline": tally.no_deadline,
-    }
-
-
-def _group_json(group: GroupTally) -> dict[str, Any]:
-    return {
-        "count": group.count,
-        "reaction": _tally_json(group.reaction),
-        "resolution": _tally_json(group.resolution),
-    }
-
-
-def _row_json(row: SlaRow) -> dict[str, Any]:
-    return {
-        "key": row.key,
-        "label": row.label,
-        "received": row.received,
-        "guaranteed": _group_json(row.guaranteed),
-        "exempt": _group_json(row.exempt),
-        "exempt_reasons": dict(sorted(row.exempt_reasons.items(), key=_by_count)),
-    }
-
-
-def to_json(report: SlaReport) -> dict[str, Any]:
-    """The report as JSON-ready data: ISO 8601 UTC times, stable keys, durations in seconds
-    (exact) and hours (two decimals)."""
-    return {
-        "period": {
-            "label": report.period.label,
-            "start": _iso(report.period.start),
-            "end": _iso(report.period.end),
-        },
-        "as_of": _iso(report.as_of),
-        "totals": _row_json(report.totals),
-        "by_priority": {p.value: _row_json(r) for p, r in report.by_priority.items()},
-        "by_organisation": [_row_json(r) for r in report.by_organisation],
-        "reaction_times": {
-            p.value: {
-                "count": s.count,
-                "median_seconds": _seconds(s.median),
-                "median_hours": _hours_json(s.median),
-                "p90_seconds": _seconds(s.p90),
-                "p90_hours": _hours_json(s.p90),
-            }
-            for p, s in report.reaction_times.items()
-        },
-        "breaches": [
-            {
-                "ticket": b.ticket_id,
-                "organisation": b.organisation,
-                "organisation_name": b.organisation_name,
-                "priority": b.priority.value,
-                "deadline": b.deadline,
-                "due": _iso(b.due),
-                "done_at": _iso(b.done_at),
-                "late_seconds": _seconds(b.late),
-                "late_hours": _hours_json(b.late),
-                "guaranteed": b.guaranteed,
-            }
-            for b in report.breaches
-        ],
-        "weeks": [
-            {
-                "year": w.year,
-                "week": w.week,
-                "monday": w.monday.isoformat(),
-                "guaranteed": w.guaranteed,
-                "exempt": w.exempt,
-            }
-            for w in report.weeks
-        ],
-    }

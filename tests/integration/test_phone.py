@@ -9,14 +9,19 @@ import json
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from adapters.phone.calllog import PRESETS, call_to_report, parse_call_log
+from adapters.phone.calllog import parse_call_log
 from adapters.phone.intake import PhoneIntake
+from adapters.phone.mapping import PRESETS
+from adapters.phone.records import call_to_report
+from adapters.slack.views.team import team_message
 from app.bootstrap import Paths, load_setup
 from app.cli import main
 from bot.desk import Desk
+from bot.intents import HoogCall, MissedCall, from_payload
 from bot.models import Channel, Priority, Report
 from bot.store import Store
 from tests.conftest import REPO
@@ -51,6 +56,17 @@ def desk_for(tmp_path: Path, slack: bool = True) -> tuple[Store, Desk, PhoneInta
     store = Store(tmp_path / "t.db")
     desk = Desk(setup.triage, store, lambda: setup.triage.engine.rule_set.reminders, slack=slack)
     return store, desk, PhoneIntake(desk)
+
+
+def shown(payload: str, desk: Desk) -> dict[str, Any]:
+    """A queued outbox row: a call announcement as the team sees it in Slack (its text and
+    blocks), any other row as stored."""
+    data: dict[str, Any] = json.loads(payload)
+    intent = from_payload(data)
+    if isinstance(intent, HoogCall | MissedCall):
+        message = team_message(intent, desk.triage.calendar)
+        return {"text": message.text, "blocks": message.blocks}
+    return data
 
 
 def nl_csv(*rows: str) -> bytes:
@@ -109,7 +125,7 @@ def test_unagreed_caller_does_not_make_it_guaranteed(tmp_path: Path) -> None:
 
 
 def test_new_hoog_by_phone_is_announced_loudly_and_missed_calls_are_shown(tmp_path: Path) -> None:
-    store, _, intake = desk_for(tmp_path)
+    store, desk, intake = desk_for(tmp_path)
     data = nl_csv(
         "050-1234567;030-7600290;24-11-2026 10:00;0:03:00;ja;Sanne;"
         "Niemand kan inloggen, het hele platform geeft een foutmelding;NL-3",
@@ -119,7 +135,7 @@ def test_new_hoog_by_phone_is_announced_loudly_and_missed_calls_are_shown(tmp_pa
     assert [o.outcome for o in summary.outcomes] == ["ticket", "missed"]
     [ticket] = store.ticket_views()
     assert ticket.channel is Channel.PHONE and not ticket.exempt
-    messages = {row["dedupe_key"]: json.loads(row["payload"]) for row in store.outbox()}
+    messages = {row["dedupe_key"]: shown(row["payload"], desk) for row in store.outbox()}
     loud = messages[f"slack-hoog:{ticket.id}"]
     assert loud["text"].startswith("<!here>") and "Anja de Vries" in loud["text"]
     missed = next(v for k, v in messages.items() if k.startswith("slack-missed:"))
@@ -134,12 +150,13 @@ def test_new_hoog_by_phone_is_announced_loudly_and_missed_calls_are_shown(tmp_pa
     )
     [outcome] = intake.ingest(unknown, "calls.csv", PRESETS["nl-csv"], datetime.now(UTC)).outcomes
     assert outcome.outcome == "ticket" and "unagreed_caller" in outcome.flags
-    payload = json.loads(
+    payload = shown(
         next(
             r["payload"]
             for r in store.outbox()
             if r["dedupe_key"] == f"slack-hoog:{outcome.ticket_id}"
-        )
+        ),
+        desk,
     )
     assert "Geen afgesproken contactpersoon" in payload["text"]
 

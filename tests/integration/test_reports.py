@@ -20,8 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.bootstrap import Paths, load_setup
-from app.cli import _parser
-from app.commands import run_command
+from app.cli import _parser, run_command
 from app.render.html import COLOURS
 from bot.desk import Desk
 from bot.models import Channel, Priority, Report

@@ -20,6 +20,7 @@ from slack_sdk import WebClient
 
 from adapters.slack.transport import SlackTransport
 from app.bootstrap import Paths, Setup, load_setup
+from app.commands.report import monthly_message
 from bot.desk import Desk
 from bot.models import Channel, Priority, Report
 from bot.outbox import OutboxWorker
@@ -63,7 +64,7 @@ def make_env(
     store = Store(db)
     desk = Desk(setup.triage, store, policy=lambda: policy)
     client = WebClient(token="xoxb-test", base_url=api.url)
-    transport = SlackTransport(client, desk, store, channel)
+    transport = SlackTransport(client, desk, store, channel, monthly=monthly_message)
     return Env(setup, store, desk, transport, OutboxWorker(store, {"slack": transport}), api)
 
 

@@ -29,10 +29,11 @@ import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
-HOST = "127.0.0.1"
+from tests.servers.base import HOST, Server, free_port
+from tests.servers.wait import poll
+
 USER = "support@example.test"
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
@@ -94,13 +95,6 @@ def find_dovecot() -> str | None:
     return shutil.which("dovecot", path=path)
 
 
-def free_port() -> int:
-    """A port of 127.0.0.1 that was free a moment ago (bind to port 0, read it, close)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 def quote_mailbox(name: str) -> str:
     """An IMAP quoted string for a (7-bit) mailbox name; imaplib does not quote by itself."""
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -113,8 +107,10 @@ def _check(result: tuple[str, Sequence[Any]], what: str) -> list[Any]:
     return list(data)
 
 
-class Dovecot:
+class Dovecot(Server):
     """One dovecot instance: ``start()``, ``stop()``, ``restart()``, ``kill()`` and helpers."""
+
+    label = "dovecot"
 
     def __init__(self, directory: Path | str, *, user: str = USER) -> None:
         self.directory = Path(directory).resolve()
@@ -181,10 +177,8 @@ class Dovecot:
 
     # -- life cycle -----------------------------------------------------------------------
 
-    def start(self) -> None:
+    def _start(self) -> None:
         """Start dovecot and return once a connection gets the ``* OK`` greeting."""
-        if self.running:
-            raise RuntimeError("dovecot is already running")
         first = self._port is None
         if first:
             self._prepare()
@@ -210,9 +204,13 @@ class Dovecot:
         saw a child still exiting sleeps a whole second before it exits, so once it is the
         only live process left it is SIGKILLed instead of waited for.
         """
+        # Also when dovecot is not running: one that died on its own still has to be reaped.
+        if self._proc is not None:
+            self._stop()
+
+    def _stop(self) -> None:
         proc = self._proc
-        if proc is None:
-            return
+        assert proc is not None
         deadline = time.monotonic() + STOP_TIMEOUT
         self._signal_group(proc, signal.SIGTERM)
         while not self._exited(proc, 0.01):
@@ -244,18 +242,6 @@ class Dovecot:
         if self._own_data and self._data is not None:
             shutil.rmtree(self._data, ignore_errors=True)
             self._own_data = False
-
-    def __enter__(self) -> Dovecot:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _prepare(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -306,8 +292,9 @@ class Dovecot:
                 cwd=self.directory,
                 start_new_session=True,  # its own process group, for kill()
             )
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
+
+        def greeted() -> bool:
+            assert self._proc is not None
             code = self._proc.poll()
             if code is not None:
                 self._proc = None
@@ -315,15 +302,15 @@ class Dovecot:
                 if "Address already in use" in new_log:
                     raise _PortTaken
                 raise RuntimeError(f"dovecot exited with status {code}:\n{self.log_text()}")
-            if self._greets():
-                return
-            if time.monotonic() > deadline:
-                self.kill()
-                raise TimeoutError(
-                    f"dovecot did not greet on {HOST}:{self._port} within {START_TIMEOUT} s:\n"
-                    f"{self.log_text()}"
-                )
-            time.sleep(0.02)
+            return self._greets()
+
+        # dovecot tells nobody when it is ready: connect until it greets.
+        if not poll(greeted, START_TIMEOUT, interval=0.02):
+            self.kill()
+            raise TimeoutError(
+                f"dovecot did not greet on {HOST}:{self._port} within {START_TIMEOUT} s:\n"
+                f"{self.log_text()}"
+            )
 
     def _log_size(self) -> int:
         return len(self.log_text())
@@ -368,13 +355,9 @@ class Dovecot:
     @staticmethod
     def _exited(proc: subprocess.Popen[bytes], timeout: float) -> bool:
         """Wait for the leader to exit without reaping it (so the group id stays reserved)."""
-        deadline = time.monotonic() + timeout
         flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
-        while os.waitid(os.P_PID, proc.pid, flags) is None:
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.005)
-        return True
+        # waitid() cannot both leave the leader unreaped and wait with a timeout: poll it.
+        return poll(lambda: os.waitid(os.P_PID, proc.pid, flags) is not None, timeout, 0.005)
 
     # -- IMAP helpers (standard library imaplib) ------------------------------------------
 

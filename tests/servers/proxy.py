@@ -14,9 +14,11 @@ import contextlib
 import selectors
 import socket
 import threading
-from types import TracebackType
+from collections.abc import Callable
+from typing import Self
 
-HOST = "127.0.0.1"
+from tests.servers.base import HOST, ThreadedServer
+
 _CHUNK = 65536
 
 
@@ -41,8 +43,14 @@ class _Link:
             sock.close()
 
 
-class DroppingProxy:
+class DroppingProxy(ThreadedServer):
+    """The proxy; it listens from construction on, ``close()`` (or leaving ``with``) ends it."""
+
+    label = "the proxy"
+    thread_name = "proxy-accept"
+
     def __init__(self, target_host: str, target_port: int) -> None:
+        super().__init__()
         self.target = (target_host, target_port)
         self._lock = threading.Lock()
         self._links: set[_Link] = set()
@@ -53,14 +61,35 @@ class DroppingProxy:
         self._drops = 0
         self.dropped = threading.Event()
         self._closing = threading.Event()
+        self.host = HOST
+        self.port = 0
+        self.start()
+
+    def __enter__(self) -> Self:
+        # Already listening (tests also use it without ``with``): ``with`` only closes it.
+        return self
+
+    # -- life cycle (stop, close and ``with`` come from ThreadedServer) ---------------------
+
+    def _bind(self) -> Callable[[], None]:
         self._listener = socket.create_server((HOST, 0))
         self._listener.setblocking(False)
-        self.host = HOST
-        self.port: int = self._listener.getsockname()[1]
-        self._acceptor = threading.Thread(
-            target=self._accept_loop, name="proxy-accept", daemon=True
-        )
-        self._acceptor.start()
+        self.port = self._listener.getsockname()[1]
+        self._closing.clear()
+        return self._accept_loop
+
+    def _shutdown(self) -> None:
+        self._closing.set()
+
+    def _release(self) -> None:
+        self._listener.close()
+        with self._lock:
+            links = list(self._links)
+            threads = list(self._threads)
+        for link in links:
+            link.close()
+        for thread in threads:
+            thread.join(timeout=5)
 
     # -- control ----------------------------------------------------------------------------
 
@@ -89,29 +118,6 @@ class DroppingProxy:
     def drops(self) -> int:
         """How many times a trigger fired."""
         return self._drops
-
-    def close(self) -> None:
-        self._closing.set()
-        self._acceptor.join(timeout=5)
-        self._listener.close()
-        with self._lock:
-            links = list(self._links)
-            threads = list(self._threads)
-        for link in links:
-            link.close()
-        for thread in threads:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> DroppingProxy:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- forwarding ---------------------------------------------------------------------------
 

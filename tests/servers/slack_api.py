@@ -25,11 +25,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-HOST = "127.0.0.1"
+from tests.servers.base import HOST, ThreadedServer
+
 TEAM_ID = "T0TEST"
 TEAM_URL = "https://triage-test.slack.com/"
 BOT_USER_ID = "U0BOT"
@@ -87,11 +87,15 @@ class ApiError(Exception):
         self.error = error
 
 
-class FakeSlackApi:
+class FakeSlackApi(ThreadedServer):
     """The fake Web API; ``usergroups``, ``channel_members``, ``users`` and ``socket_url`` are
     plain attributes that tests set before the code under test asks for them."""
 
+    label = "the fake Slack API"
+    thread_name = "fake-slack-api"
+
     def __init__(self) -> None:
+        super().__init__()
         self.usergroups: dict[str, list[str]] = {}
         self.channel_members: dict[str, list[str]] = {}
         # users.info answers with these fields over a default made from the user id.
@@ -101,8 +105,7 @@ class FakeSlackApi:
         self._state = _State()
         self._ts = itertools.count(_FIRST_TS, _TS_STEP)
         self._view_ids = itertools.count(1)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: _Server | None = None
         self._methods: dict[str, Callable[[Params], Answer]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
@@ -118,45 +121,28 @@ class FakeSlackApi:
             "apps.connections.open": self._apps_connections_open,
         }
 
-    # -- life cycle --------------------------------------------------------------------------
+    # -- life cycle (start, stop and ``with`` come from ThreadedServer) ----------------------
 
-    def start(self) -> None:
-        if self._server is not None:
-            raise RuntimeError("the fake Slack API is already running")
+    def _bind(self) -> Callable[[], None]:
         server = _Server((HOST, 0), _Handler, self)
+        self._server = server
         # shutdown() waits for the serve loop's next poll: 0.5 s by default, per test.
-        thread = threading.Thread(
-            target=server.serve_forever, args=(0.02,), name="fake-slack-api", daemon=True
-        )
-        thread.start()
-        self._server, self._thread = server, thread
+        return lambda: server.serve_forever(0.02)
 
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        assert self._thread is not None
+    def _shutdown(self) -> None:
+        assert self._server is not None
         self._server.shutdown()
+
+    def _release(self) -> None:
+        assert self._server is not None
         # server_close() also joins the request threads (daemon_threads is off).
         self._server.server_close()
-        self._thread.join()
-        self._server, self._thread = None, None
-
-    def __enter__(self) -> FakeSlackApi:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        self._server = None
 
     @property
     def port(self) -> int:
         if self._server is None:
-            raise RuntimeError("the fake Slack API is not running")
+            raise self._not_running()
         return int(self._server.server_address[1])
 
     @property

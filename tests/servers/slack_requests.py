@@ -13,13 +13,12 @@ The payload builders fill in the fields Bolt and the bot read; pass the rest as 
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from socketserver import ThreadingMixIn
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -28,7 +27,8 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
-HOST = "127.0.0.1"
+from tests.servers.base import HOST, ThreadedServer
+
 TEAM_ID = "T0TEST"
 TEAM_DOMAIN = "triage-test"
 APP_ID = "A0TEST"
@@ -311,52 +311,39 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-class BoltWsgiServer:
+class BoltWsgiServer(ThreadedServer):
     """A Bolt app behind ``slack_bolt.adapter.wsgi`` on a free port; ``url`` is its endpoint."""
 
+    label = "the Bolt WSGI server"
+    thread_name = "bolt-wsgi"
+
     def __init__(self, app: App, path: str = "/slack/events") -> None:
+        super().__init__()
         self.path = path
         self._wsgi = SlackRequestHandler(app, path=path)
         self._server: _ThreadingWsgiServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        if self._server is not None:
-            raise RuntimeError("the Bolt WSGI server is already running")
+    def _bind(self) -> Callable[[], None]:
         server = make_server(
             HOST, 0, self._wsgi, server_class=_ThreadingWsgiServer, handler_class=_QuietHandler
         )
         assert isinstance(server, _ThreadingWsgiServer)
+        self._server = server
         # shutdown() waits for the serve loop's next poll: 0.5 s by default, per test.
-        thread = threading.Thread(
-            target=server.serve_forever, args=(0.02,), name="bolt-wsgi", daemon=True
-        )
-        thread.start()
-        self._server, self._thread = server, thread
+        return lambda: server.serve_forever(0.02)
 
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        assert self._thread is not None
+    def _shutdown(self) -> None:
+        assert self._server is not None
         self._server.shutdown()
+
+    def _release(self) -> None:
+        assert self._server is not None
+        # server_close() also joins the request threads (daemon_threads is off).
         self._server.server_close()
-        self._thread.join()
-        self._server, self._thread = None, None
-
-    def __enter__(self) -> BoltWsgiServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        self._server = None
 
     @property
     def url(self) -> str:
         if self._server is None:
-            raise RuntimeError("the Bolt WSGI server is not running")
+            raise self._not_running()
         return f"http://{HOST}:{self._server.server_address[1]}{self.path}"

@@ -23,18 +23,25 @@ import itertools
 import json
 import os
 import threading
-from types import TracebackType
+from collections.abc import Callable
 from typing import Any
 
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
-HOST = "127.0.0.1"
+from tests.servers.base import HOST, ThreadedServer
+
 PATH = "/link"
 
 
-class FakeSocketModeServer:
+class FakeSocketModeServer(ThreadedServer):
+    """The fake endpoint; :meth:`send_envelope` talks to the newest connected client."""
+
+    label = "the fake Socket Mode server"
+    thread_name = "fake-slack-socket"
+
     def __init__(self, ping_interval: float | None = 0.2, app_id: str = "A0TEST") -> None:
+        super().__init__()
         self.ping_interval = ping_interval
         self.app_id = app_id
         self._cond = threading.Condition()
@@ -46,14 +53,11 @@ class FakeSocketModeServer:
         self._received: list[dict[str, Any]] = []
         self._envelope_ids = itertools.count(1)
         self._server: Server | None = None
-        self._thread: threading.Thread | None = None
 
-    # -- life cycle --------------------------------------------------------------------------
+    # -- life cycle (start, stop and ``with`` come from ThreadedServer) ----------------------
 
-    def start(self) -> None:
-        if self._server is not None:
-            raise RuntimeError("the fake Socket Mode server is already running")
-        server = serve(
+    def _bind(self) -> Callable[[], None]:
+        self._server = serve(
             self._handle,
             HOST,
             0,
@@ -63,23 +67,20 @@ class FakeSocketModeServer:
             # The builtin client cannot inflate compressed frames.
             compression=None,
         )
-        thread = threading.Thread(
-            target=server.serve_forever, name="fake-slack-socket", daemon=True
-        )
-        thread.start()
-        self._server, self._thread = server, thread
+        return self._server.serve_forever
 
-    def stop(self) -> None:
-        """Close open connections, stop listening and wait for every server thread."""
-        if self._server is None:
-            return
-        assert self._thread is not None
+    def _shutdown(self) -> None:
+        """Close open connections and stop listening."""
+        assert self._server is not None
         with self._cond:
             connections = list(self._connections)
         for connection in connections:
             connection.close()
         self._server.shutdown()
-        self._thread.join()
+
+    def _release(self) -> None:
+        """Wait for every connection thread, and close the shutdown pipe."""
+        assert self._server is not None
         with self._cond:
             threads = list(self._handler_threads)
         for thread in threads:
@@ -87,24 +88,12 @@ class FakeSocketModeServer:
         # websockets (15.0) never closes the pipe that shutdown() writes to.
         os.close(self._server.shutdown_watcher)
         os.close(self._server.shutdown_notifier)
-        self._server, self._thread = None, None
-
-    def __enter__(self) -> FakeSocketModeServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        self._server = None
 
     @property
     def port(self) -> int:
         if self._server is None:
-            raise RuntimeError("the fake Socket Mode server is not running")
+            raise self._not_running()
         return int(self._server.socket.getsockname()[1])
 
     @property

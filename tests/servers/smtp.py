@@ -7,20 +7,18 @@ port (clients get "connection refused") until ``refuse_connections(False)``.
 
 from __future__ import annotations
 
+import asyncio
 import threading
-import time
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from types import TracebackType
+from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from tests.servers.dovecot import free_port
-
-HOST = "127.0.0.1"
+from tests.servers.base import HOST, Server, free_port
 
 
 @dataclass(frozen=True)
@@ -41,28 +39,70 @@ class _Handler:
         return self._sink._receive(envelope)
 
 
-class SmtpSink:
+class _CountingSMTP(SMTP):
+    """aiosmtpd's SMTP protocol, telling the sink when a client connects and hangs up."""
+
+    def __init__(self, sink: SmtpSink, handler: _Handler, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self._sink = sink
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # Called once per connection: the sink offers no STARTTLS, which would call it again.
+        self._sink._session_opened()
+        super().connection_made(transport)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        try:
+            super().connection_lost(error)
+        finally:
+            self._sink._session_closed()
+
+
+class _Controller(Controller):
+    """A Controller whose SMTP sessions report to the sink."""
+
+    def __init__(self, sink: SmtpSink) -> None:
+        super().__init__(_Handler(sink), hostname=HOST, port=sink.port)
+        self._sink = sink
+
+    def factory(self) -> SMTP:
+        return _CountingSMTP(self._sink, self.handler, **self.SMTP_kwargs)
+
+
+class SmtpSink(Server):
+    """The sink; its port stays the same across ``stop()`` and ``start()``."""
+
+    label = "the SMTP sink"
+
     def __init__(self) -> None:
         self.host = HOST
+        # Picked before listening, so that a restart (refuse_connections) keeps the port.
         self.port = free_port()
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
         self._messages: list[ReceivedMessage] = []
+        self._sessions = 0
         self._fail_count = 0
         self._fail_code = 451
         self._controller: Controller | None = None
 
-    def start(self) -> None:
-        if self._controller is not None:
-            raise RuntimeError("the SMTP sink is already running")
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
+    def _start(self) -> None:
         # A Controller closes its event loop on stop(), so each start gets a new one.
-        controller = Controller(_Handler(self), hostname=HOST, port=self.port)
+        controller = _Controller(self)
         controller.start()
         self._controller = controller
 
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
+    def _stop(self) -> None:
+        assert self._controller is not None
+        self._controller.stop()
+        self._controller = None
+        # The stopped loop serves no session any more, whether it saw them close or not.
+        with self._cond:
+            self._sessions = 0
+            self._cond.notify_all()
 
     def refuse_connections(self, refuse: bool = True) -> None:
         """Stop listening (connections are refused) or listen again on the same port."""
@@ -73,34 +113,53 @@ class SmtpSink:
 
     def fail_next(self, n: int, code: int = 451) -> None:
         """Answer the next ``n`` DATA commands with ``code`` instead of accepting them."""
-        with self._lock:
+        with self._cond:
             self._fail_count = n
             self._fail_code = code
 
     @property
     def messages(self) -> list[ReceivedMessage]:
-        with self._lock:
+        with self._cond:
             return list(self._messages)
 
     def wait_for(self, count: int, timeout: float = 5.0) -> list[ReceivedMessage]:
         """The received messages once there are at least ``count``; AssertionError on timeout."""
-        deadline = time.monotonic() + timeout
-        while True:
-            received = self.messages
-            if len(received) >= count:
-                return received
-            if time.monotonic() > deadline:
+        with self._cond:
+            if not self._cond.wait_for(lambda: len(self._messages) >= count, timeout):
                 raise AssertionError(
-                    f"expected {count} message(s) within {timeout} s, got {len(received)}"
+                    f"expected {count} message(s) within {timeout} s, got {len(self._messages)}"
                 )
-            time.sleep(0.01)
+            return list(self._messages)
+
+    def wait_idle(self, timeout: float = 5.0) -> list[ReceivedMessage]:
+        """The received messages once no client is connected; AssertionError on timeout.
+
+        For "nothing more arrived" checks: once the client that could send has finished (the
+        bot's delivery round returned, its process exited) and every SMTP session is closed on
+        this side too, nothing of that client can still arrive.
+        """
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._sessions == 0, timeout):
+                raise AssertionError(
+                    f"{self._sessions} SMTP client(s) still connected after {timeout} s"
+                )
+            return list(self._messages)
 
     def clear(self) -> None:
-        with self._lock:
+        with self._cond:
             self._messages.clear()
 
+    def _session_opened(self) -> None:
+        with self._cond:
+            self._sessions += 1
+
+    def _session_closed(self) -> None:
+        with self._cond:
+            self._sessions -= 1
+            self._cond.notify_all()
+
     def _receive(self, envelope: Envelope) -> str:
-        with self._lock:
+        with self._cond:
             if self._fail_count > 0:
                 self._fail_count -= 1
                 code = self._fail_code
@@ -119,19 +178,8 @@ class SmtpSink:
                     message=message,
                 )
             )
+            self._cond.notify_all()
         return "250 2.0.0 OK"
-
-    def __enter__(self) -> SmtpSink:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         state = "running" if self._controller is not None else "stopped"

@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.render.json import availability_json
+from app.render.text import availability_text
 from bot.reports.availability import (
     AvailabilityReport,
     Outage,
     availability_report,
-    render_text,
-    to_json,
 )
 from bot.reports.sla import month_period
 
@@ -126,7 +126,7 @@ def test_a_window_across_the_month_boundary_is_split() -> None:
     assert november.availability_percent == 99.86
     assert (october.counted[0].start, october.counted[0].end) == (local(10, 31, 23), OCTOBER.end)
     assert (november.counted[0].start, november.counted[0].end) == (NOVEMBER.start, nov(1, 1))
-    assert to_json(november)["counted"][0]["outage_start"] == "2026-10-31T22:00:00+00:00"
+    assert availability_json(november)["counted"][0]["outage_start"] == "2026-10-31T22:00:00+00:00"
 
 
 def test_an_ongoing_window_is_counted_up_to_now() -> None:
@@ -181,7 +181,7 @@ def test_outage_validation() -> None:
 
 
 def test_json(mixed: AvailabilityReport) -> None:
-    data = to_json(mixed)
+    data = availability_json(mixed)
     json.dumps(data)
     assert list(data) == [
         "period",
@@ -220,7 +220,7 @@ def test_json(mixed: AvailabilityReport) -> None:
 
 
 def test_text(mixed: AvailabilityReport) -> None:
-    text = render_text(mixed, AMS)
+    text = availability_text(mixed, AMS)
     lines = text.splitlines()
     assert lines[0] == "Beschikbaarheid november 2026"
     for line in (
@@ -244,11 +244,11 @@ def test_text(mixed: AvailabilityReport) -> None:
 
 
 def test_text_below_the_guarantee() -> None:
-    text = render_text(availability_report(minutes_down(217), NOVEMBER, LATER), AMS)
+    text = availability_text(availability_report(minutes_down(217), NOVEMBER, LATER), AMS)
     assert "Beschikbaarheid        99,50 % (afgerond; exact net onder 99,5 %)" in text
     assert "Garantie 99,5 %        NIET gehaald" in text
     assert "Resterend budget       -1,0 minuten" in text
-    ongoing = render_text(
+    ongoing = availability_text(
         availability_report([outage(1, nov(30, 22), None)], NOVEMBER, nov(30, 23)), AMS
     )
     assert "(loopt nog)" in ongoing
@@ -280,4 +280,4 @@ def test_a_storing_during_planned_maintenance_is_not_counted_twice_over() -> Non
     ]
     report = availability_report(outages, period, datetime(2026, 12, 1, tzinfo=tz))
     assert report.unavailable_minutes == 30 and report.netted_minutes == 10
-    assert "10,0 minuten niet meegeteld" in render_text(report, tz)
+    assert "10,0 minuten niet meegeteld" in availability_text(report, tz)

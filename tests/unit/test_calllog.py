@@ -10,20 +10,15 @@ import yaml
 from pydantic import ValidationError
 
 from adapters.phone.calllog import (
-    ASTERISK_CDR,
-    DUTCH_CSV,
-    JSONL,
-    PRESETS,
     CallLogError,
-    CallRecord,
-    ColumnMapping,
     ParsedLog,
     RowProblem,
-    call_to_report,
     parse_call_log,
     read_call_log,
     stable_call_id,
 )
+from adapters.phone.mapping import ASTERISK_CDR, DUTCH_CSV, JSONL, PRESETS, ColumnMapping
+from adapters.phone.records import CallRecord, call_to_report
 from bot.directory import Directory, OrganisationsFile
 from bot.models import Channel, Report
 

@@ -10,15 +10,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from adapters.email.parse import (
-    EMPTY_BODY,
-    EmailParseError,
-    ParsedEmail,
-    html_to_text,
-    parse_email,
-    to_report,
-    trim_reply,
-)
+from adapters.email.html_text import html_to_text
+from adapters.email.parse import EMPTY_BODY, EmailParseError, ParsedEmail, parse_email, to_report
+from adapters.email.quoting import trim_reply
 from bot.errors import AdapterError
 from bot.models import MAX_TEXT_CHARS, Attachment, Channel, Report
 

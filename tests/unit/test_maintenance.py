@@ -13,17 +13,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from adapters.slack.blocks import SlackMessage, render_text
-from bot.calendar import BusinessCalendar, ReleaseCalendar, ReleaseConfig
-from bot.maintenance import (
+from adapters.slack.views.maintenance import (
     PLACEHOLDER_CAUSE,
     PLACEHOLDER_DURATION,
     PLACEHOLDER_WORK,
-    announcement_moment,
-    announcements_due,
     emergency_template,
     planned_announcement,
-    working_days_before,
 )
+from bot.calendar import BusinessCalendar, ReleaseCalendar, ReleaseConfig
+from bot.maintenance import announcement_moment, announcements_due, working_days_before
 
 AMS = ZoneInfo("Europe/Amsterdam")
 CAL = BusinessCalendar()

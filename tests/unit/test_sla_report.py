@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.render.json import sla_json
+from app.render.text import sla_text
 from bot.calendar import BusinessCalendar
 from bot.models import Category, Channel, Priority
 from bot.reports.sla import (
@@ -33,10 +35,8 @@ from bot.reports.sla import (
     nearest_rank,
     parse_month,
     reaction_time,
-    render_text,
     short_reason,
     sla_report,
-    to_json,
 )
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -475,7 +475,7 @@ def test_a_past_month_does_not_change_later(report: SlaReport) -> None:
     # as_of is capped at the period's end: the facts know nothing after it.
     later = sla_report(NOVEMBER, PERIOD, local(2027, 3, 1), CAL)
     assert later == report
-    assert to_json(later) == to_json(report)
+    assert sla_json(later) == sla_json(report)
 
 
 def test_during_the_month_deadlines_still_running_are_open() -> None:
@@ -493,7 +493,7 @@ def test_empty_month() -> None:
     assert empty.by_organisation == ()
     assert all(s.median is None and s.p90 is None for s in empty.reaction_times.values())
     assert len(empty.weeks) == 6
-    text = render_text(empty, AMS)
+    text = sla_text(empty, AMS)
     assert "geen overschrijdingen" in text
     assert "geen uitgezonderde meldingen" in text
 
@@ -591,7 +591,7 @@ def test_december_median_and_p90_over_christmas() -> None:
 
 # -- output ---------------------------------------------------------------------------------
 def test_json(report: SlaReport) -> None:
-    data = to_json(report)
+    data = sla_json(report)
     json.dumps(data)  # serialisable as is
     assert list(data) == [
         "period",
@@ -649,7 +649,7 @@ def test_json(report: SlaReport) -> None:
 
 
 def test_text(report: SlaReport) -> None:
-    text = render_text(report, AMS)
+    text = sla_text(report, AMS)
     lines = text.splitlines()
     assert lines[0] == "SLA-rapportage november 2026"
     assert lines[1] == (

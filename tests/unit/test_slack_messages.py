@@ -14,24 +14,23 @@ from adapters.slack.blocks import (
     MAX_BLOCKS,
     SECTION_MAX,
     SlackMessage,
-    countdown,
-    digest_message,
     escape,
+    render_text,
+)
+from adapters.slack.views.deadlines import countdown
+from adapters.slack.views.digest import digest_message
+from adapters.slack.views.home import home_view
+from adapters.slack.views.lists import (
     help_message,
     history_line,
-    home_view,
     not_allowed_message,
-    parse_reason_metadata,
-    reason_modal,
-    reminder_message,
-    render_text,
-    reply_message,
-    rules_refused_message,
-    rules_reloaded_message,
     ticket_detail,
     ticket_list,
-    triage_post,
 )
+from adapters.slack.views.modals import parse_reason_metadata, reason_modal
+from adapters.slack.views.post import reply_message, triage_post
+from adapters.slack.views.reminders import reminder_message
+from adapters.slack.views.rules import rules_refused_message, rules_reloaded_message
 from bot.calendar import BusinessCalendar
 from bot.engine.reload import ReloadResult, RuleChanges
 from bot.errors import RuleProblem

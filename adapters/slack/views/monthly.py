@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from adapters.slack.blocks import SlackMessage
 from bot.models import Priority
+from bot.nl import hours_minutes, nl_number
 from bot.reports.availability import AvailabilityReport, percent_text
-from bot.reports.sla import SlaReport, hours_minutes, nl_number
+from bot.reports.sla import SlaReport
 
 
 def monthly_summary(sla: SlaReport, availability: AvailabilityReport, month: str) -> SlackMessage:

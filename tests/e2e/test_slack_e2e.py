@@ -1,11 +1,13 @@
-"""Issue 4's end-to-end path: an email appended to dovecot becomes a Slack post with buttons;
-a team member clicks "Middel" and gives a reason; the post and the deadlines are updated; the
-reminder for the new reaction deadline is sent at its business moment on the simulated clock.
+"""Issue 4's end-to-end path: an email appended to dovecot becomes a Slack post with buttons
+and an acknowledgement email to the reporter (received by the aiosmtpd sink); a team member
+clicks "Middel" and gives a reason; the post and the deadlines are updated; the reminder for
+the new reaction deadline is sent at its business moment on the simulated clock.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -78,6 +80,21 @@ def test_email_to_slack_post_to_middel_to_reminder(
         ]
         assert "di 24 nov 15:15" in json.dumps(blocks, ensure_ascii=False)  # Hoog: 15 minutes
 
+        # The reporter's acknowledgement went out through the real SMTP server.
+        [ack] = smtp_sink.wait_for(1)
+        assert ack.mail_from == "support@dialog.nl"
+        assert ack.rcpt_tos == ["f.elamrani@lindendaal.nl"]
+        assert ack.message["To"] == "f.elamrani@lindendaal.nl"
+        assert ack.message["Subject"] == f"[#{ticket.id}] Platform onbereikbaar"
+        assert ack.message["In-Reply-To"] == "<e2e-1@lindendaal.nl>"
+        assert ack.message["Auto-Submitted"] == "auto-replied"
+        body = ack.message.get_content()
+        assert body.startswith("Beste Fatima el Amrani,")
+        assert f"ticket #{ticket.id}" in body
+        assert re.search(r"Voorlopige prioriteit:\s+Hoog\n", body)
+        assert "dinsdag 24 november 2026 om 15:15" in body  # the same deadline as on Slack
+        assert "artikel 4.D" not in body  # guaranteed: no phone-call notice
+
         # The reporter answers the acknowledgement: the reply lands in the post's thread.
         dovecot.append(
             mail(
@@ -96,6 +113,8 @@ def test_email_to_slack_post_to_middel_to_reminder(
             where=lambda c: c.params.get("thread_ts") == post_ts(store, ticket.id),
         )
         assert "alleen de export" in json.dumps(copy.json("blocks"), ensure_ascii=False)
+        # The round is over and the bot has hung up on the SMTP server: no second email.
+        assert len(smtp_sink.wait_idle()) == 1  # a reply gets no acknowledgement
 
         # 15:04: Anna clicks [Middel] and gives the reason in the modal.
         clock.now = RECEIVED.replace(minute=4)
@@ -145,6 +164,8 @@ def test_email_to_slack_post_to_middel_to_reminder(
         assert "reactietermijn" in reminders()[0] and "Middel" in reminders()[0]
         service.run_once()
         assert len(reminders()) == 1  # sent once
+        # Reminders and the priority change are for the team, on Slack: still only the ack.
+        assert [m.message["Subject"] for m in smtp_sink.wait_idle()] == [ack.message["Subject"]]
     finally:
         service.stop_slack()
         store.close()

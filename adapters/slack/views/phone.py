@@ -1,30 +1,27 @@
-"""The `/triage telefoon` modal: the agent who took a call logs it (Dutch, Block Kit).
+"""Phone calls in Slack: the `/triage telefoon` modal, and the team-channel messages about calls.
 
-Pure: the organisations and `now` are passed in. `read_phone_modal` turns a submission's
-state back into plain values, with Dutch errors per field for Slack to show under the inputs.
+The modal is how the agent who took a call logs it; `read_phone_modal` turns a submission's
+state back into a `PhoneEntry`, with Dutch errors per field for Slack to show under the
+inputs. The messages word the phone intake's intents: a Hoog storing phoned in (loud, at
+once), a missed call to return, and an imported call log that needs attention. Pure: the
+organisations, the calendar and `now` are passed in.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.slack.blocks import SlackMessage, escape
+from bot.calendar import BusinessCalendar
+from bot.calls import PhoneEntry
 from bot.directory import Organisation, normalise_phone
+from bot.intents import HoogCall, MissedCall, PhoneImportSummary
+from bot.nl import when
 
 CALLBACK = "phone_call"
 MAX_OPTIONS = 100  # Slack's limit for a static_select
-
-
-@dataclass(frozen=True)
-class PhoneEntry:
-    """What the agent entered: who called, when, what they said, and optionally the ticket."""
-
-    caller: str
-    called_at: datetime
-    notes: str
-    ticket: int | None
 
 
 def phone_modal(organisations: tuple[Organisation, ...], now: datetime) -> dict[str, Any]:
@@ -145,3 +142,40 @@ def read_phone_modal(
     if errors:
         return None, errors
     return PhoneEntry(caller, called_at, notes, ticket), {}
+
+
+# -- messages about calls -----------------------------------------------------------------
+DEFAULT_HOOG_MENTION = "<!here>"  # slack.hoog_mention's default
+
+
+def hoog_call_message(intent: HoogCall, calendar: BusinessCalendar) -> SlackMessage:
+    """A guaranteed (or unknown) caller reported a Hoog storing: who picks it up?"""
+    who = escape(intent.contact or intent.caller)
+    guarantee = (
+        "Geen afgesproken contactpersoon (SLA 3.C): geen SLA-garantie, maar kijk er direct naar."
+        if intent.exempt
+        else "Reactie is direct (SLA Bijlage 1)."
+    )
+    mention = intent.mention or DEFAULT_HOOG_MENTION
+    return SlackMessage(
+        f"{mention} 🔴 *Hoog-storing telefonisch gemeld* door {who} om "
+        f"{when(intent.called_at, calendar.tz)}: #{intent.ticket}. {guarantee} Wie pakt dit op?"
+    )
+
+
+def missed_call_message(intent: MissedCall, calendar: BusinessCalendar) -> SlackMessage:
+    """A call nobody answered: no report and no deadline yet, so call back."""
+    where = escape(
+        intent.organisation or "onbekend nummer, geen afgesproken contactpersoon (SLA 3.C)"
+    )
+    agent = f", voor {escape(intent.agent)}" if intent.agent else ""
+    return SlackMessage(
+        f"📞 Gemiste oproep van {escape(intent.caller)} ({where}) op "
+        f"{when(intent.called_at, calendar.tz)}{agent}: niet beantwoord, dus nog geen melding "
+        "en geen SLA-termijn. Bel terug."
+    )
+
+
+def phone_import_message(intent: PhoneImportSummary) -> SlackMessage:
+    """An imported call log that needs attention, its summary as a code block."""
+    return SlackMessage(f"📞 Belregistratie ingelezen\n```{escape(intent.summary)}```")

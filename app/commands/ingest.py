@@ -1,0 +1,79 @@
+"""`triage ingest phone`: import call logs through the same phone intake the running bot uses."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from adapters.phone.intake import PhoneIntake
+from adapters.phone.mapping import ColumnMapping, load_mapping
+from app.bootstrap import Paths, Setup, load_setup
+from app.commands import EXIT_BAD_INPUT, EXIT_OK
+from app.render.text import describe_import
+from bot.clock import Clock
+from bot.desk import Desk
+from bot.store import Store
+
+
+def ingest(args: argparse.Namespace, paths: Paths, out: TextIO, clock: Clock) -> int:
+    """`triage ingest phone FILE...` (phone is the only kind so far)."""
+    setup = load_setup(paths)
+    with Store(paths.db) as store:
+        return ingest_phone(setup, store, args.files, args.format, args.mapping, out, clock)
+
+
+def ingest_phone(
+    setup: Setup,
+    store: Store,
+    files: list[Path],
+    fmt: str | None,
+    mapping_file: Path | None,
+    out: TextIO,
+    clock: Clock,
+) -> int:
+    """Import call logs; exit 2 when a row was bad (the good rows are imported anyway)."""
+    settings = setup.settings
+    desk = Desk(
+        setup.triage,
+        store,
+        policy=lambda: setup.triage.engine.rule_set.reminders,
+        slack=settings.slack is not None,
+    )
+    intake = PhoneIntake(desk, settings.slack.hoog_mention if settings.slack else "<!here>")
+    bad = False
+    for path in files:
+        mapping = load_mapping(
+            fmt or (settings.phone.format if not mapping_file else None),
+            mapping_file or settings.phone.mapping_file,
+            path,
+        )
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            print(f"{path}: cannot read: {exc.strerror}", file=out)
+            bad = True
+            continue
+        summary = intake.ingest(data, str(path), mapping, clock())
+        print(describe_import(summary), file=out)
+        if summary.problems and not summary.outcomes:
+            print(format_hint(data, mapping), file=out)
+        bad = bad or bool(summary.problems)
+    return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+def format_hint(data: bytes, mapping: ColumnMapping) -> str:
+    """A Dutch hint when no row could be read: usually the wrong --format."""
+    first = data[:300].decode("utf-8", errors="replace").lstrip("\ufeff").splitlines()[:1]
+    head = first[0] if first else ""
+    if mapping.format == "csv" and mapping.delimiter != ";" and ";" in head:
+        return (
+            "Tip: geen enkele regel was leesbaar en de kopregel bevat ';'. Is dit een "
+            "Nederlandse export? Probeer --format nl-csv (of --mapping voor een ander formaat)."
+        )
+    if mapping.format == "csv" and head.startswith("{"):
+        return "Tip: geen enkele regel was leesbaar; dit lijkt JSON Lines: probeer --format jsonl."
+    return (
+        "Tip: geen enkele regel was leesbaar: klopt --format (asterisk, nl-csv, jsonl) of "
+        "de --mapping?"
+    )

@@ -1,0 +1,81 @@
+"""`triage report sla|availability`: a month (`--month`, default the previous one) or
+`--from/--to` (inclusive local dates), as tables, JSON, and for sla also an HTML page.
+
+A report is computed from what the store knew at the end of the period (bot/reports/build.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from typing import TextIO
+
+from adapters.slack.blocks import SlackMessage
+from adapters.slack.views.monthly import monthly_summary
+from app.bootstrap import Paths, Setup, load_setup
+from app.commands import EXIT_OK, require_db
+from app.commands.times import period_of
+from app.render.html import render_html
+from app.render.json import availability_json, sla_json
+from app.render.text import availability_text, sla_text
+from bot.clock import Clock
+from bot.errors import ConfigError
+from bot.pipeline import Triage
+from bot.reports.build import build_availability, build_sla
+from bot.reports.sla import month_period, parse_month
+from bot.store import Store
+
+
+def report(args: argparse.Namespace, paths: Paths, out: TextIO, clock: Clock) -> int:
+    """`triage report ...` against an existing database."""
+    setup = load_setup(paths)
+    require_db(paths)
+    with Store(paths.db) as store:
+        return report_command(args, setup, store, out, clock)
+
+
+def report_command(
+    args: argparse.Namespace, setup: Setup, store: Store, out: TextIO, clock: Clock
+) -> int:
+    """One report against an open store."""
+    tz = setup.triage.calendar.tz
+    now = clock()
+    period = period_of(args, tz, now)
+    if period.start > now:
+        raise ConfigError(f"{period.label} has not begun yet: there is nothing to report")
+    if args.report_kind == "availability":
+        availability = build_availability(store, period, now)
+        if args.json:
+            print(
+                json.dumps(availability_json(availability), ensure_ascii=False, indent=2), file=out
+            )
+        else:
+            print(availability_text(availability, tz), file=out)
+        return EXIT_OK
+    sla = build_sla(setup.triage, store, period, now, args.organisation)
+    if args.json:
+        print(json.dumps(sla_json(sla), ensure_ascii=False, indent=2), file=out)
+    else:
+        print(sla_text(sla, tz), file=out)
+    if args.html:
+        title = f"SLA-rapportage {period.label}"
+        if args.organisation:
+            title += f" · {setup.triage.directory.organisations[args.organisation].name}"
+        page = render_html(sla, build_availability(store, period, now), title, now, tz)
+        try:
+            args.html.write_text(page, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot write {args.html}: {exc.strerror}") from exc
+        print(f"HTML-rapport geschreven naar {args.html}", file=out)
+    return EXIT_OK
+
+
+def monthly_message(triage: Triage, store: Store, month: str, now: datetime) -> SlackMessage:
+    """Last month's SLA and availability figures for the team channel."""
+    year, number = parse_month(month)
+    tz = triage.calendar.tz
+    period = month_period(year, number, tz)
+    sla = build_sla(triage, store, period, now)
+    availability = build_availability(store, period, now)
+    return monthly_summary(sla, availability, month)

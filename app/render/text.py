@@ -1,0 +1,333 @@
+"""Plain-text rendering for the terminal: the reports' tables, the ticket list, the
+quarantine list and a phone import's summary, in Dutch.
+
+The table headers and cells of the SLA report are shared with the HTML page (app.render.html),
+so both show the same figures under the same names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.nl import (
+    IMPORT_OUTCOME_NL,
+    LONG_MONTHS,
+    OUTAGE_KIND_NL,
+    business_duration,
+    count,
+    hours_minutes,
+    nl_number,
+    when,
+)
+from bot.reports.availability import AvailabilityReport, Window, percent_text
+from bot.reports.sla import (
+    UNKNOWN_ORGANISATION,
+    DeadlineTally,
+    SlaReport,
+    SlaRow,
+    ranked_reasons,
+)
+from bot.store import QuarantineRow, TicketRow
+
+if TYPE_CHECKING:  # only its type: the terminal listings need not load the phone adapter
+    from adapters.phone.intake import ImportSummary
+
+
+def text_table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    left: int = 1,
+    align: str | None = None,
+) -> list[str]:
+    """Fixed-width columns: the first `left` columns left-aligned, the rest right-aligned;
+    or `align`, one letter per column ("l" or "r")."""
+    body = [list(r) for r in rows]
+    widths = [max(len(str(c)) for c in col) for col in zip(headers, *body, strict=True)]
+    if align is None:
+        align = "l" * left + "r" * (len(headers) - left)
+    if len(align) != len(headers):
+        raise ValueError(f"align {align!r} does not have one letter per column")
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if a == "l" else c.rjust(w)
+            for c, w, a in zip(cells, widths, align, strict=True)
+        ).rstrip()
+
+    return [line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in body)]
+
+
+# -- SLA report: cells shared with the HTML page ------------------------------------------
+DEADLINE_HEADERS = ("gehaald", "overschreden", "open", "geen termijn")
+ORGANISATION_HEADERS = (
+    "organisatie",
+    "ontvangen",
+    "gegarandeerd",
+    "uitgezonderd",
+    "reactie overschreden",
+    "oplossing overschreden",
+    "intern overschreden",
+)
+
+
+def tally_cells(tally: DeadlineTally) -> list[str]:
+    """How one kind of deadline ended: gehaald, overschreden, open, geen termijn."""
+    return [str(tally.met), str(tally.breached), str(tally.open), str(tally.no_deadline)]
+
+
+def organisation_text(organisation: str | None, name: str | None) -> str:
+    """An organisation's name, else its id, else 'onbekende organisatie'."""
+    return name or organisation or UNKNOWN_ORGANISATION
+
+
+def organisation_cells(row: SlaRow) -> list[str]:
+    """One row of the per-organisation table (terminal and HTML alike)."""
+    return [
+        row.label,
+        str(row.received),
+        str(row.guaranteed.count),
+        str(row.exempt.count),
+        str(row.guaranteed.reaction.breached),
+        str(row.guaranteed.resolution.breached),
+        str(row.exempt.reaction.breached + row.exempt.resolution.breached),
+    ]
+
+
+def _rows(report: SlaReport) -> list[SlaRow]:
+    return [*report.by_priority.values(), report.totals]
+
+
+def sla_text(report: SlaReport, tz: ZoneInfo) -> str:
+    """The SLA report as Dutch plain-text tables for the terminal."""
+    period = report.period
+    out = [
+        f"SLA-rapportage {period.label}",
+        f"Periode: {when(period.start, tz, True)} tot {when(period.end, tz, True)} "
+        f"({tz.key}); stand per {when(report.as_of, tz, True)}",
+        "",
+        "Meldingen",
+        *text_table(
+            ("prioriteit", "ontvangen", "gegarandeerd", "uitgezonderd"),
+            (
+                (r.label, str(r.received), str(r.guaranteed.count), str(r.exempt.count))
+                for r in _rows(report)
+            ),
+        ),
+    ]
+    sections: tuple[tuple[str, Callable[[SlaRow], DeadlineTally]], ...] = (
+        ("Reactietermijn, gegarandeerd (SLA)", lambda r: r.guaranteed.reaction),
+        ("Oplostermijn, gegarandeerd (SLA)", lambda r: r.guaranteed.resolution),
+        (
+            "Reactietermijn, uitgezonderd (intern streefdoel, geen SLA)",
+            lambda r: r.exempt.reaction,
+        ),
+        (
+            "Oplostermijn, uitgezonderd (intern streefdoel, geen SLA)",
+            lambda r: r.exempt.resolution,
+        ),
+    )
+    for title, pick in sections:
+        out += ["", title]
+        out += text_table(
+            ("prioriteit", *DEADLINE_HEADERS),
+            ([r.label, *tally_cells(pick(r))] for r in _rows(report)),
+        )
+    out += ["", "Reactietijd in werkuren (alle gereageerde meldingen)"]
+    out += text_table(
+        ("prioriteit", "gereageerd", "mediaan (u:mm)", "p90 (u:mm)"),
+        (
+            (p.label, str(s.count), hours_minutes(s.median), hours_minutes(s.p90))
+            for p, s in report.reaction_times.items()
+        ),
+    )
+    out += ["", "Per organisatie"]
+    out += text_table(
+        ORGANISATION_HEADERS,
+        (organisation_cells(r) for r in [*report.by_organisation, report.totals]),
+    )
+    reasons = report.totals.exempt_reasons
+    out += ["", "Redenen uitzondering"]
+    if reasons:
+        out += text_table(
+            ("reden", "aantal"),
+            ((reason, str(n)) for reason, n in ranked_reasons(reasons)),
+        )
+    else:
+        out.append("geen uitgezonderde meldingen")
+    out += ["", "Overschrijdingen"]
+    if report.breaches:
+        out += text_table(
+            ("ticket", "organisatie", "prioriteit", "termijn", "deadline", "te laat", "soort"),
+            (
+                (
+                    f"#{b.ticket_id}",
+                    organisation_text(b.organisation, b.organisation_name),
+                    b.priority.label,
+                    b.deadline,
+                    when(b.due, tz),
+                    business_duration(b.late) + ("" if b.done_at else " (nog niet gedaan)"),
+                    "SLA" if b.guaranteed else "intern",
+                )
+                for b in report.breaches
+            ),
+            left=7,
+        )
+    else:
+        out.append("geen overschrijdingen")
+    out += ["", "Overschrijdingen per week"]
+    out += text_table(
+        ("week", "vanaf", "SLA", "intern"),
+        (
+            (
+                f"{w.year}-W{w.week:02d}",
+                f"{w.monday.day} {LONG_MONTHS[w.monday.month - 1]}",
+                str(w.guaranteed),
+                str(w.exempt),
+            )
+            for w in report.weeks
+        ),
+        left=2,
+    )
+    return "\n".join(out) + "\n"
+
+
+# -- availability report ------------------------------------------------------------------
+WINDOW_HEADERS = ("nr", "soort", "onderdeel", "begin", "einde", "minuten", "reden")
+
+
+def window_cells(windows: Sequence[Window], tz: ZoneInfo) -> list[list[str]]:
+    """The rows of an outage-window table (terminal and HTML alike)."""
+    return [
+        [
+            f"#{w.outage.id}",
+            OUTAGE_KIND_NL[w.outage.kind],
+            w.outage.scope,
+            when(w.start, tz, True),
+            when(w.end, tz, True) + (" (loopt nog)" if w.ongoing else ""),
+            nl_number(w.minutes, 1),
+            w.outage.reason,
+        ]
+        for w in windows
+    ]
+
+
+def availability_text(report: AvailabilityReport, tz: ZoneInfo) -> str:
+    """The availability report as Dutch plain text for the terminal."""
+    period = report.period
+    summary = [
+        ("Minuten in de periode", nl_number(report.period_minutes, 0)),
+        ("Onbeschikbaarheid", f"{nl_number(report.unavailable_minutes, 1)} minuten"),
+        ("Beschikbaarheid", percent_text(report)),
+        ("Garantie 99,5 %", "gehaald" if report.met else "NIET gehaald"),
+        ("Budget (0,5 %)", f"{nl_number(report.budget_minutes, 1)} minuten"),
+        ("Resterend budget", f"{nl_number(report.budget_remaining_minutes, 1)} minuten"),
+    ]
+    width = max(len(label) for label, _ in summary)
+    out = [
+        f"Beschikbaarheid {period.label}",
+        f"Periode: {when(period.start, tz, True)} tot {when(period.end, tz, True)} "
+        f"({tz.key}); stand per {when(min(report.now, period.end), tz, True)}",
+        "",
+        *(f"{label.ljust(width)}  {value}" for label, value in summary),
+    ]
+    if report.overlap_minutes > 0:
+        out.append(
+            f"Overlappende storingen: {nl_number(report.overlap_minutes, 1)} minuten één keer "
+            "geteld"
+        )
+    if report.netted_minutes > 0:
+        out.append(
+            f"Storing tijdens gepland onderhoud of overmacht: "
+            f"{nl_number(report.netted_minutes, 1)} minuten niet meegeteld (SLA 1)"
+        )
+    for title, windows in (
+        ("Meegeteld: storingen van het hele platform", report.counted),
+        ("Uitgesloten: gepland onderhoud en overmacht", report.excluded),
+        ("Gedeeltelijk: storingen in een module (niet meegeteld)", report.partial),
+    ):
+        out += ["", title]
+        if windows:
+            out += text_table(WINDOW_HEADERS, window_cells(windows, tz), align="lllllrl")
+        else:
+            out.append("geen")
+    if report.partial_minutes:
+        out += ["", "Gedeeltelijk per module"]
+        out += text_table(
+            ("module", "minuten"),
+            ((m, nl_number(v, 1)) for m, v in report.partial_minutes.items()),
+        )
+    return "\n".join(out) + "\n"
+
+
+# -- tickets, quarantine, phone imports ---------------------------------------------------
+def ticket_table(rows: list[TicketRow], tz_name: str = "Europe/Amsterdam") -> str:
+    """A compact table of tickets (for `triage tickets` and the demo)."""
+    tz = ZoneInfo(tz_name)
+    header = (
+        f"{'#':>4}  {'ontvangen':<17} {'kanaal':<8} {'organisatie':<20} {'prio':<6} "
+        f"{'categorie':<10} {'reactie':<14} {'oplossing':<14} {'status':<6} onderwerp"
+    )
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        prio = row.priority + ("!" if row.exempt else "")
+        lines.append(
+            f"{row.id:>4}  {when(row.received_at, tz):<16} {row.channel:<8} "
+            f"{(row.organisation or '-')[:20]:<20} {prio:<7} {row.category:<10} "
+            f"{when(row.reaction_due, tz):<16} {when(row.resolution_due, tz):<16} "
+            f"{row.status:<6} {row.subject[:40] or '(geen onderwerp)'}"
+        )
+    if not rows:
+        lines.append("(geen tickets)")
+    else:
+        lines.append("! = Hoog/Middel niet telefonisch gemeld: geen garantie (SLA 4.D)")
+    return "\n".join(lines)
+
+
+def quarantine_line(row: QuarantineRow, tz: ZoneInfo) -> str:
+    """One quarantined item: when, where from, how big, and why it is not a report."""
+    return (
+        f"#{row.id} {row.stored_at.astimezone(tz):%Y-%m-%d %H:%M} {row.source} "
+        f"({row.size} bytes): "
+        f"{row.reason}"
+    )
+
+
+def describe_import(summary: ImportSummary) -> str:
+    """A Dutch summary of one phone import, one line per thing a person should look at."""
+    lines = [
+        f"{summary.file}: {count(len(summary.outcomes), 'gesprek', 'gesprekken')}; "
+        f"{count(summary.count('ticket'), 'nieuw ticket', 'nieuwe tickets')}, "
+        f"{count(summary.count('guaranteed'), 'ticket', 'tickets')} nu gegarandeerd (SLA 4.D), "
+        f"{summary.count('attached')} bij een bestaand ticket gevoegd, "
+        f"{count(summary.count('missed'), 'gemiste oproep', 'gemiste oproepen')}, "
+        f"{summary.count('duplicate')} al eerder ingelezen, "
+        f"{count(len(summary.problems), 'onleesbare regel', 'onleesbare regels')}"
+    ]
+    for outcome in summary.outcomes:
+        if outcome.outcome in IMPORT_OUTCOME_NL:
+            what = IMPORT_OUTCOME_NL[outcome.outcome]
+            lines.append(f"  #{outcome.ticket_id}: {what} (gesprek {outcome.call_id[:20]})")
+    for outcome in summary.flagged("unknown_ticket_ref"):
+        if outcome.outcome != "duplicate":
+            lines.append(
+                f"  gesprek {outcome.call_id[:20]}: noemt een ticketnummer dat toen nog niet "
+                "bestond; als nieuwe melding behandeld"
+            )
+    for outcome in summary.flagged("unagreed_caller"):
+        if outcome.outcome != "duplicate":
+            lines.append(
+                f"  gesprek {outcome.call_id[:20]}: geen afgesproken contactpersoon (SLA 3.C), "
+                "telt niet als telefonische melding"
+            )
+    for outcome in summary.flagged("outside_hours"):
+        if outcome.outcome != "duplicate":
+            lines.append(f"  gesprek {outcome.call_id[:20]}: buiten de helpdesk-uren (SLA 3.C)")
+    for outcome in summary.flagged("ambiguous_time"):
+        lines.append(
+            f"  gesprek {outcome.call_id[:20]}: lokale tijd bestond twee keer (wintertijd); "
+            "de eerste is genomen"
+        )
+    lines.extend(f"  {problem}" for problem in summary.problems)
+    return "\n".join(lines)

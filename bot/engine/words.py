@@ -1,0 +1,315 @@
+"""Finding a team lead's plain words in a report: tolerant of typos, aware of negation.
+
+A term is what a team lead writes in a factor: a word (`storing`), a word with a wildcard
+(`evaluatie*` for plurals and compounds, `*wachtwoord`), a phrase (`kan niet inloggen`), or a
+phrase with a gap (`workaround ... niet mogelijk`: up to six words between, same sentence).
+
+How a report's words are compared, so that the team lead does not have to list variants:
+- case, accents and typographic quotes do not matter (`Évaluatie` = `evaluatie`);
+- whole words: `log` does not match inside `inloggen`;
+- one typing error is forgiven in words of six letters or more (a letter missing, extra,
+  wrong or two swapped: `inlogen`, `foutmeldig`, `evalautie`), never in the first letter
+  (so "iemand" is not "niemand"); a wildcard word is compared on its fixed part;
+- the text is cut into clauses (at . ! ? ; : , ( ) a new line, and words like "maar" / "but");
+  a word is *negated* when "niet", "geen", "niets", "not", "no", "never", "nooit", "nergens" or an
+  English "n't" stands at most three words before it in the same clause and is not part of
+  the term itself: "het platform ligt NIET overal plat" negates `overal` and `plat`, while
+  the term `niemand kan` in "niemand kan inloggen" is simply found. What a negated word
+  means is the factor's business (factors.py).
+
+Every distinct word is resolved once (memoised), so a report costs one dictionary look-up
+per word plus the phrase checks; no step scans the text once per term.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# Typographic quotes and dashes as people type them on phones and in Word, folded to ASCII.
+_PUNCTUATION = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u02bc": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u00a0": " ",
+    }
+)
+# Words (an English "n't" kept on its word) and clause breaks.
+_TOKENS = re.compile(r"\w+(?:'t\b)?|[.!?;:,()\n]+")
+_SENTENCE_END = frozenset(".!?\n")
+_TERM_WORD = re.compile(r"^(\*?)(\w+(?:'t)?)(\*?)$")
+_CLAUSE_WORDS = frozenset({"maar", "but", "echter", "however", "hoewel", "although", "terwijl"})
+NEGATORS = frozenset(
+    {"niet", "geen", "niets", "niks", "not", "no", "never", "nooit", "nothing", "cannot", "nergens"}
+)
+GAP = "..."
+MAX_GAP = 6  # words a `...` may stand for
+NEGATION_WINDOW = 3  # words before a term in which a negator counts
+TYPO_MIN = 6  # words this long (and longer) forgive one typing error
+_CACHE_LIMIT = 200_000
+
+
+def fold(text: str) -> str:
+    """Casefold and strip accents; typographic quotes and dashes become ASCII."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.translate(_PUNCTUATION))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+class TermError(ValueError):
+    """A term cannot be used; the message says why, for a team lead."""
+
+
+@dataclass(frozen=True)
+class _Word:
+    """One word of a term: exact, or with a wildcard at the end (prefix) or start (suffix)."""
+
+    text: str
+    prefix: bool
+    suffix: bool
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A term found in a text: which term, where (token positions), and whether negated."""
+
+    term: str
+    start: int
+    end: int
+    negated: bool
+    sentence: int = 0  # which sentence (cut at . ! ? and new lines) the term stands in
+
+
+def parse_term(term: str) -> tuple[_Word | None, ...]:
+    """A term -> its words; None stands for a `...` gap."""
+    raw = fold(term.strip())
+    if not raw:
+        raise TermError("leeg woord")
+    words: list[_Word | None] = []
+    for piece in raw.split():
+        if piece == GAP:
+            if not words or words[-1] is None:
+                raise TermError(f"{term!r}: '...' staat tussen twee woorden")
+            words.append(None)
+            continue
+        for part in re.findall(r"[^\W]+(?:'t)?\*?|\*\w+(?:'t)?\*?|[^\w\s*]+", piece):
+            if not re.search(r"\w", part):
+                continue  # punctuation inside a term ("e-mail") only separates words
+            match = _TERM_WORD.match(part)
+            if match is None:
+                raise TermError(f"{term!r}: '*' mag alleen aan het begin of eind van een woord")
+            words.append(_Word(match[2], prefix=bool(match[3]), suffix=bool(match[1])))
+    if not words or words[-1] is None:
+        raise TermError(f"{term!r}: geen woorden (of '...' aan het eind)")
+    return tuple(words)
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def one_edit(a: str, b: str) -> bool:
+    """True when a and b differ by at most one insertion, deletion, substitution or swap."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    if la > lb:
+        a, b = b, a
+    return any(b[:i] + b[i + 1 :] == a for i in range(len(b)))
+
+
+class WordMatcher:
+    """All terms of a rule set, compiled once; `find` returns the terms present in a text."""
+
+    def __init__(self, terms: Iterable[str], typos: bool = True) -> None:
+        self.terms: dict[str, tuple[int | None, ...]] = {}
+        self.typos = typos
+        words: dict[_Word, int] = {}
+        parsed: dict[str, tuple[_Word | None, ...]] = {}
+        for term in terms:
+            if term in parsed:
+                continue
+            parsed[term] = parse_term(term)
+            for word in parsed[term]:
+                if word is not None and word not in words:
+                    words[word] = len(words)
+        self._words = list(words)
+        self._exact: dict[str, list[int]] = {}
+        self._prefix: dict[str, list[int]] = {}
+        self._suffix: dict[str, list[int]] = {}
+        self._infix: list[tuple[str, int]] = []
+        # Typo look-up (symmetric deletes): a variant -> the word ids it may stand for.
+        self._typo: dict[str, set[int]] = {}
+        for word, wid in words.items():
+            if word.prefix and word.suffix:
+                self._infix.append((word.text, wid))
+            elif word.prefix:
+                self._prefix.setdefault(word.text, []).append(wid)
+            elif word.suffix:
+                self._suffix.setdefault(word.text, []).append(wid)
+            else:
+                self._exact.setdefault(word.text, []).append(wid)
+            if typos and len(word.text) >= TYPO_MIN and not word.suffix and "'" not in word.text:
+                for variant in {word.text, *_deletes(word.text)}:
+                    self._typo.setdefault(variant, set()).add(wid)
+        self._prefix_lengths = sorted({len(p) for p in self._prefix})
+        self._suffix_lengths = sorted({len(s) for s in self._suffix})
+        # Terms indexed by their first word.
+        self._starting: dict[int, list[tuple[str, tuple[int | None, ...]]]] = {}
+        for term, term_words in parsed.items():
+            ids = tuple(None if w is None else words[w] for w in term_words)
+            self.terms[term] = ids
+            first = ids[0]
+            assert first is not None
+            self._starting.setdefault(first, []).append((term, ids))
+        self._cache: dict[str, frozenset[int]] = {}
+
+    def _resolve(self, token: str) -> frozenset[int]:
+        """The ids of the term words this word of a text matches (memoised)."""
+        found = self._cache.get(token)
+        if found is not None:
+            return found
+        ids: set[int] = set(self._exact.get(token, ()))
+        for length in self._prefix_lengths:
+            if length > len(token):
+                break
+            ids.update(self._prefix.get(token[:length], ()))
+        for length in self._suffix_lengths:
+            if length > len(token):
+                break
+            ids.update(self._suffix.get(token[-length:], ()))
+        for text, wid in self._infix:
+            if text in token:
+                ids.add(wid)
+        if self.typos and len(token) >= TYPO_MIN and not ids:
+            ids.update(self._typo_ids(token))
+        result = frozenset(ids)
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[token] = result
+        return result
+
+    def _typo_ids(self, token: str) -> set[int]:
+        candidates: set[int] = set()
+        # Whole words: the token, or the token with one letter dropped, as an indexed variant.
+        for variant in (token, *_deletes(token)):
+            candidates.update(self._typo.get(variant, ()))
+        # Wildcard words: compare their fixed part with the token's start of about that length.
+        for length in self._prefix_lengths:
+            if length < TYPO_MIN or length - 1 > len(token):
+                continue
+            for cut in (length - 1, length, length + 1):
+                head = token[:cut]
+                for variant in (head, *_deletes(head)):
+                    candidates.update(self._typo.get(variant, ()))
+        result = set()
+        for wid in candidates:
+            word = self._words[wid]
+            if word.text[0] != token[0]:
+                continue  # people mistype inside a word; a different first letter is a word
+            if word.prefix:
+                if any(
+                    one_edit(token[:cut], word.text)
+                    for cut in (len(word.text) - 1, len(word.text), len(word.text) + 1)
+                    if cut <= len(token)
+                ):
+                    result.add(wid)
+            elif one_edit(token, word.text):
+                result.add(wid)
+        return result
+
+    def find(self, text: str) -> list[Hit]:
+        """Every occurrence of every term in `text`, in text order."""
+        words: list[str] = []
+        clauses: list[int] = []
+        sentences: list[int] = []
+        clause = sentence = 0
+        for token in _TOKENS.findall(fold(text)):
+            if not token[0].isalnum() and token[0] != "_":
+                clause += 1
+                if not _SENTENCE_END.isdisjoint(token):
+                    sentence += 1
+                continue
+            if token in _CLAUSE_WORDS:
+                clause += 1
+                continue
+            words.append(token)
+            clauses.append(clause)
+            sentences.append(sentence)
+        resolved = [self._resolve(w) for w in words]
+        hits: list[Hit] = []
+        starting = self._starting
+        for start, ids in enumerate(resolved):
+            for wid in ids:
+                for term, term_ids in starting.get(wid, ()):
+                    end = self._match_rest(term_ids, start, resolved, clauses, sentences)
+                    if end is not None:
+                        negated = self._negated(start, end, words, clauses)
+                        hits.append(Hit(term, start, end, negated, sentences[start]))
+        return hits
+
+    @staticmethod
+    def _match_rest(
+        term_ids: tuple[int | None, ...],
+        start: int,
+        resolved: list[frozenset[int]],
+        clauses: list[int],
+        sentences: list[int],
+    ) -> int | None:
+        """End position (exclusive) when the term's later words follow `start`, else None.
+
+        Neighbouring words must stand in one clause; a gap may cross a comma or a bracket,
+        not the end of a sentence."""
+        position = start + 1
+        gap = False
+        sentence = sentences[start]
+        for wid in term_ids[1:]:
+            if wid is None:
+                gap = True
+                continue
+            limit = position + (MAX_GAP if gap else 0)
+            if not gap and (position >= len(resolved) or clauses[position] != clauses[start]):
+                return None
+            while position < len(resolved) and sentences[position] == sentence:
+                if wid in resolved[position]:
+                    break
+                if position >= limit:
+                    return None
+                position += 1
+            else:
+                return None
+            position += 1
+            gap = False
+        return position
+
+    @staticmethod
+    def _negated(start: int, end: int, words: list[str], clauses: list[int]) -> bool:
+        # A negator inside the term ("kan niet inloggen", "geen enkele") is the term's own.
+        clause = clauses[start]
+        for position in range(start - 1, max(-1, start - NEGATION_WINDOW - 1), -1):
+            if clauses[position] != clause:
+                return False
+            word = words[position]
+            if word in NEGATORS or word.endswith("n't"):
+                return True
+        return False

@@ -1,0 +1,40 @@
+"""A period's SLA and availability reports, from what the store knew.
+
+Shared by `triage report`, the monthly Slack post and the demo, so they all count the same
+tickets and windows. The caller passes `now`; a report never reaches past its period's end.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+from bot.errors import ConfigError
+from bot.pipeline import Triage
+from bot.reports.availability import AvailabilityReport, availability_report
+from bot.reports.sla import Period, SlaReport, sla_report
+from bot.store import Store
+
+
+def build_sla(
+    triage: Triage, store: Store, period: Period, now: datetime, organisation: str | None = None
+) -> SlaReport:
+    """The SLA report of `period` from the store (as of its end, or now while it runs)."""
+    as_of = min(now, period.end)
+    directory = triage.directory
+    if organisation is not None and organisation not in directory.organisations:
+        known = ", ".join(sorted(directory.organisations))
+        raise ConfigError(f"unknown organisation {organisation!r} (known: {known})")
+    names = {key: org.name for key, org in directory.organisations.items()}
+    facts = [
+        dataclasses.replace(f, organisation_name=names.get(f.organisation or ""))
+        for f in store.facts(period.start, period.end, as_of)
+        if organisation is None or f.organisation == organisation
+    ]
+    return sla_report(facts, period, as_of, triage.calendar)
+
+
+def build_availability(store: Store, period: Period, now: datetime) -> AvailabilityReport:
+    """The availability report of `period` from the outage windows in the store."""
+    outages = store.outages_between(period.start, period.end)
+    return availability_report(outages, period, now)

@@ -1,0 +1,100 @@
+"""The connection under the store: opening and pragmas, the lock, transactions, migrations.
+
+One SQLite connection (WAL) is shared by the service's threads; every statement and every
+transaction holds one lock, so one thread's BEGIN never swallows another thread's writes.
+Rows come back as `sqlite3.Row`, read by column name. Times are stored as UTC ISO 8601 text.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.errors import StoreError
+from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+
+def iso(value: datetime | None) -> str | None:
+    """A moment as the store keeps it: UTC ISO 8601 text (None stays None)."""
+    return value.astimezone(UTC).isoformat() if value is not None else None
+
+
+def moment(value: str | None) -> datetime | None:
+    """A stored moment back as a datetime (None or empty: None)."""
+    return datetime.fromisoformat(value) if value else None
+
+
+class Database:
+    """A SQLite database file (or ':memory:'), migrated to SCHEMA_VERSION on open."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self._lock = threading.RLock()
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            # WAL with synchronous=NORMAL: a commit survives a process crash (what we guard
+            # against); only a power loss can drop the last commits.
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the store {self.path}: {exc}") from exc
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE under the lock; COMMIT on exit, ROLLBACK when the block raises."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+
+    def _rows(self, sql: str, args: Sequence[object] = ()) -> list[sqlite3.Row]:
+        """A read outside a transaction, under the lock, fully fetched (the cursor is not
+        shared outside the lock)."""
+        with self._lock:
+            return self._db.execute(sql, tuple(args)).fetchall()
+
+    def _row(self, sql: str, args: Sequence[object] = ()) -> sqlite3.Row | None:
+        """The first row of a read outside a transaction, or None."""
+        rows = self._rows(sql, args)
+        return rows[0] if rows else None
+
+    def _migrate(self) -> None:
+        version = self._user_version()
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {version}, newer than this triage "
+                f"({SCHEMA_VERSION}); upgrade triage"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            with self._transaction() as db:
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number + 1}")
+
+    def _user_version(self) -> int:
+        row = self._row("PRAGMA user_version")
+        assert row is not None  # the pragma always answers
+        return int(row["user_version"])
+
+    @property
+    def schema_version(self) -> int:
+        return self._user_version()
