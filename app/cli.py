@@ -23,12 +23,13 @@ from app.commands.outage import outage
 from app.commands.quarantine import quarantine
 from app.commands.report import report
 from app.commands.rules import check as rules_check
+from app.commands.rules import evaluate_file as rules_eval
 from app.commands.rules import test as rules_test
 from app.commands.run import run
 from app.commands.tickets import tickets
 from app.demo import run_demo
 from bot.clock import Clock
-from bot.errors import RuleSetInvalid, TriageError
+from bot.errors import ConfigError, RuleSetInvalid, TriageError
 from bot.models import Channel, Priority
 
 
@@ -107,6 +108,26 @@ def _parser() -> argparse.ArgumentParser:
     ):
         sub = rules_commands.add_parser(name, help=text, parents=[common])
         sub.add_argument("dir", nargs="?", type=Path, help="rules directory (default --rules-dir)")
+    evaluation = rules_commands.add_parser(
+        "eval",
+        parents=[common],
+        help="agreement of the rules with labelled reports (JSON Lines, or the team's decisions)",
+    )
+    evaluation.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        help="JSON Lines: the classify input keys plus expected_priority, expected_category",
+    )
+    evaluation.add_argument(
+        "--from-store",
+        action="store_true",
+        help="use the priorities the team confirmed or changed (SLA 4.G) in --db as labels",
+    )
+    evaluation.add_argument("--json", action="store_true", help="one JSON object")
+    evaluation.add_argument(
+        "--min", type=float, metavar="PCT", help="exit 1 when priority agreement is below PCT"
+    )
 
     demo = commands.add_parser(
         "demo", parents=[common], help="triage the bundled sample reports and show them"
@@ -219,7 +240,11 @@ def run_command(
     if command == "classify":
         return classify(args, paths, stdin or sys.stdin, out, clock)
     if command == "rules":
-        directory = args.dir or paths.rules_dir
+        directory = getattr(args, "dir", None) or paths.rules_dir
+        if args.rules_command == "eval":
+            if (args.file is None) == (not args.from_store):
+                raise ConfigError("geef een bestand met gelabelde meldingen, of --from-store")
+            return rules_eval(paths, args.file, args.from_store, args.json, args.min, out)
         if args.rules_command == "check":
             return rules_check(paths, directory, out)
         return rules_test(Paths(paths.config_dir, directory, paths.db), out)

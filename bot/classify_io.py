@@ -2,7 +2,8 @@
 
 Input keys: channel, received_at (ISO 8601 with offset), sender, subject, body, priority.
 Output keys: priority, category, exempt, exempt_reason, reaction_due, resolution_due (ISO 8601
-with the Europe/Amsterdam offset, or null), rules, organisation.
+with the Europe/Amsterdam offset, or null), rules, organisation, needs_triage (nothing
+recognised the report: a person decides), decision (the decision-table row), factors.
 """
 
 from __future__ import annotations
@@ -82,4 +83,7 @@ def decision_json(decision: Decision, tz: ZoneInfo) -> dict[str, Any]:
         "resolution_due": _local(decision.resolution_due, tz),
         "rules": list(decision.rules),
         "organisation": decision.organisation,
+        "needs_triage": decision.needs_triage,
+        "decision": decision.decision,
+        "factors": {f.name: {"value": f.value, "words": list(f.words)} for f in decision.factors},
     }

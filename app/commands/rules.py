@@ -1,17 +1,23 @@
-"""`triage rules check` (validate every rule file) and `triage rules test` (run the examples)."""
+"""`triage rules check` (validate every rule file), `triage rules test` (run the examples) and
+`triage rules eval` (agreement with labelled reports)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
 from app.bootstrap import Paths, Setup, load_setup
-from app.commands import EXIT_ERROR, EXIT_OK
+from app.commands import EXIT_ERROR, EXIT_OK, require_db
+from app.render.evaluation import evaluation_text
 from bot.engine.examples import run_examples
 from bot.engine.loader import load_rules
 from bot.errors import ConfigError, RuleProblem, RuleSetInvalid
+from bot.evaluation import evaluate, parse_cases
+from bot.nl import nl_number
 from bot.settings import load_directory
+from bot.store import Store
 
 
 def check(paths: Paths, directory: Path, stdout: TextIO) -> int:
@@ -56,3 +62,43 @@ def test(paths: Paths, stdout: TextIO) -> int:
         file=stdout,
     )
     return EXIT_ERROR if failures or not examples else EXIT_OK
+
+
+def evaluate_file(
+    paths: Paths,
+    source: Path | None,
+    from_store: bool,
+    as_json: bool,
+    minimum: float | None,
+    stdout: TextIO,
+) -> int:
+    """`triage rules eval`: agreement of the rules with labelled reports (a file, or the
+    team's final priorities in the store); exit 1 below `--min` percent priority agreement."""
+    setup = load_setup(paths)
+    if from_store:
+        require_db(paths)
+        with Store(paths.db) as store:
+            cases = store.team_labels()
+        where = f"de beslissingen van het team in {paths.db}"
+    else:
+        assert source is not None
+        try:
+            text = source.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"kan {source} niet lezen: {exc.strerror or exc}") from exc
+        cases = parse_cases(text.splitlines())
+        where = str(source)
+    result = evaluate(setup.triage, cases)
+    if as_json:
+        print(json.dumps(result.as_json(), ensure_ascii=False, indent=2), file=stdout)
+    else:
+        print(evaluation_text(result, where), file=stdout)
+    if minimum is not None and result.priority_pct < minimum:
+        if not as_json:
+            print(
+                f"Onder de grens: prioriteit {nl_number(result.priority_pct)} % < "
+                f"{nl_number(minimum)} %",
+                file=stdout,
+            )
+        return EXIT_ERROR
+    return EXIT_OK

@@ -8,8 +8,9 @@ words that set it (schema.FactorSpec). Reading a report:
 - quoted mail, signatures and disclaimers are never read (bot/reading.py);
 - of the values found, the first in the file's order wins (list the strongest first), or
   with `pick: first` the value whose word comes first in the text;
-- with `near: other`, only words in a sentence that sets `other`, or in the sentence just
-  before or after one, count ("Inloggen lukt niet. Dit geldt voor alle medewerkers.");
+- with `near: [other, ...]`, only words in a sentence that sets one of those factors, or in
+  the sentence just before or after one, count ("Inloggen lukt niet. Dit geldt voor alle
+  medewerkers.");
 - a negated word ("niet iedereen", "geen storing") sets its value's `negated` value, or
   nothing; for a factor with `negation: keep` it counts as written.
 A factor that no word set has the value `onbekend`.
@@ -77,7 +78,7 @@ class FactorReader:
         best: dict[str, tuple[int, str, list[str], bool]] = {}
         for hit, factor, value, rank in self._longest(hits):
             spec = self.factors[factor]
-            if spec.near is not None and not _close(hit.sentence, sentences.get(spec.near)):
+            if spec.near and not any(_close(hit.sentence, sentences.get(n)) for n in spec.near):
                 continue
             negated = hit.negated and spec.negation == "drop"
             if negated:

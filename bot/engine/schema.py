@@ -341,10 +341,10 @@ class FactorSpec(_Strict):
         description="Factors of one group (e.g. what kind of report it is) are read from the "
         "subject only when the body sets none of them.",
     )
-    near: FactorName | None = Field(
-        default=None,
-        description="Only words in a sentence that also sets this other factor count: the "
-        "scope of the fault, not of a remark elsewhere in the mail.",
+    near: Annotated[tuple[FactorName, ...], ListOf] = Field(
+        default=(),
+        description="Only words in (or next to) a sentence that also sets one of these other "
+        "factors count: the scope of the fault, not of a remark elsewhere in the mail.",
     )
     pick: Literal["order", "first"] = Field(
         default="order",

@@ -259,10 +259,22 @@ class WordMatcher:
         resolved = [self._resolve(w) for w in words]
         hits: list[Hit] = []
         starting = self._starting
+        last = len(resolved) - 1
         for start, ids in enumerate(resolved):
             for wid in ids:
                 for term, term_ids in starting.get(wid, ()):
-                    end = self._match_rest(term_ids, start, resolved, clauses, sentences)
+                    if len(term_ids) == 1:
+                        end: int | None = start + 1
+                    else:
+                        # Most terms fail on their second word: test it before the full walk.
+                        second = term_ids[1]
+                        if second is not None and (
+                            start == last
+                            or second not in resolved[start + 1]
+                            or clauses[start + 1] != clauses[start]
+                        ):
+                            continue
+                        end = self._match_rest(term_ids, start, resolved, clauses, sentences)
                     if end is not None:
                         negated = self._negated(start, end, words, clauses)
                         hits.append(Hit(term, start, end, negated, sentences[start]))
