@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.models import Category, Channel, Priority
+from bot.models import Category, Channel, Factor, Priority
 
 OPEN, RESOLVED = "open", "resolved"
 
@@ -47,6 +47,11 @@ class TicketView:
     # it is guaranteed, and its deadlines count from this moment instead of received_at.
     sla_start: datetime | None = None
     decided_at: datetime | None = None  # when the current decision was made
+    # Nothing recognised the report: the team must decide (issue 11); which decision-table
+    # row decided otherwise, and the factors read from the report.
+    needs_triage: bool = False
+    decision_row: str | None = None
+    factors: tuple[Factor, ...] = ()
 
     @property
     def clock_start(self) -> datetime:

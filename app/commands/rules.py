@@ -14,7 +14,7 @@ from app.render.evaluation import evaluation_text
 from bot.engine.examples import run_examples
 from bot.engine.loader import load_rules
 from bot.errors import ConfigError, RuleProblem, RuleSetInvalid
-from bot.evaluation import evaluate, parse_cases
+from bot.evaluation import Case, evaluate, parse_cases
 from bot.nl import nl_number
 from bot.settings import load_directory
 from bot.store import Store
@@ -78,7 +78,10 @@ def evaluate_file(
     if from_store:
         require_db(paths)
         with Store(paths.db) as store:
-            cases = store.team_labels()
+            cases = [
+                Case(f"#{ticket}", report, priority, category)
+                for ticket, report, priority, category in store.team_labels()
+            ]
         where = f"de beslissingen van het team in {paths.db}"
     else:
         assert source is not None

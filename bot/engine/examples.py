@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from bot.classify_io import describe_validation_error
 from bot.engine.loader import LoadedExample
+from bot.engine.schema import UNKNOWN
 from bot.models import Decision, Report
 from bot.pipeline import Triage
 from bot.text import one_line
@@ -47,11 +48,16 @@ def compare(loaded: LoadedExample, decision: Decision) -> list[str]:
     """Differences between an example's expectation and a decision, one line each."""
     expect = loaded.example.expect
     diffs: list[str] = []
-    for key in ("priority", "category", "exempt", "organisation"):
+    for key in ("priority", "category", "exempt", "organisation", "needs_triage", "decision"):
         if key in expect.model_fields_set:
             wanted, got = getattr(expect, key), getattr(decision, key)
             if wanted != got:
                 diffs.append(f"{key}: expected {_plain(wanted)}, got {_plain(got)}")
+    read = {factor.name: factor.value for factor in decision.factors}
+    for name, wanted_value in (expect.factors or {}).items():
+        got_value = read.get(name, UNKNOWN)
+        if got_value != wanted_value:
+            diffs.append(f"factor {name}: expected {wanted_value}, got {got_value}")
     if expect.rules is not None and tuple(expect.rules) != decision.rules:
         diffs.append(f"rules: expected {list(expect.rules)}, got {list(decision.rules)}")
     for name in expect.rules_include or ():

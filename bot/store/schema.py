@@ -141,5 +141,13 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outages_start ON outages(start);
     ALTER TABLE outbox ADD COLUMN due_at TEXT;
     """,
+    # 6: triage quality (issue 11). A decision says whether nothing recognised the report (a
+    # person must decide), which decision-table row decided, and the factors it read with
+    # their words, so it can be explained later exactly as it was made.
+    """
+    ALTER TABLE decisions ADD COLUMN needs_triage INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE decisions ADD COLUMN decision_row TEXT;
+    ALTER TABLE decisions ADD COLUMN factors TEXT NOT NULL DEFAULT '[]';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -10,17 +10,17 @@ from datetime import datetime
 from typing import Any
 
 from bot.errors import StoreError
-from bot.models import Category, Channel, Priority
+from bot.models import Category, Channel, Factor, Priority, Report
+from bot.reading import read_report
 from bot.reports.sla import TicketFacts
 from bot.store.db import Database, iso, moment
 from bot.store.rows import TicketRow
 from bot.tickets import HistoryEntry, TicketView
 
 
-def _excerpt(body: str, limit: int = 300) -> str:
-    """The first paragraph of a report, shortened for a Slack post."""
-    text = body.strip().split("\n\n", 1)[0].strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+def _excerpt(subject: str, body: str, limit: int = 300) -> str:
+    """The heart of the report's newest text (no greeting, no quoted mail), for a Slack post."""
+    return read_report(subject, body).heart(limit)
 
 
 # A ticket with its current decision and the body of its report; the names are TicketView's.
@@ -28,7 +28,8 @@ _VIEW_SQL = (
     "SELECT t.id, t.status, t.channel, t.subject, t.sender, r.body, t.received_at, "
     "d.priority, d.category, d.provisional, d.exempt, d.exempt_reason, d.reaction_due, "
     "d.resolution_due, d.rules, d.id AS decision_id, d.decided_by, d.reason AS decision_reason, "
-    "t.organisation, t.assignee, t.reacted_at, t.resolved_at, t.sla_start, d.decided_at "
+    "t.organisation, t.assignee, t.reacted_at, t.resolved_at, t.sla_start, d.decided_at, "
+    "d.needs_triage, d.decision_row, d.factors "
     "FROM tickets t JOIN decisions d ON d.id = t.decision_id "
     "JOIN reports r ON r.id = t.report_id"
 )
@@ -41,7 +42,7 @@ def _view(row: sqlite3.Row) -> TicketView:
         channel=Channel(row["channel"]),
         subject=row["subject"],
         sender=row["sender"],
-        excerpt=_excerpt(row["body"]),
+        excerpt=_excerpt(row["subject"], row["body"]),
         received_at=datetime.fromisoformat(row["received_at"]),
         priority=Priority(row["priority"]),
         category=Category(row["category"]),
@@ -54,6 +55,9 @@ def _view(row: sqlite3.Row) -> TicketView:
         decision_id=row["decision_id"],
         decided_by=row["decided_by"],
         decision_reason=row["decision_reason"],
+        needs_triage=bool(row["needs_triage"]),
+        decision_row=row["decision_row"],
+        factors=tuple(Factor.model_validate(f) for f in json.loads(row["factors"])),
         organisation=row["organisation"],
         assignee=row["assignee"],
         reacted_at=moment(row["reacted_at"]),
@@ -189,3 +193,22 @@ class TicketViews(Database):
                 )
             )
         return facts
+
+    def team_labels(self) -> list[tuple[int, Report, Priority, Category]]:
+        """Tickets whose current priority a person confirmed or set (SLA 4.G), with the
+        report they came from: the team's final word, as labels for `rules eval --from-store`."""
+        rows = self._rows(
+            "SELECT t.id, r.payload, d.priority, d.category "
+            "FROM tickets t JOIN decisions d ON d.id = t.decision_id "
+            "JOIN reports r ON r.id = t.report_id "
+            "WHERE d.provisional = 0 ORDER BY t.id"
+        )
+        return [
+            (
+                row["id"],
+                Report.model_validate_json(row["payload"]),
+                Priority(row["priority"]),
+                Category(row["category"]),
+            )
+            for row in rows
+        ]

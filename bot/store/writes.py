@@ -97,8 +97,8 @@ def add_decision(
     decision_id = db.execute(
         "INSERT INTO decisions (ticket_id, kind, priority, category, provisional, exempt, "
         "exempt_reason, unagreed_caller, reaction_due, resolution_due, rules, rules_version, "
-        "calendar_version, decided_by, decided_at, reason) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "calendar_version, decided_by, decided_at, reason, needs_triage, decision_row, factors) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             ticket_id,
             kind,
@@ -116,6 +116,9 @@ def add_decision(
             by,
             iso(now),
             reason,
+            int(decision.needs_triage),
+            decision.decision,
+            json.dumps([f.model_dump() for f in decision.factors], ensure_ascii=False),
         ),
     ).lastrowid
     assert decision_id is not None
