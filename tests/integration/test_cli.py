@@ -73,6 +73,9 @@ def test_batch_contract(
             "resolution_due",
             "rules",
             "organisation",
+            "needs_triage",
+            "decision",
+            "factors",
         }
         assert result["organisation"] == "zorggroep-noord"
     email, by_phone, confirmed = results

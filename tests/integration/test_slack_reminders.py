@@ -341,11 +341,14 @@ def test_digest_lists_open_tickets_and_the_release(env: Env) -> None:
     tick(env, local(2026, 12, 8, 9, 30))
     [_, tuesday] = digests(env.api)
     blocks = json.dumps(tuesday.params["blocks"], ensure_ascii=False)
-    assert "Release vandaag om 07:00: 1 Middel-storing moet daarin opgelost zijn" in blocks
+    # Both are Middel-storingen due in this release: the exempt one too (its resolution is an
+    # internal target). The rules before issue 11 missed "niet meer verstuurd" and made the
+    # exempt report a question, which kept it out of this list.
+    assert "Release vandaag om 07:00: 2 Middel-storingen moeten daarin opgelost zijn" in blocks
     release = next(
         json.dumps(b) for b in tuesday.params["blocks"] if "Release vandaag" in json.dumps(b)
     )
-    assert f"#{middel}*" in release and f"#{exempt}*" not in release
+    assert f"#{middel}*" in release and f"#{exempt}*" in release
 
 
 def storm_tickets(env: Env, at: datetime, count: int = 3) -> list[int]:
