@@ -41,32 +41,45 @@ _FORWARD = re.compile(
     re.IGNORECASE,
 )
 _FROM = re.compile(r"\*?(van|from|afzender)\s?:\*?\s.*", re.IGNORECASE)
+# Outlook on the web puts the whole quoted header on one line.
+_OUTLOOK_ONE_LINE = re.compile(
+    r"\*?(van|from)\s?:.*\s\*?(verzonden|sent|datum|date)\s?:.*", re.IGNORECASE
+)
 _HEADER_LINE = re.compile(
     r"\*?(van|from|verzonden|sent|datum|date|aan|to|cc|bcc|onderwerp|subject|afzender)"
     r"\s?:\*?(\s.*)?",
     re.IGNORECASE,
 )
 _SENT = re.compile(r"\*?(verzonden|sent|datum|date)\s?:\*?\s.*", re.IGNORECASE)
-_SIGN_OFF = re.compile(
+_ONE_SIGN_OFF = (
     r"((met\s)?(vriendelijke|hartelijke|beste|vriendelijk|zonnige)\s?groet(en|jes)?|"
     r"groet(en|jes)?|met\sgroet|mvg|m\.v\.g\.?|gr\.?|hoogachtend|"
     r"(with\s)?(kind|best|warm|warmest)\s(regards|wishes)|regards|cheers|"
     r"(yours\s)?sincerely|kr|thanks|many thanks|dank|bedankt|alvast bedankt|"
-    r"bij voorbaat dank|dank je wel|dank u wel)[,.!]*",
-    re.IGNORECASE,
+    r"bij voorbaat dank|dank je wel|dank u wel)"
 )
+# "Met vriendelijke groet / Kind regards," counts as one sign-off.
+_SIGN_OFF = re.compile(rf"{_ONE_SIGN_OFF}(\s*[/|-]\s*{_ONE_SIGN_OFF})?[,.!]*", re.IGNORECASE)
 _MOBILE = re.compile(
-    r"(verzonden|verstuurd|sent)\s(vanaf|from|met|with)\s(mijn|my)\s.{1,40}", re.IGNORECASE
-)
-_DISCLAIMER = re.compile(
-    r"(dit (e-?mail)?bericht (en eventuele bijlagen )?(kan|is|bevat|is uitsluitend)|"
-    r"de informatie (verzonden )?(in|met) dit (e-?mail)?bericht|"
-    r"aan dit (e-?mail)?bericht kunnen geen rechten|disclaimer|"
-    r"this (e-?mail|message)( and any (files|attachments))? (is|may|contains|are)|"
-    r"if you (are not|have received this)|vertrouwelijk(e)? informatie|"
-    r"bent u niet de (beoogde )?(ontvanger|geadresseerde))",
+    r"((verzonden|verstuurd|sent)\s(vanaf|from|met|with)\s(mijn|my)\s.{1,40}|"
+    r"(outlook voor (ios|android) downloaden|get outlook for (ios|android)).{0,20})",
     re.IGNORECASE,
 )
+# Legal boilerplate about the message itself: one of these starts a disclaimer paragraph.
+# ("vertrouwelijke informatie" alone is not enough: a customer may report exactly that.)
+_DISCLAIMER = re.compile(
+    r"(dit (e-?mail)?bericht (en (eventuele|de) bijlagen? )?(kan vertrouwelijke|bevat "
+    r"vertrouwelijke|is vertrouwelijk|is uitsluitend bestemd|is alleen bestemd)|"
+    r"de informatie (verzonden )?(in|met) dit (e-?mail)?bericht|"
+    r"aan dit (e-?mail)?bericht kunnen geen rechten|^\W*disclaimer\b|"
+    r"this (e-?mail|message)( and any (files|attachments)( transmitted with it)?)? "
+    r"(is|may be|may contain|contains|are) (strictly )?(confidential|intended|privileged)|"
+    r"if you (are not the intended|have received this (e-?mail|message) in error)|"
+    r"bent u niet de (beoogde )?(ontvanger|geadresseerde)|"
+    r"indien u dit (e-?mail)?bericht (onbevoegd|ten onrechte|abusievelijk|per abuis))",
+    re.IGNORECASE,
+)
+_SENTENCE_LINE = re.compile(r"\S+(\s+\S+){4,}[.?!]$")
 _RULE_LINE = re.compile(r"[-_=*\s]*")
 _SIGNATURE_MAX_LINES = 8
 _SIGNATURE_MAX_LINE_CHARS = 80
@@ -121,6 +134,9 @@ def read_report(subject: str, body: str) -> ReadText:
         start, size = forward_at
         top, rest = lines[:start], lines[start + size :]
         rest = _skip_headers(rest)
+        # A forward of a forward: the report is at the bottom of the chain.
+        while rest and _forward_size(rest, 0):
+            rest = _skip_headers(rest[1:])
         # The forwarded mail can itself quote older mail: that stays history.
         inner_reply = _find(rest, _reply_size)
         if inner_reply is not None:
@@ -145,7 +161,7 @@ def read_report(subject: str, body: str) -> ReadText:
         kept = [line for line in newest_lines if not line.lstrip().startswith(">")]
         quoted = [line for line in newest_lines if line.lstrip().startswith(">")] + quoted
         newest, signature, disclaimer = _split_tail(kept)
-    body_lines = newest + ([""] + forwarded if forwarded else [])
+    body_lines = newest + (["", *forwarded] if forwarded else [])
     return ReadText(
         subject=" ".join(subject.split()),
         body=_join(body_lines),
@@ -181,7 +197,7 @@ def _reply_size(lines: list[str], index: int) -> int:
     first = lines[index].strip()
     if not first or len(first) > _LONG_LINE or first.startswith(">"):
         return 0
-    if _SEPARATOR.fullmatch(first):
+    if _SEPARATOR.fullmatch(first) or _OUTLOOK_ONE_LINE.fullmatch(first):
         return 1
     if _FROM.fullmatch(first) and any(
         _SENT.fullmatch(line.strip()) for line in lines[index + 1 : index + 4]
@@ -257,7 +273,9 @@ def _split_tail(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
 
 
 def _signature_like(lines: list[str]) -> bool:
+    """Names, titles, phone numbers: a few short lines, none of them a sentence."""
     content = [line.strip() for line in lines if line.strip()]
     return len(content) <= _SIGNATURE_MAX_LINES and all(
-        len(line) <= _SIGNATURE_MAX_LINE_CHARS for line in content
+        len(line) <= _SIGNATURE_MAX_LINE_CHARS and not _SENTENCE_LINE.fullmatch(line)
+        for line in content
     )
