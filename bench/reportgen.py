@@ -1,9 +1,20 @@
 """Realistic synthetic support reports for the benchmarks in this folder (not a benchmark itself).
 
 `make_reports(n, seed, rule_set, directory)` returns `n` report dicts (the input of
-`triage classify --batch`): Dutch and English support emails of roughly 300-800 characters that
-mix words the loaded rules react to (taken from the rule set at run time, so new rules are
-picked up) with a fixed vocabulary of typical support phrases and filler. Channels, senders
+`triage classify --batch`): Dutch and English support messages that mix the words the loaded
+rules react to with a fixed vocabulary of typical support phrases and filler. The rule words are
+taken from the rule set at run time, so new rules are picked up: the factor words
+(`rule_set.factors.words()`, what the decision table reads) and the terms of the word rules
+(`rule_set.matcher.ids`, when the rule set has word rules). Each report is about a few factors
+(drawn in proportion to how many words a factor has, so faults are common and security reports
+rare); its rule-word sentences come from those factors, now and then negated ("geen ...") or
+with one typing error, as customers write them.
+
+The newest text is 260-660 characters in lines and paragraphs; email and widget messages also
+carry what bot/reading.py has to split off: a sign-off and a signature (sometimes with a job
+title that contains a rule word), now and then a legal disclaimer, quoted earlier mail ("Op ...
+schreef ...:" with "> " lines) or a forwarded message. Ticket and employee numbers and times
+keep adding words the matchers have not seen before, as real traffic does. Channels, senders
 (agreed contacts, colleagues at known domains, unknown people), receipt times (November and
 December 2026, +01:00) and the occasional confirmed priority are drawn from a seeded
 `random.Random`, so the same seed gives the same reports.
@@ -14,6 +25,7 @@ from __future__ import annotations
 import random
 import re
 import sys
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -120,38 +132,160 @@ TERM_TEMPLATES_NL = (
     "Een collega meldt ook: {}.",
     "Zie het onderwerp, {}.",
     "Wij zien dit: {}, al sinds gisteren.",
+    "Wat we merken is dat {}.",
+    "Vanochtend om {time} zagen we: {}.",
 )
 TERM_TEMPLATES_EN = (
     "In short: {}.",
     "A colleague mentions {} as well.",
     "We see this: {}, since yesterday.",
+    "At {time} this morning: {}.",
 )
+# The rule word negated in its clause, as customers write it ("er is geen storing").
+NEGATED_TEMPLATES_NL = (
+    "Het is niet zo dat {}.",
+    "Er is geen sprake van {}.",
+    "Gelukkig niet {}.",
+)
+NEGATED_TEMPLATES_EN = ("It is not {}.", "There is no {} here.")
+NUMBER_TEMPLATES_NL = (
+    "Het gaat om medewerkernummer {number}.",
+    "Ons eerdere ticket {number} ging over iets vergelijkbaars.",
+    "Het is begonnen om {time}.",
+)
+NUMBER_TEMPLATES_EN = ("Our earlier ticket {number} was about something similar.",)
+GAP_WORDS = ("nu", "hier", "echt", "ook", "sinds gisteren", "bij ons", "helemaal", "weer")
+SUFFIXES = ("", "en", "s")  # for a term word written with a trailing '*'
+PREFIXES = ("inlog", "beheer", "team")  # for a term word written with a leading '*'
+TYPO_SHARE = 0.08  # rule-word sentences with one typing error in a word of 6+ letters
+NEGATED_SHARE = 0.1  # rule-word sentences in which the rule word is negated
+FACTORS_PER_REPORT = (2, 4)  # a report is about this many factors (at least one)
 NAMES = ("Anja", "Pieter", "Fatima", "Joost", "Sanne", "Mehmet", "Lotte", "Daan", "Eva", "Bram")
 UNKNOWN_DOMAINS = ("gmail.com", "outlook.com", "hotmail.nl", "zorgplus.nl", "example.org")
 SUBJECTS_NL = ("Probleem", "Vraag", "Storing", "Idee", "Verzoek", "Melding", "Hulp nodig")
 SUBJECTS_EN = ("Problem", "Question", "Issue", "Idea", "Request", "Help needed")
+SURNAMES = ("de Vries", "Bakker", "Jansen", "el Amrani", "Visser", "Smit", "Mulder", "de Boer")
+JOB_TITLES = (
+    "HR-adviseur",
+    "Teamleider personeelszaken",
+    "Functioneel beheerder",
+    "Medewerker storingsdienst",
+    "Coördinator applicatiebeheer",
+    "HR business partner",
+    "Office manager",
+)
+DISCLAIMER_NL = (
+    "Dit bericht kan vertrouwelijke informatie bevatten en is uitsluitend bestemd voor de "
+    "geadresseerde. Bent u niet de beoogde ontvanger, verwijder het bericht dan en meld het de "
+    "afzender. Aan dit bericht kunnen geen rechten worden ontleend."
+)
+DISCLAIMER_EN = (
+    "This e-mail and any attachments are confidential and intended solely for the addressee. "
+    "If you have received this message in error, please delete it and notify the sender."
+)
+SUPPORT_REPLY = (
+    "Dank voor je melding, we hebben er een ticket van gemaakt.",
+    "Kun je ons laten weten om welke medewerkers het gaat?",
+    "We hebben de instelling aangepast, kun je het opnieuw proberen?",
+    "Thanks for your message, we are looking into it.",
+)
+WEEKDAYS_NL = ("ma", "di", "wo", "do", "vr")
+QUOTE_SHARE = 0.2  # email and widget messages that quote earlier mail
+FORWARD_SHARE = 0.05  # email messages that pass on a colleague's report
+SIGNATURE_SHARE = 0.6  # email messages with a signature block under the name
+DISCLAIMER_SHARE = 0.15  # email messages with a legal disclaimer
 
 _REGEX_TERM = re.compile(r"^/.*/$")
 
 
-def rule_phrases(rule_set: RuleSet) -> list[str]:
-    """Every term of the loaded rules written as a text would contain it (wildcards filled)."""
-    phrases = []
-    for term in rule_set.matcher.ids:
-        raw = term.strip()
-        if _REGEX_TERM.match(raw):
-            continue  # a regular expression: no literal text to insert
-        words = []
-        for word in raw.split():
-            core = word.strip("*")
-            if word.startswith("*"):
-                core = "inlog" + core
-            if word.endswith("*"):
-                core += "en"
-            words.append(core)
-        if words:
-            phrases.append(" ".join(words))
-    return phrases
+@dataclass(frozen=True)
+class RuleWords:
+    """The words of the loaded rules a generated report can contain, per factor."""
+
+    by_factor: dict[str, list[str]]  # factor -> its words (rule_set.factors.words())
+    weights: list[int]  # per factor of by_factor: how many words it has
+    rule_terms: list[str]  # the word rules' terms (rule_set.matcher.ids), regexes left out
+
+    def story(self, rng: random.Random) -> list[str]:
+        """The words a report can draw from: a few factors' words, and the word-rule terms."""
+        pool: list[str] = []
+        if self.by_factor:
+            names = list(self.by_factor)
+            low, high = FACTORS_PER_REPORT
+            count = min(len(names), rng.randint(low, high))
+            chosen: set[str] = set()
+            while len(chosen) < count:
+                chosen.add(rng.choices(names, self.weights)[0])
+            pool = [w for name in names if name in chosen for w in self.by_factor[name]]
+        if self.rule_terms and (not pool or rng.random() < 0.5):
+            pool = pool + self.rule_terms if pool else list(self.rule_terms)
+        return pool
+
+
+def rule_words(rule_set: RuleSet) -> RuleWords:
+    """The factor words (grouped by factor) and the word-rule terms of the loaded rules."""
+    words = set(rule_set.factors.words())
+    by_factor: dict[str, list[str]] = {}
+    for name, spec in rule_set.factors.factors.items():
+        found = [w for value in spec.values.values() for w in value.words if w in words]
+        if found:
+            by_factor[name] = list(dict.fromkeys(found))
+    terms = [t for t in rule_set.matcher.ids if t.strip() and not _REGEX_TERM.match(t.strip())]
+    return RuleWords(by_factor, [len(w) for w in by_factor.values()], terms)
+
+
+def phrase(rng: random.Random, term: str) -> str:
+    """A term written as a text would contain it: wildcards filled, a `...` gap filled."""
+    out = []
+    for word in term.strip().split():
+        if word == "...":
+            out.append(rng.choice(GAP_WORDS))
+            continue
+        core = word.strip("*")
+        if word.startswith("*"):
+            core = rng.choice(PREFIXES) + core
+        if word.endswith("*"):
+            core += rng.choice(SUFFIXES)
+        out.append(core)
+    return " ".join(out)
+
+
+def typo(rng: random.Random, text: str) -> str:
+    """`text` with one typing error (a letter dropped, doubled, swapped or replaced) inside one
+    of its words of six letters or more; unchanged when it has none."""
+    words = text.split(" ")
+    long = [i for i, w in enumerate(words) if len(w) >= 6 and w.isalpha()]
+    if not long:
+        return text
+    i = rng.choice(long)
+    word = words[i]
+    at = rng.randrange(1, len(word) - 1)  # never the first letter
+    kind = rng.randrange(4)
+    if kind == 0:
+        word = word[:at] + word[at + 1 :]
+    elif kind == 1:
+        word = word[:at] + word[at] + word[at:]
+    elif kind == 2:
+        word = word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+    else:
+        word = word[:at] + rng.choice("aeiourstnl") + word[at + 1 :]
+    words[i] = word
+    return " ".join(words)
+
+
+def _time(rng: random.Random) -> str:
+    return f"{rng.randrange(7, 18):02d}:{rng.randrange(60):02d}"
+
+
+def _rule_sentence(rng: random.Random, english: bool, pool: list[str]) -> str:
+    text = phrase(rng, rng.choice(pool))
+    if rng.random() < TYPO_SHARE:
+        text = typo(rng, text)
+    if rng.random() < NEGATED_SHARE:
+        template = rng.choice(NEGATED_TEMPLATES_EN if english else NEGATED_TEMPLATES_NL)
+    else:
+        template = rng.choice(TERM_TEMPLATES_EN if english else TERM_TEMPLATES_NL)
+    return template.replace("{time}", _time(rng)).format(text)
 
 
 def senders(directory: Directory) -> dict[str, list[str]]:
@@ -197,26 +331,94 @@ def _received_at(rng: random.Random) -> str:
     return (day + timedelta(minutes=minute, seconds=rng.randrange(60))).isoformat()
 
 
-def _body(rng: random.Random, english: bool, rule_terms: list[str]) -> str:
+def _newest(rng: random.Random, english: bool, pool: list[str]) -> list[str]:
+    """The customer's own lines: greeting, paragraphs of sentences, sign-off and name."""
     signal = SIGNAL_EN if english else SIGNAL_NL
     filler = FILLER_EN if english else FILLER_NL
+    numbers = NUMBER_TEMPLATES_EN if english else NUMBER_TEMPLATES_NL
     target = rng.randint(260, 660)
-    parts = [rng.choice(filler[:3])]
-    length = len(parts[0])
+    lines = [rng.choice(filler[:3]), ""]
+    paragraph: list[str] = []
+    length = len(lines[0])
     while length < target:
         roll = rng.random()
-        if roll < 0.3 and rule_terms:
-            template = rng.choice(TERM_TEMPLATES_EN if english else TERM_TEMPLATES_NL)
-            sentence = template.format(rng.choice(rule_terms))
-        elif roll < 0.55:
+        if roll < 0.3 and pool:
+            sentence = _rule_sentence(rng, english, pool)
+        elif roll < 0.5:
             sentence = rng.choice(signal).capitalize() + "."
+        elif roll < 0.58:
+            sentence = rng.choice(numbers).format(
+                number=rng.randrange(10_000, 999_999), time=_time(rng)
+            )
         else:
             sentence = rng.choice(filler[3:-2])
-        parts.append(sentence)
+        paragraph.append(sentence)
         length += len(sentence) + 1
-    parts.append(rng.choice(filler[-2:]))
-    parts.append(rng.choice(NAMES))
-    return " ".join(parts)
+        if len(paragraph) >= rng.randint(2, 4):
+            lines += [" ".join(paragraph), ""]
+            paragraph = []
+    if paragraph:
+        lines += [" ".join(paragraph), ""]
+    lines.append(rng.choice(filler[-2:]))
+    return lines
+
+
+def _signature(rng: random.Random, name: str, domain: str) -> list[str]:
+    return [
+        f"{name} {rng.choice(SURNAMES)}",
+        rng.choice(JOB_TITLES),
+        f"T 06-{rng.randrange(10_000_000, 99_999_999)}",
+        f"www.{domain}",
+    ]
+
+
+def _quote(rng: random.Random, english: bool, pool: list[str]) -> list[str]:
+    """Earlier mail quoted under the reply: a support answer over the customer's first mail."""
+    day = START + timedelta(days=rng.randrange(DAYS))
+    if english:
+        header = f"On {day:%a %d %b %Y} at {_time(rng)}, Dialog Support <support@dialog.nl> wrote:"
+    else:
+        weekday = WEEKDAYS_NL[day.weekday() % 5]
+        month = "dec." if day.month == 12 else "nov."
+        header = f"Op {weekday} {day.day} {month} 2026 om {_time(rng)} schreef Dialog Support:"
+    earlier = [rng.choice(SUPPORT_REPLY), _rule_sentence(rng, english, pool) if pool else ""]
+    earlier += [rng.choice(FILLER_EN if english else FILLER_NL[3:-2])]
+    return ["", header, *(f"> {line}" for line in earlier if line), ">", "> Dialog Support"]
+
+
+def _forward(rng: random.Random, english: bool, pool: list[str], domain: str) -> list[str]:
+    """A colleague's report passed on: forward separator, headers, the colleague's text."""
+    name = rng.choice(NAMES)
+    marker = "Forwarded message" if english else "Doorgestuurd bericht"
+    return [
+        "",
+        f"---------- {marker} ---------",
+        f"Van: {name} <{name.lower()}@{domain}>",
+        f"Datum: {rng.randrange(1, 28)} november 2026 {_time(rng)}",
+        f"Onderwerp: {rng.choice(SUBJECTS_EN if english else SUBJECTS_NL)}",
+        "",
+        *_newest(rng, english, pool)[2:],
+        name,
+    ]
+
+
+def _body(rng: random.Random, english: bool, pool: list[str], channel: str, sender: str) -> str:
+    name = rng.choice(NAMES)
+    domain = sender.rpartition("@")[2] or "example.org"
+    lines = _newest(rng, english, pool)
+    if channel in ("slack", "phone"):
+        return " ".join(line for line in [*lines, name] if line)  # one chat line, a call note
+    lines.append(name)
+    mail = channel == "email"
+    if mail and rng.random() < FORWARD_SHARE:
+        lines += _forward(rng, english, pool, domain)
+    if mail and rng.random() < SIGNATURE_SHARE:
+        lines[-1:] = _signature(rng, name, domain)
+    if mail and rng.random() < DISCLAIMER_SHARE:
+        lines += ["", DISCLAIMER_EN if english else DISCLAIMER_NL]
+    if rng.random() < QUOTE_SHARE:
+        lines += _quote(rng, english, pool)
+    return "\n".join(lines)
 
 
 def make_reports(
@@ -224,23 +426,25 @@ def make_reports(
 ) -> list[dict[str, Any]]:
     """`n` report dicts in the `classify --batch` input format, the same for the same seed."""
     rng = random.Random(seed)
-    rule_terms = rule_phrases(rule_set)
+    words = rule_words(rule_set)
     known = senders(directory)
     reports = []
     for _ in range(n):
         channel = rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0]
         english = rng.random() < 0.25
+        pool = words.story(rng)
         subjects = SUBJECTS_EN if english else SUBJECTS_NL
         subject = rng.choice(subjects)
-        if rule_terms and rng.random() < 0.5:
-            subject += ": " + rng.choice(rule_terms)
+        if pool and rng.random() < 0.5:
+            subject += ": " + phrase(rng, rng.choice(pool))
+        sender = _sender(rng, channel, known)
         reports.append(
             {
                 "channel": channel,
                 "received_at": _received_at(rng),
-                "sender": _sender(rng, channel, known),
+                "sender": sender,
                 "subject": "" if channel == "slack" else subject,
-                "body": _body(rng, english, rule_terms),
+                "body": _body(rng, english, pool, channel, sender),
                 "priority": rng.choice(("hoog", "middel")) if rng.random() < 0.02 else None,
             }
         )
