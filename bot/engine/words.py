@@ -251,8 +251,7 @@ class WordMatcher:
                     sentence += 1
                 continue
             if token in _CLAUSE_WORDS:
-                clause += 1
-                continue
+                clause += 1  # "maar", "terwijl": a new clause, which they belong to
             words.append(token)
             clauses.append(clause)
             sentences.append(sentence)
