@@ -81,6 +81,9 @@ _DISCLAIMER = re.compile(
 )
 _SENTENCE_LINE = re.compile(r"\S+(\s+\S+){4,}[.?!]$")
 _RULE_LINE = re.compile(r"[-_=*\s]*")
+# How the lines that can start a forward or a reply header begin (a cheap first test).
+_FORWARD_STARTS = ("-", "begin", "doorg")
+_REPLY_STARTS = ("op ", "on ", "am ", "van", "from", "afzen", "-", "*")
 _SIGNATURE_MAX_LINES = 8
 _SIGNATURE_MAX_LINE_CHARS = 80
 _GREETING = re.compile(
@@ -187,7 +190,7 @@ def _find(lines: list[str], size_at: object) -> tuple[int, int] | None:
 
 def _forward_size(lines: list[str], index: int) -> int:
     first = lines[index].strip()
-    if not first or len(first) > _LONG_LINE:
+    if not first or len(first) > _LONG_LINE or not first[:5].lower().startswith(_FORWARD_STARTS):
         return 0
     return 1 if _FORWARD.fullmatch(first) else 0
 
@@ -195,7 +198,7 @@ def _forward_size(lines: list[str], index: int) -> int:
 def _reply_size(lines: list[str], index: int) -> int:
     """How many lines the reply header starting at `index` spans (0: none there)."""
     first = lines[index].strip()
-    if not first or len(first) > _LONG_LINE or first.startswith(">"):
+    if not first or len(first) > _LONG_LINE or not first[:5].lower().startswith(_REPLY_STARTS):
         return 0
     if _SEPARATOR.fullmatch(first) or _OUTLOOK_ONE_LINE.fullmatch(first):
         return 1
@@ -203,6 +206,9 @@ def _reply_size(lines: list[str], index: int) -> int:
         _SENT.fullmatch(line.strip()) for line in lines[index + 1 : index + 4]
     ):
         return 1
+    window = lines[index : index + 3]
+    if not any(":" in line for line in window):
+        return 0  # every reply header ends in a colon: most lines are ruled out here
     # Clients wrap long 'Op ... schreef ...:' lines: try up to three joined lines.
     for size in (1, 2, 3):
         joined = " ".join(line.strip() for line in lines[index : index + size])
@@ -244,7 +250,8 @@ def _split_tail(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
     lines = lines[:end]
     # A disclaimer is a paragraph of boilerplate near the end: cut from its first line.
     disclaimer: list[str] = []
-    for index, line in enumerate(lines):
+    boilerplate = _DISCLAIMER.search("\n".join(lines)) is not None  # one scan, not one a line
+    for index, line in enumerate(lines if boilerplate else ()):
         if index > 0 and len(line) < 2000 and _DISCLAIMER.search(line):
             paragraph = index
             while paragraph > 0 and lines[paragraph - 1].strip():

@@ -49,6 +49,9 @@ class FactorReader:
                 for word in definition.words:
                     self._meaning.setdefault(word, []).append((name, value, rank))
         self.matcher = WordMatcher(self._meaning)
+        self._ranks = {
+            name: {v: i for i, v in enumerate(spec.values)} for name, spec in self.factors.items()
+        }
 
     def read(self, text: ReadText) -> dict[str, FactorValue]:
         """Every factor's value (UNKNOWN when no word set it)."""
@@ -69,58 +72,56 @@ class FactorReader:
         return found
 
     def _values(self, hits: list[Hit], part: str) -> dict[str, FactorValue]:
-        # Sentences in which each factor was set by a word that was not negated.
+        # Each factor's hits, and the sentences it was set in by a word that was not negated.
+        by_factor: dict[str, list[tuple[Hit, str, int]]] = {}
         sentences: dict[str, set[int]] = {}
         for hit in hits:
-            if not hit.negated:
-                for factor, _value, _rank in self._meaning[hit.term]:
+            for factor, value, rank in self._meaning[hit.term]:
+                by_factor.setdefault(factor, []).append((hit, value, rank))
+                if not hit.negated:
                     sentences.setdefault(factor, set()).add(hit.sentence)
-        best: dict[str, tuple[int, str, list[str], bool]] = {}
-        for hit, factor, value, rank in self._longest(hits):
+        found: dict[str, FactorValue] = {}
+        for factor, items in by_factor.items():
             spec = self.factors[factor]
-            if spec.near and not any(_close(hit.sentence, sentences.get(n)) for n in spec.near):
-                continue
-            negated = hit.negated and spec.negation == "drop"
-            if negated:
-                target = spec.values[value].negated
-                if target is None:
+            best: tuple[int, str, list[str], bool] | None = None
+            for hit, value, rank in _longest(items) if len(items) > 1 else items:
+                if spec.near and not any(_close(hit.sentence, sentences.get(n)) for n in spec.near):
                     continue
-                value = target
-                rank = list(spec.values).index(target)
-            if spec.pick == "first":
-                rank = hit.start
-            current = best.get(factor)
-            if current is None or rank < current[0]:
-                best[factor] = (rank, value, [hit.term], negated)
-            elif rank == current[0] and hit.term not in current[2]:
-                current[2].append(hit.term)
-        return {
-            factor: FactorValue(factor, value, tuple(words), part, negated)
-            for factor, (_rank, value, words, negated) in best.items()
-        }
-
-    def _longest(self, hits: list[Hit]) -> list[tuple[Hit, str, str, int]]:
-        """(hit, factor, value, rank), without a factor's words that lie inside a longer word
-        of the same factor ("iedereen" inside "iedereen anders", "niet meer" inside "niet
-        meer zichtbaar")."""
-        found = [(hit, *meaning) for hit in hits for meaning in self._meaning[hit.term]]
-        spans: dict[str, list[tuple[int, int]]] = {}
-        for hit, factor, _value, _rank in found:
-            spans.setdefault(factor, []).append((hit.start, hit.end))
-        return [
-            item
-            for item in found
-            if not any(
-                start <= item[0].start
-                and item[0].end <= end
-                and (start, end) != (item[0].start, item[0].end)
-                for start, end in spans[item[1]]
-            )
-        ]
+                negated = hit.negated and spec.negation == "drop"
+                if negated:
+                    target = spec.values[value].negated
+                    if target is None:
+                        continue
+                    value, rank = target, self._ranks[factor][target]
+                if spec.pick == "first":
+                    rank = hit.start
+                if best is None or rank < best[0]:
+                    best = (rank, value, [hit.term], negated)
+                elif rank == best[0] and hit.term not in best[2]:
+                    best[2].append(hit.term)
+            if best is not None:
+                found[factor] = FactorValue(factor, best[1], tuple(best[2]), part, best[3])
+        return found
 
     def words(self) -> list[str]:
         """Every term of every factor (for `rules check` and benchmarks)."""
         return list(self._meaning)
+
+
+def _longest(items: list[tuple[Hit, str, int]]) -> list[tuple[Hit, str, int]]:
+    """One factor's hits without those inside a longer hit ("iedereen" inside "iedereen
+    anders", "niet meer" inside "niet meer zichtbaar")."""
+    spans = {(hit.start, hit.end) for hit, _value, _rank in items}
+    return [
+        item
+        for item in items
+        if not any(
+            start <= item[0].start
+            and item[0].end <= end
+            and end - start > item[0].end - item[0].start
+            for start, end in spans
+        )
+    ]
 
 
 def _close(sentence: int, around: set[int] | None) -> bool:

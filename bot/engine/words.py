@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 # Typographic quotes and dashes as people type them on phones and in Word, folded to ASCII.
 _PUNCTUATION = str.maketrans(
@@ -41,9 +43,10 @@ _PUNCTUATION = str.maketrans(
         "\u00a0": " ",
     }
 )
-# Words (an English "n't" kept on its word) and clause breaks.
-_TOKENS = re.compile(r"\w+(?:'t\b)?|[.!?;:,()\n]+")
-_SENTENCE_END = frozenset(".!?\n")
+# Words (an English "n't" kept on its word) and punctuation: sentences end at . ! ? and new
+# lines; clauses also at ; : , ( ).
+_TOKENS = re.compile(r"\w+(?:'t\b)?|[.!?\n]|[;:,()]")
+_SENTENCE_ENDS = frozenset(".!?\n")
 _TERM_WORD = re.compile(r"^(\*?)(\w+(?:'t)?)(\*?)$")
 _CLAUSE_WORDS = frozenset({"maar", "but", "echter", "however", "hoewel", "although", "terwijl"})
 NEGATORS = frozenset(
@@ -56,12 +59,15 @@ TYPO_MIN = 6  # words this long (and longer) forgive one typing error
 _CACHE_LIMIT = 200_000
 
 
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
 def fold(text: str) -> str:
     """Casefold and strip accents; typographic quotes and dashes become ASCII."""
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.translate(_PUNCTUATION))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return _COMBINING.sub("", decomposed).casefold()
 
 
 class TermError(ValueError):
@@ -77,8 +83,7 @@ class _Word:
     suffix: bool
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """A term found in a text: which term, where (token positions), and whether negated."""
 
     term: str
@@ -174,14 +179,20 @@ class WordMatcher:
                     self._typo.setdefault(variant, set()).add(wid)
         self._prefix_lengths = sorted({len(p) for p in self._prefix})
         self._suffix_lengths = sorted({len(s) for s in self._suffix})
-        # Terms indexed by their first word.
-        self._starting: dict[int, list[tuple[str, tuple[int | None, ...]]]] = {}
+        # Terms indexed by their first word, with the set of all their words: a term whose
+        # words do not all occur in a text is skipped without walking it.
+        self._single: dict[int, list[str]] = {}
+        self._starting: dict[int, list[tuple[str, tuple[int | None, ...], frozenset[int]]]] = {}
         for term, term_words in parsed.items():
             ids = tuple(None if w is None else words[w] for w in term_words)
             self.terms[term] = ids
             first = ids[0]
             assert first is not None
-            self._starting.setdefault(first, []).append((term, ids))
+            if len(ids) == 1:
+                self._single.setdefault(first, []).append(term)
+                continue
+            needed = frozenset(i for i in ids if i is not None)
+            self._starting.setdefault(first, []).append((term, ids, needed))
         self._cache: dict[str, frozenset[int]] = {}
 
     def _resolve(self, token: str) -> frozenset[int]:
@@ -239,88 +250,101 @@ class WordMatcher:
         return result
 
     def find(self, text: str) -> list[Hit]:
-        """Every occurrence of every term in `text`, in text order."""
-        words: list[str] = []
-        clauses: list[int] = []
-        sentences: list[int] = []
-        clause = sentence = 0
-        for token in _TOKENS.findall(fold(text)):
-            if not token[0].isalnum() and token[0] != "_":
-                clause += 1
-                if not _SENTENCE_END.isdisjoint(token):
-                    sentence += 1
-                continue
-            if token in _CLAUSE_WORDS:
-                clause += 1  # "maar", "terwijl": a new clause, which they belong to
-            words.append(token)
-            clauses.append(clause)
-            sentences.append(sentence)
-        resolved = [self._resolve(w) for w in words]
-        hits: list[Hit] = []
-        starting = self._starting
+        """Every occurrence of every term in `text`, in text order.
+
+        Punctuation stays in the token stream as tokens that match nothing: two neighbouring
+        words of a phrase are then never split by a comma, a gap stops at the end of a
+        sentence, and negation looks back only within its clause. Positions count tokens.
+        """
+        tokens: list[str] = _TOKENS.findall(fold(text))
+        cache, resolve = self._cache, self._resolve
+        resolved = [r if (r := cache.get(t)) is not None else resolve(t) for t in tokens]
+        present: frozenset[int] = frozenset().union(*resolved)
+        if not present:
+            return []
+        hits: list[tuple[str, int, int]] = []
+        single, starting = self._single, self._starting
         last = len(resolved) - 1
+        # Phrases that can occur at all in this text, per first word, worked out once.
+        possible: dict[int, list[tuple[str, tuple[int | None, ...]]]] = {}
         for start, ids in enumerate(resolved):
-            for wid in ids:
-                for term, term_ids in starting.get(wid, ()):
-                    if len(term_ids) == 1:
-                        end: int | None = start + 1
-                    else:
-                        # Most terms fail on their second word: test it before the full walk.
-                        second = term_ids[1]
-                        if second is not None and (
-                            start == last
-                            or second not in resolved[start + 1]
-                            or clauses[start + 1] != clauses[start]
-                        ):
-                            continue
-                        end = self._match_rest(term_ids, start, resolved, clauses, sentences)
-                    if end is not None:
-                        negated = self._negated(start, end, words, clauses)
-                        hits.append(Hit(term, start, end, negated, sentences[start]))
-        return hits
-
-    @staticmethod
-    def _match_rest(
-        term_ids: tuple[int | None, ...],
-        start: int,
-        resolved: list[frozenset[int]],
-        clauses: list[int],
-        sentences: list[int],
-    ) -> int | None:
-        """End position (exclusive) when the term's later words follow `start`, else None.
-
-        Neighbouring words must stand in one clause; a gap may cross a comma or a bracket,
-        not the end of a sentence."""
-        position = start + 1
-        gap = False
-        sentence = sentences[start]
-        for wid in term_ids[1:]:
-            if wid is None:
-                gap = True
+            if not ids:
                 continue
-            limit = position + (MAX_GAP if gap else 0)
-            if not gap and (position >= len(resolved) or clauses[position] != clauses[start]):
+            for wid in ids:
+                for term in single.get(wid, ()):
+                    hits.append((term, start, start + 1))
+                if wid not in starting:
+                    continue
+                candidates = possible.get(wid)
+                if candidates is None:
+                    candidates = possible[wid] = [
+                        (term, term_ids)
+                        for term, term_ids, needed in starting[wid]
+                        if needed <= present
+                    ]
+                for term, term_ids in candidates:
+                    # Most terms fail on their second word: test it before the full walk.
+                    second = term_ids[1]
+                    if second is not None and (start == last or second not in resolved[start + 1]):
+                        continue
+                    end = _match_rest(term_ids, start, resolved, tokens)
+                    if end is not None:
+                        hits.append((term, start, end))
+        if not hits:
+            return []
+        # Where sentences end (a run of ". \n\n" is one end): a hit's sentence is its count.
+        ends = [
+            i
+            for i, token in enumerate(tokens)
+            if token in _SENTENCE_ENDS and (i == 0 or tokens[i - 1] not in _SENTENCE_ENDS)
+        ]
+        return [
+            Hit(term, start, end, _negated(start, tokens), bisect_left(ends, start))
+            for term, start, end in hits
+        ]
+
+
+def _match_rest(
+    term_ids: tuple[int | None, ...],
+    start: int,
+    resolved: list[frozenset[int]],
+    tokens: list[str],
+) -> int | None:
+    """End position (exclusive) when the term's later words follow `start`, else None.
+
+    Neighbouring words must be neighbours (a comma in between is a token that matches
+    nothing); a `...` gap may cross a comma or a bracket, not the end of a sentence."""
+    position = start + 1
+    gap = False
+    count = len(resolved)
+    for wid in term_ids[1:]:
+        if wid is None:
+            gap = True
+            continue
+        if not gap:
+            if position >= count or wid not in resolved[position]:
                 return None
-            while position < len(resolved) and sentences[position] == sentence:
+        else:
+            limit = position + MAX_GAP
+            while True:
+                if position >= count or position > limit or tokens[position] in _SENTENCE_ENDS:
+                    return None
                 if wid in resolved[position]:
                     break
-                if position >= limit:
-                    return None
                 position += 1
-            else:
-                return None
-            position += 1
-            gap = False
-        return position
+        position += 1
+        gap = False
+    return position
 
-    @staticmethod
-    def _negated(start: int, end: int, words: list[str], clauses: list[int]) -> bool:
-        # A negator inside the term ("kan niet inloggen", "geen enkele") is the term's own.
-        clause = clauses[start]
-        for position in range(start - 1, max(-1, start - NEGATION_WINDOW - 1), -1):
-            if clauses[position] != clause:
-                return False
-            word = words[position]
-            if word in NEGATORS or word.endswith("n't"):
-                return True
-        return False
+
+def _negated(start: int, tokens: list[str]) -> bool:
+    """Is there a negator at most NEGATION_WINDOW words before `start`, in its clause?
+
+    A negator inside the term ("kan niet inloggen", "geen enkele") is the term's own."""
+    for position in range(start - 1, max(-1, start - NEGATION_WINDOW - 1), -1):
+        token = tokens[position]
+        if token in NEGATORS or token.endswith("n't"):
+            return True
+        if token in _CLAUSE_WORDS or not (token[0].isalnum() or token[0] == "_"):
+            return False
+    return False
