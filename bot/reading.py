@@ -79,13 +79,21 @@ _DISCLAIMER = re.compile(
     r"indien u dit (e-?mail)?bericht (onbevoegd|ten onrechte|abusievelijk|per abuis))",
     re.IGNORECASE,
 )
-_SENTENCE_LINE = re.compile(r"\S+(\s+\S+){4,}[.?!]$")
+# A line of a report rather than of a signature: a sentence (two words or more ending in
+# . ? !) or a long run of words.
+_SENTENCE_LINE = re.compile(r"\S+(\s+\S+)*\s+[a-z][a-z'-]{2,}[.?!]+|\S+(\s+\S+){6,}")
 _RULE_LINE = re.compile(r"[-_=*\s]*")
 # How the lines that can start a forward or a reply header begin (a cheap first test).
 _FORWARD_STARTS = ("-", "begin", "doorg")
 _REPLY_STARTS = ("op ", "on ", "am ", "van", "from", "afzen", "-", "*")
 _SIGNATURE_MAX_LINES = 8
 _SIGNATURE_MAX_LINE_CHARS = 80
+# A greeting at the start of the report's first line: "Goedemorgen, de export ...".
+_GREETING_LEAD = re.compile(
+    r"(goede(morgen|middag|avond)|beste|hallo|hoi|hi|hey|dag|geachte|hello|dear|"
+    r"good (morning|afternoon))\b[^,!:.?\n]{0,30}[,!:]\s*",
+    re.IGNORECASE,
+)
 _GREETING = re.compile(
     r"(goede(morgen|middag|avond)|beste|hallo|hoi|hi|hey|dag|geachte|hello|dear|"
     r"good (morning|afternoon))\b[^.!?\n]{0,40}[,!:]?",
@@ -115,8 +123,8 @@ class ReadText:
         while lines and _GREETING.fullmatch(lines[0]):
             lines.pop(0)
         if lines:
-            first = _GREETING.match(lines[0])
-            if first and first.end() < len(lines[0]) and lines[0][first.end() - 1] in ",!:":
+            first = _GREETING_LEAD.match(lines[0])
+            if first and first.end() < len(lines[0]):
                 lines[0] = lines[0][first.end() :].strip()
         text = " ".join(" ".join(lines).split())
         if len(text) <= limit:
@@ -155,8 +163,12 @@ def read_report(subject: str, body: str) -> ReadText:
             start, size = reply_at
             after = lines[start:]
             newest_lines = lines[:start]
-            # Answers written between the quotes ("inline") are the sender's words too.
-            inline = _inline_answers(lines[start + size :])
+            # Answers written between the quotes ("inline") are the sender's words too; only
+            # below a "... schreef:" / "... wrote:" header (an Outlook block is history).
+            wrote = _REPLY_HEADER.fullmatch(
+                " ".join(x.strip() for x in lines[start : start + size])
+            )
+            inline = _inline_answers(lines[start + size :]) if wrote else []
             quoted = [line for line in after if line not in inline]
             newest_lines = newest_lines + inline
         else:
@@ -230,7 +242,7 @@ def _skip_headers(lines: list[str]) -> list[str]:
 
 
 def _inline_answers(after: list[str]) -> list[str]:
-    """Lines the sender wrote between quoted lines below a reply header."""
+    """Lines the sender wrote between (and after) quoted lines below a reply header."""
     seen_quote = False
     answers: list[str] = []
     for line in after:
@@ -266,17 +278,22 @@ def _split_tail(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
     for index in reversed(range(end)):
         if lines[index] == "-- ":
             return lines[:index], lines[index:], disclaimer
+    footer: list[str] = []
     for index in range(end):
-        stripped = lines[index].strip()
-        if _MOBILE.fullmatch(stripped):
-            return lines[:index], lines[index:], disclaimer
+        if _MOBILE.fullmatch(lines[index].strip()):
+            # "Verzonden vanaf mijn iPhone" ends the text; a sign-off may stand above it.
+            lines, footer = lines[:index], lines[index:]
+            while lines and not lines[-1].strip():
+                lines.pop()
+            end = len(lines)
+            break
     for index in range(max(1, end - _SIGNATURE_MAX_LINES - 1), end):
         stripped = lines[index].strip()
         if (stripped.rstrip() == "--" or _SIGN_OFF.fullmatch(stripped)) and _signature_like(
             lines[index + 1 :]
         ):
-            return lines[:index], lines[index:], disclaimer
-    return lines, [], disclaimer
+            return lines[:index], lines[index:] + footer, disclaimer
+    return lines, footer, disclaimer
 
 
 def _signature_like(lines: list[str]) -> bool:

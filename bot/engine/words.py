@@ -7,7 +7,7 @@ phrase with a gap (`workaround ... niet mogelijk`: up to six words between, same
 How a report's words are compared, so that the team lead does not have to list variants:
 - case, accents and typographic quotes do not matter (`Évaluatie` = `evaluatie`);
 - whole words: `log` does not match inside `inloggen`;
-- one typing error is forgiven in words of six letters or more (a letter missing, extra,
+- one typing error is forgiven in words of six letters or more as typed (a letter missing, extra,
   wrong or two swapped: `inlogen`, `foutmeldig`, `evalautie`), never in the first letter
   (so "iemand" is not "niemand"); a wildcard word is compared on its fixed part;
 - the text is cut into clauses (at . ! ? ; : , ( ) a new line, and words like "maar" / "but");
@@ -100,6 +100,8 @@ def parse_term(term: str) -> tuple[_Word | None, ...]:
         raise TermError("leeg woord")
     words: list[_Word | None] = []
     for piece in raw.split():
+        if "*" in piece.strip("*"):
+            raise TermError(f"{term!r}: '*' mag alleen aan het begin of eind van een woord")
         if piece == GAP:
             if not words or words[-1] is None:
                 raise TermError(f"{term!r}: '...' staat tussen twee woorden")
@@ -325,12 +327,16 @@ def _match_rest(
             if position >= count or wid not in resolved[position]:
                 return None
         else:
-            limit = position + MAX_GAP
+            skipped = 0  # words (not punctuation) the gap has passed
             while True:
-                if position >= count or position > limit or tokens[position] in _SENTENCE_ENDS:
+                if position >= count or tokens[position] in _SENTENCE_ENDS:
                     return None
                 if wid in resolved[position]:
                     break
+                if tokens[position][0].isalnum() or tokens[position][0] == "_":
+                    skipped += 1
+                    if skipped > MAX_GAP:
+                        return None
                 position += 1
         position += 1
         gap = False
