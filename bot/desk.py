@@ -26,7 +26,7 @@ from bot.intents import (
     to_payload,
 )
 from bot.maintenance import announcement_moment, announcements_due
-from bot.models import Decision, Priority, Report
+from bot.models import Category, Decision, Priority, Report
 from bot.pipeline import Triage
 from bot.reminders import Reminder, ReminderPolicy, next_digest_at, plan
 from bot.settings import ReportSettings
@@ -180,6 +180,59 @@ class Desk:
                 # Reminders of the old decision go; the new deadlines get their own below.
                 cancel=(reminder_pattern(ticket_id),),
                 outgoing=self._update_items(ticket_id, now, kind),
+                expected_decision=current.decision_id,
+            )
+        except StaleTicket as exc:
+            raise DeskError(
+                f"Ticket #{ticket_id} is net door iemand anders gewijzigd; bekijk het opnieuw "
+                "en probeer het nog eens."
+            ) from exc
+        self.plan(now, ticket_id)
+        return self.view(ticket_id)
+
+    def set_category(
+        self,
+        ticket_id: int,
+        category: Category,
+        user: str,
+        now: datetime,
+        reason: str | None = None,
+    ) -> TicketView:
+        """Set the category (a person's decision, SLA 4.G): deadlines follow the new category
+        (a settings request gets its one working day, a question none), recomputed from the
+        original receipt; a question or wish gets its fixed priority (Laag), otherwise the
+        ticket keeps its priority, now decided by `user`."""
+        current = self.view(ticket_id)
+        if not current.is_open:
+            raise DeskError(f"Ticket #{ticket_id} is al opgelost.")
+        if category is current.category:
+            raise DeskError(f"Ticket #{ticket_id} is al een {category.value}.")
+        fixed = self.triage.engine.rule_set.sla.fixed_priority.get(category)
+        priority = fixed or current.priority
+        report = self._sla_report(ticket_id, current)
+        decision = self.triage.decide(report, confirmed=priority, category=category)
+        data: dict[str, object] = {
+            "from": current.category.value,
+            "to": category.value,
+            "priority": priority.value,
+            "reaction_due": decision.reaction_due.isoformat() if decision.reaction_due else None,
+            "resolution_due": (
+                decision.resolution_due.isoformat() if decision.resolution_due else None
+            ),
+        }
+        if reason and reason.strip():
+            data["reason"] = reason.strip()
+        try:
+            self.store.add_decision(
+                ticket_id,
+                decision,
+                "category",
+                user,
+                now,
+                reason.strip() if reason and reason.strip() else None,
+                event=("category", data),
+                cancel=(reminder_pattern(ticket_id),),
+                outgoing=self._update_items(ticket_id, now, "category"),
                 expected_decision=current.decision_id,
             )
         except StaleTicket as exc:

@@ -36,7 +36,7 @@ from bot.clock import Clock
 from bot.desk import SLACK, Desk, DeskError
 from bot.errors import TriageError
 from bot.intents import EmergencyMaintenance, OutageEnded, to_payload
-from bot.models import Priority
+from bot.models import Category, Priority
 from bot.settings import SlackSettings
 from bot.store import OutboxItem
 
@@ -131,6 +131,7 @@ class SlackBot:
         app.event("app_home_opened")(self._on_home)
         app.action("confirm")(self._on_confirm)
         app.action(re.compile(r"^prio_(hoog|middel|laag)$"))(self._on_priority)
+        app.action("set_category")(self._on_category)
         app.action("assign")(self._on_assign)
         app.action("resolve")(self._on_resolve)
         app.action("outage_start")(self._on_outage_button)
@@ -235,6 +236,21 @@ class SlackBot:
         # A change needs a reason (who, when, what, why in the history): ask in a modal.
         modal = reason_modal(ticket, priority, view.subject)
         call(self.client, "views.open", trigger_id=body["trigger_id"], view=modal)
+
+    def _on_category(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        user = body["user"]["id"]
+        if not self.allowed(user):
+            self._refuse(body, not_allowed_message())
+            return
+        value = str((action.get("selected_option") or {}).get("value") or "")
+        ticket_text, _, category_text = value.partition(":")
+        try:
+            ticket, category = int(ticket_text), Category(category_text)
+        except ValueError:
+            self._refuse(body, "Die keuze begrijp ik niet; kies de categorie opnieuw.")
+            return
+        self._run(body, lambda: self.desk.set_category(ticket, category, user, self.clock()))
 
     def _on_reason(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = body["user"]["id"]
@@ -420,6 +436,10 @@ class SlackBot:
                 ack(text=self._prio_command(user, words[1:]))
                 self._changed()
                 return
+            elif sub in ("categorie", "category"):
+                ack(text=self._category_command(user, words[1:]))
+                self._changed()
+                return
             elif sub == "storing":
                 ack(text=self._outage_command(user, words[1:]))
                 self._changed()
@@ -438,6 +458,25 @@ class SlackBot:
             ack(text=str(exc))
             return
         ack(text=message.text, blocks=message.blocks)
+
+    def _category_command(self, user: str, args: list[str]) -> str:
+        usage = "Gebruik: `/triage categorie N storing|vraag|wens|instelling [reden]`"
+        if len(args) < 2 or not args[0].lstrip("#").isdigit():
+            return usage
+        try:
+            category = Category(args[1].lower())
+        except ValueError:
+            return f"Onbekende categorie {args[1]!r}. {usage}"
+        if not self.allowed(user):
+            return not_allowed_message()
+        ticket = int(args[0].lstrip("#"))
+        current = self.desk.view(ticket)
+        view = self.desk.set_category(ticket, category, user, self.clock(), " ".join(args[2:]))
+        return (
+            f"Categorie van #{ticket} gewijzigd: {current.category.value} → "
+            f"{view.category.value} (prioriteit {view.priority.label}). De termijnen zijn "
+            "opnieuw berekend."
+        )
 
     def _prio_command(self, user: str, args: list[str]) -> str:
         usage = "Gebruik: `/triage prio N hoog|middel|laag reden`"

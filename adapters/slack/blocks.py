@@ -170,7 +170,12 @@ def _render_block(block: Block) -> list[str]:
     if kind == "context":
         return [" · ".join(_text_of(e) for e in block.get("elements", ()))]
     if kind == "actions":
-        return [" ".join(f"[{_text_of(e.get('text'))}]" for e in block.get("elements", ()))]
+        return [
+            " ".join(
+                f"[{_text_of(e.get('text') or e.get('placeholder'))}]"
+                for e in block.get("elements", ())
+            )
+        ]
     if kind == "divider":
         return ["-" * 40]
     if kind == "input":

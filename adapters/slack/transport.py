@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, assert_never
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -147,6 +147,8 @@ class SlackTransport:
                 self._post(team_message(intent, calendar), self.team_channel)
             case Acknowledgement():
                 raise SlackRefused(f"an {intent.op!r} intent is not sent through Slack")
+            case _:  # mypy checks that every intent has its case above
+                assert_never(intent)
 
     def _post(self, message: SlackMessage, channel: str, thread_ts: str | None = None) -> str:
         params: dict[str, Any] = {

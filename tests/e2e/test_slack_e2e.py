@@ -74,6 +74,7 @@ def test_email_to_slack_post_to_middel_to_reminder(
             "confirm",
             "prio_middel",
             "prio_laag",
+            "set_category",
             "assign",
             "resolve",
             "outage_start",

@@ -86,6 +86,7 @@ def test_message_in_support_channel_becomes_a_post_with_buttons(
             "confirm",
             "prio_middel",
             "prio_laag",
+            "set_category",
             "assign",
             "resolve",
             "outage_start",
@@ -456,7 +457,9 @@ def test_rule_edits_are_announced_and_broken_ones_refused(
             for c in slack_api.calls("chat.postMessage")
             if "Regels bijgewerkt" in c.params["text"]
         ]
-        assert announced and "gewijzigd `vraag`" in json.dumps(announced[-1].json("blocks"), ensure_ascii=False)
+        assert announced and "gewijzigd `vraag`" in json.dumps(
+            announced[-1].json("blocks"), ensure_ascii=False
+        )
 
 
 def test_socket_mode_receives_events_and_acks(
@@ -594,3 +597,65 @@ def test_app_home_of_others_is_refreshed_after_a_priority_change_by_modal(
         [_, refreshed] = slack_api.wait_for("views.publish", count=2)
         assert refreshed.params["user_id"] == "U0PIM"
         assert "Laag" in json.dumps(refreshed.json("view"), ensure_ascii=False)
+
+
+def category_choice(ticket: int, category: str, user: str) -> dict[str, object]:
+    """The category menu of a ticket post, with `category` chosen."""
+    payload = block_action_payload("set_category", "", user)
+    payload["actions"] = [
+        {
+            "type": "static_select",
+            "action_id": "set_category",
+            "block_id": f"ticket:{ticket}",
+            "selected_option": {
+                "text": {"type": "plain_text", "text": category},
+                "value": f"{ticket}:{category}",
+            },
+            "action_ts": f"{time.time():.6f}",
+        }
+    ]
+    return payload
+
+
+def test_unrecognised_report_asks_a_person_and_the_category_can_be_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
+) -> None:
+    with running_slack(tmp_path, monkeypatch, slack_api) as rig:
+        # Nothing in this message is recognised: no confident "Laag vraag" but a request to
+        # decide, with a reaction target of one working day (Middel's) for the reminders.
+        ticket = new_ticket(rig, "Hallo, ik heb een nieuwe telefoon gekocht.", "1795510800.000900")
+        view = rig.store.ticket_view(ticket)
+        assert view.needs_triage and view.provisional
+        assert view.reaction_due == datetime(2026, 11, 25, 9, 0, tzinfo=view.received_at.tzinfo)
+        rig.deliver()
+        [post] = [c for c in slack_api.calls("chat.postMessage") if c.params["channel"] == TEAM]
+        shown = json.dumps(post.json("blocks"), ensure_ascii=False)
+        assert "Niet herkend: beoordeel zelf" in shown
+        assert "Categorie:* niet herkend" in shown
+        assert "set_category" in action_ids(post)
+
+        # Someone outside the support team may not choose.
+        rig.slack.action(category_choice(ticket, "storing", OUTSIDER))
+        wait_until(lambda: bool(slack_api.calls("chat.postEphemeral")))
+        assert rig.store.ticket_view(ticket).category.value == "vraag"
+
+        # The team sets the category: a storing keeps the priority (Laag), decided by a person.
+        rig.slack.action(category_choice(ticket, "storing", AGENT))
+        wait_until(lambda: rig.store.ticket_view(ticket).category.value == "storing")
+        view = rig.store.ticket_view(ticket)
+        assert not view.provisional and view.decided_by == AGENT
+        assert [e.kind for e in rig.store.history(ticket)][-1] == "category"
+        rig.deliver()
+        updated = json.dumps(slack_api.calls("chat.update")[-1].json("blocks"), ensure_ascii=False)
+        assert "Niet herkend" not in updated and "Categorie:* storing" in updated
+
+        # /triage categorie: a settings request gets its one working day (SLA 3.G).
+        answer = said(rig.slack.command("/triage", f"categorie {ticket} instelling SSO", AGENT))
+        assert "storing → instelling" in answer
+        view = rig.store.ticket_view(ticket)
+        assert view.category.value == "instelling" and view.reaction_due is not None
+        shown = said(rig.slack.command("/triage", f"show {ticket}", AGENT))
+        assert "wijzigde categorie storing → instelling (reden: SSO)" in shown
+        assert "Onbekende categorie" in said(
+            rig.slack.command("/triage", f"categorie {ticket} klacht", AGENT)
+        )

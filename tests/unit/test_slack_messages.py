@@ -194,9 +194,20 @@ def test_provisional_post_buttons() -> None:
     message = triage_post(ticket(), FRI_16, CAL)
     (actions,) = blocks_of(message, "actions")
     assert actions["block_id"] == "ticket:12"
-    assert action_ids(message) == ["confirm", "prio_hoog", "prio_laag", "assign", "resolve"]
+    assert action_ids(message) == [
+        "confirm",
+        "prio_hoog",
+        "prio_laag",
+        "set_category",
+        "assign",
+        "resolve",
+    ]
     by_id = {e["action_id"]: e for e in actions["elements"]}
-    assert all(e["value"] == "12" for e in actions["elements"])
+    buttons = [e for e in actions["elements"] if e["type"] == "button"]
+    assert all(e["value"] == "12" for e in buttons)
+    # The category menu offers the other three categories, each naming the ticket.
+    options = [o["value"] for o in by_id["set_category"]["options"]]
+    assert options == ["12:vraag", "12:wens", "12:instelling"]
     assert by_id["confirm"]["text"]["text"] == "Prioriteit bevestigen"
     assert by_id["prio_hoog"]["text"]["text"] == "Hoog"
     assert by_id["prio_hoog"]["style"] == "danger"
@@ -219,7 +230,13 @@ def test_confirmed_and_assigned_post() -> None:
         assignee="U0XYZ789",
     )
     message = triage_post(item, FRI_16, CAL)
-    assert action_ids(message) == ["prio_middel", "prio_laag", "resolve", "outage_start"]
+    assert action_ids(message) == [
+        "prio_middel",
+        "prio_laag",
+        "set_category",
+        "resolve",
+        "outage_start",
+    ]
     text = all_text(message)
     assert "*Prioriteit:* Hoog, bevestigd door <@U0ABC123>" in text
     assert "*Reden:* Niemand kan inloggen" in text
@@ -622,7 +639,7 @@ def test_render_text_of_a_post() -> None:
         "SLA-garantie: ja",
         "Waarom: storing-middel, export",
         "Opgepakt door @U0XYZ789 · Status: open",
-        "[Prioriteit bevestigen] [Hoog] [Laag] [Opgelost]",
+        "[Prioriteit bevestigen] [Hoog] [Laag] [Categorie wijzigen] [Opgelost]",
     ):
         assert expected in lines
 

@@ -119,6 +119,13 @@ def history_line(entry: HistoryEntry, calendar: BusinessCalendar) -> str:
         )
         if data.get("reason"):
             what += f" (reden: {escape(clip(str(data['reason']), REASON_MAX))})"
+    elif entry.kind == "category":
+        what = (
+            f"{actor} wijzigde categorie {escape(str(data.get('from', '?')))} → "
+            f"{escape(str(data.get('to', '?')))}"
+        )
+        if data.get("reason"):
+            what += f" (reden: {escape(clip(str(data['reason']), REASON_MAX))})"
     elif entry.kind == "assigned":
         what = f"{actor} pakte het ticket op"
     elif entry.kind == "resolved":
@@ -174,15 +181,20 @@ def help_message(*, phone: bool = False) -> SlackMessage:
         "• `/triage show N` — ticket N met de geschiedenis",
         "• `/triage prio N hoog|middel|laag reden` — prioriteit van ticket N wijzigen, "
         "met een reden (die wordt bewaard)",
+        "• `/triage categorie N storing|vraag|wens|instelling [reden]` — categorie van "
+        "ticket N wijzigen; de termijnen volgen de nieuwe categorie",
         "• `/triage storing start [reden]` / `/triage storing einde [N]` — een "
         "storingsvenster voor de beschikbaarheid (SLA 1) openen of sluiten",
         "• `/triage help` — deze uitleg",
     ]
     if phone:
         lines.append("• `/triage telefoon` — een telefonische melding vastleggen")
-    lines.append("Knoppen bij elk ticket: prioriteit bevestigen of wijzigen, oppakken, oplossen.")
+    lines.append(
+        "Knoppen bij elk ticket: prioriteit bevestigen of wijzigen, categorie wijzigen, "
+        "oppakken, oplossen."
+    )
     text = "\n".join(lines)
-    return SlackMessage("Triage-commando's: list, show, prio, help", [section(text)])
+    return SlackMessage("Triage-commando's: list, show, prio, categorie, help", [section(text)])
 
 
 def not_allowed_message() -> str:

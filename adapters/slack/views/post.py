@@ -38,6 +38,7 @@ ACTION_PRIORITY = {
     Priority.MIDDEL: "prio_middel",
     Priority.LAAG: "prio_laag",
 }
+ACTION_CATEGORY = "set_category"
 ACTION_ASSIGN = "assign"
 ACTION_OUTAGE = "outage_start"
 ACTION_RESOLVE = "resolve"
@@ -65,6 +66,12 @@ def _organisation(ticket: TicketView) -> str:
 
 
 def _priority_text(ticket: TicketView) -> str:
+    if ticket.needs_triage and ticket.provisional:
+        # Nothing recognised the report: say so, never a confident "Laag vraag".
+        return (
+            "*❓ Niet herkend: beoordeel zelf.* Kies de prioriteit en de categorie hieronder "
+            "(tot dan Laag, reactie binnen 1 werkdag)."
+        )
     text = f"*Prioriteit:* {ticket.priority.label}"
     if ticket.provisional:
         text += " (voorlopig)"
@@ -107,6 +114,40 @@ def _button(action_id: str, text: str, ticket_id: int, style: str | None = None)
     return button
 
 
+def _category_select(ticket: TicketView) -> dict[str, Any]:
+    """A menu to set the category (value "<ticket>:<category>"), next to the priority."""
+    options = [
+        {"text": plain(category.value, 75), "value": f"{ticket.id}:{category.value}"}
+        for category in Category
+        if category is not ticket.category
+    ]
+    return {
+        "type": "static_select",
+        "action_id": ACTION_CATEGORY,
+        "placeholder": plain("Categorie wijzigen", 75),
+        "options": options,
+    }
+
+
+def _why(ticket: TicketView) -> str:
+    """Which decision-table row decided and the factors behind it, in one line."""
+    if ticket.needs_triage and ticket.provisional:
+        return "Waarom: geen beslisregel past; er is niets herkend"
+    parts = []
+    if ticket.decision_row:
+        parts.append(f"beslisregel `{escape(ticket.decision_row)}`")
+    rules = [r for r in ticket.rules if r != ticket.decision_row]
+    if rules:
+        parts.append(("regels " if parts else "") + ", ".join(escape(r) for r in rules))
+    factors = ", ".join(
+        f"{escape(f.name)}: {escape(f.value)} ({escape(', '.join(f.words[:2]))})"
+        for f in ticket.factors
+    )
+    if factors:
+        parts.append(factors)
+    return "Waarom: " + (" · ".join(parts) or "geen regel, standaardwaarden")
+
+
 def _actions(ticket: TicketView) -> Block:
     """The buttons of an open ticket (block_id 'ticket:<id>', value the ticket id)."""
     buttons = []
@@ -116,6 +157,7 @@ def _actions(ticket: TicketView) -> Block:
         if priority is not ticket.priority:
             style = "danger" if priority is Priority.HOOG else None
             buttons.append(_button(action_id, priority.label, ticket.id, style))
+    buttons.append(_category_select(ticket))
     if ticket.assignee is None:
         buttons.append(_button(ACTION_ASSIGN, "Ik pak dit op", ticket.id))
     resolve = _button(ACTION_RESOLVE, "Opgelost", ticket.id, "primary")
@@ -158,7 +200,12 @@ def ticket_blocks(
             )
         ),
         fields(
-            f"{_priority_text(ticket)}\n*Categorie:* {ticket.category.value}",
+            f"{_priority_text(ticket)}\n*Categorie:* "
+            + (
+                "niet herkend"
+                if ticket.needs_triage and ticket.provisional
+                else ticket.category.value
+            ),
             _sla_text(ticket),
             f"*Reactie:* {deadline_text(ticket.reaction_due, ticket.reacted_at, now, calendar)}",
             f"*Oplossing:* "
@@ -167,8 +214,7 @@ def ticket_blocks(
     ]
     if ticket.excerpt.strip():
         blocks.append(section(quote(clip(ticket.excerpt.strip(), EXCERPT_POST_MAX))))
-    why = ", ".join(escape(r) for r in ticket.rules) or "geen regel, standaardwaarden"
-    blocks.append(context(f"Waarom: {why}"))
+    blocks.append(context(clip(_why(ticket), 2000)))
     if not ticket.is_open:
         blocks.append(section(_resolved_text(ticket, calendar, resolved_by)))
         return blocks
