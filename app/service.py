@@ -38,13 +38,13 @@ from app.commands.report import monthly_message
 from app.http import HttpEndpoint
 from app.render.text import describe_import
 from bot.clock import Clock
-from bot.desk import SLACK, Desk
+from bot.desk import Desk
 from bot.engine.examples import run_examples
 from bot.engine.loader import RuleSet, rule_files
 from bot.engine.reload import ReloadResult, reload_rules
 from bot.engine.runner import RuleEngine
 from bot.errors import ConfigError, RuleProblem
-from bot.intents import Intent, PhoneImportSummary, RulesRefused, RulesReloaded, to_payload
+from bot.intents import SLACK, Intent, PhoneImportSummary, RulesRefused, RulesReloaded, to_payload
 from bot.models import Decision, Report
 from bot.outbox import OutboxWorker, Transport
 from bot.pipeline import Triage

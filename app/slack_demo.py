@@ -20,8 +20,8 @@ from app.bootstrap import Setup
 from app.commands.report import monthly_message
 from app.render.text import availability_text, describe_import, sla_text
 from bot import nl
-from bot.desk import SLACK, Desk
-from bot.intents import DailyDigest
+from bot.desk import Desk
+from bot.intents import SLACK, DailyDigest
 from bot.models import Channel, Priority
 from bot.outbox import OutboxWorker
 from bot.reminders import next_digest_at

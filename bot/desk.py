@@ -1,54 +1,58 @@
-"""What the support team does with a ticket: confirm or change its priority, pick it up, resolve.
+"""The one way in for every change to a ticket: open it, add a reply, link a call, confirm or
+change its priority or category, pick it up, resolve it.
 
-Shared by the Slack buttons, the `/triage` command and (later) the phone modal, so every path
-writes the same history and queues the same messages. Each action is one store transaction:
-the new state, its history event, the cancelled reminders and the Slack update together.
-Reminders and the daily digest are planned here from the stored deadlines into the outbox.
+Used by every intake (email, Slack, widget, phone), the Slack buttons, `/triage` and the CLI,
+so every path writes the same history and queues the same messages. Each change is one unit of
+work in the store: the new state, its history event, the cancelled reminders and the outgoing
+intents (post, update, acknowledgement) together. Reminders and team posts are planned by
+bot/planner.py from the stored deadlines.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from bot.calendar import BusinessCalendar
 from bot.errors import TriageError
 from bot.intents import (
-    DailyDigest,
-    DeadlineReminder,
-    MaintenanceAnnouncement,
-    MonthlyReport,
+    SLACK,
     ThreadReply,
     TicketPost,
     TicketUpdate,
     to_payload,
 )
-from bot.maintenance import announcement_moment, announcements_due
 from bot.models import Category, Decision, Priority, Report
 from bot.pipeline import Triage
-from bot.reminders import Reminder, ReminderPolicy, next_digest_at, plan
+from bot.planner import Planner, reminder_pattern
+from bot.reminders import ReminderPolicy
 from bot.settings import ReportSettings
 from bot.store import OutboxItem, StaleTicket, Store
 from bot.tickets import HistoryEntry, TicketView
 
 log = logging.getLogger("triage.desk")
 
-SLACK = "slack"
-# How far ahead reminders are written to the outbox; the service re-plans every few minutes,
-# and the dedupe keys make re-planning harmless.
-PLAN_HORIZON = timedelta(days=2)
-
 
 class DeskError(TriageError):
     """An action a team member cannot take; the message is Dutch, shown to them as is."""
 
 
-def monthly_moment(first: date, calendar: BusinessCalendar, at: time = time(9, 30)) -> datetime:
-    """`at` (local) on the first working day of the month that starts on `first`, in UTC."""
-    day = calendar.next_working_day(first)
-    return datetime.combine(day, at, tzinfo=calendar.tz).astimezone(UTC)
+@dataclass(frozen=True)
+class Opened:
+    """What `Desk.open_ticket` did: the ticket (new or the one stored before for the same
+    source), whether this call created it, and the decision when it did."""
+
+    ticket_id: int | None
+    created: bool
+    decision: Decision | None = None
+
+
+# The messages an intake sends about a new ticket besides the team's post: the reporter's
+# acknowledgement (email, widget) or a reply in their Slack thread. Called inside the unit of
+# work with the new ticket's number, so a ticket never exists without them, nor they twice.
+Acknowledge = Callable[[int, Decision], Sequence[OutboxItem]]
 
 
 def _no_link_reason(ticket: TicketView, agreed: bool, same_org: bool) -> str:
@@ -62,11 +66,6 @@ def _no_link_reason(ticket: TicketView, agreed: bool, same_org: bool) -> str:
     if not same_org:
         return "de beller hoort bij een andere organisatie dan het ticket"
     return "geen wijziging"
-
-
-def reminder_pattern(ticket_id: int, deadline: str | None = None) -> str:
-    """LIKE pattern of a ticket's pending reminders (all, or those of one deadline)."""
-    return f"remind:{ticket_id}:%:{deadline}:%" if deadline else f"remind:{ticket_id}:%"
 
 
 class Desk:
@@ -84,6 +83,7 @@ class Desk:
         self.reports = reports or ReportSettings()
         # Without a Slack app there is nobody to show posts and reminders to: queue nothing.
         self.slack = slack
+        self.planner = Planner(triage, store, policy, slack, self.reports)
 
     # -- reading ----------------------------------------------------------------------------
     def _enrich(self, view: TicketView) -> TicketView:
@@ -104,6 +104,39 @@ class Desk:
 
     def history(self, ticket_id: int) -> list[HistoryEntry]:
         return self.store.history(ticket_id)
+
+    # -- intake -------------------------------------------------------------------------------
+    def open_ticket(
+        self, report: Report, now: datetime, acknowledge: Acknowledge | None = None
+    ) -> Opened:
+        """A new report becomes a ticket, once per source key: triaged, stored with its
+        decision, its Slack post and its acknowledgement in one unit of work, then planned."""
+        if report.source_key and self.store.is_stored(report.source_key):
+            return Opened(self.store.ticket_of_source(report.source_key), created=False)
+        decision = self.triage.decide(report)
+        with self.store.transaction() as tx:
+            recorded = tx.record(report, decision, now)
+            ticket_id = recorded.ticket_id
+            if recorded.created and ticket_id is not None:
+                outgoing = [*self.new_ticket_items(ticket_id)]
+                if acknowledge is not None:
+                    outgoing.extend(acknowledge(ticket_id, decision))
+                for item in outgoing:
+                    tx.enqueue(item, now, ticket_id=ticket_id)
+        if not recorded.created:
+            return Opened(recorded.ticket_id, created=False)
+        assert recorded.ticket_id is not None
+        self.plan(now, recorded.ticket_id)
+        return Opened(recorded.ticket_id, created=True, decision=decision)
+
+    def add_reply(self, ticket_id: int, report: Report, now: datetime, kind: str = "reply") -> bool:
+        """A reporter's reply (or an auto-reply) onto its ticket, once; a reply is copied into
+        the ticket's Slack thread in the same unit of work. False when already stored."""
+        outgoing = (
+            self.reply_items(ticket_id, report, report.source_key or "") if kind == "reply" else []
+        )
+        with self.store.transaction() as tx:
+            return tx.attach(report, ticket_id, kind, now, outgoing)
 
     # -- messages about tickets ---------------------------------------------------------------
     def new_ticket_items(self, ticket_id: int) -> list[OutboxItem]:
@@ -368,78 +401,5 @@ class Desk:
 
     # -- reminders ----------------------------------------------------------------------------
     def plan(self, now: datetime, ticket_id: int | None = None) -> int:
-        """Write due reminders (of one ticket, or all open ones) and the next digest.
-
-        Idempotent: a reminder's dedupe key names the ticket, the decision and the moment, so
-        planning again adds nothing, and a cancelled reminder is never revived. After a
-        decision changed, a moment already past is not reminded again: "over 1 werkuur"
-        moments from before the decision are stale, and a breach or overdue moment that was
-        already sent under the previous decision stays sent once.
-        """
-        if not self.slack:
-            return 0
-        policy = self.policy()
-        calendar = self.triage.calendar
-        until = now + PLAN_HORIZON
-        tickets = [self.store.ticket_view(ticket_id)] if ticket_id else self.store.ticket_views()
-        planned = 0
-        for ticket in tickets:
-            for reminder in plan(policy, ticket, calendar, now, until):
-                if reminder.at < now and self._already_reminded(ticket, reminder.key, reminder):
-                    continue
-                key = f"remind:{ticket.id}:{ticket.decision_id}:{reminder.key}"
-                payload = to_payload(
-                    DeadlineReminder(
-                        ticket=ticket.id,
-                        decision=ticket.decision_id,
-                        deadline=reminder.deadline,
-                        kind=reminder.kind,
-                        due=reminder.due,
-                        at=reminder.at,
-                    )
-                )
-                item = OutboxItem(SLACK, key, payload, not_before=max(reminder.at, now))
-                self.store.enqueue(item, now, ticket_id=ticket.id)
-                planned += 1
-        if ticket_id is None:
-            at = next_digest_at(policy, calendar, now)
-            day = calendar.local(at).date()
-            digest = to_payload(DailyDigest(day=day))
-            self.store.enqueue(
-                OutboxItem(SLACK, f"digest:{day.isoformat()}", digest, not_before=at), now
-            )
-            self._plan_team_posts(now)
-        return planned
-
-    def _already_reminded(self, ticket: TicketView, key: str, reminder: Reminder) -> bool:
-        """A past reminder moment that needs no (second) message."""
-        ahead = reminder.kind in ("percent", "before")
-        if ahead and ticket.decided_at is not None and reminder.at < ticket.decided_at:
-            return True  # a warning ahead of a deadline, from before this decision
-        return self.store.reminder_sent(ticket.id, key, reminder.at)
-
-    def _plan_team_posts(self, now: datetime) -> None:
-        """Maintenance announcement drafts (SLA 2.B) and the monthly report, into the outbox."""
-        calendar, releases = self.triage.calendar, self.triage.releases
-        days = self.reports.maintenance_days_before
-        for release in announcements_due(releases, calendar, now, days):
-            payload = to_payload(MaintenanceAnnouncement(release=release))
-            key = f"maintenance:{release.isoformat()}"
-            at = announcement_moment(release, calendar, days)
-            self.store.enqueue(OutboxItem(SLACK, key, payload, not_before=at), now)
-        if not self.reports.monthly_post:
-            return
-        local = calendar.local(now)
-        this_month = local.date().replace(day=1)
-        next_month = (this_month + timedelta(days=32)).replace(day=1)
-        for first in (this_month, next_month):
-            moment = monthly_moment(first, calendar, self.reports.monthly_post_at)
-            # The report of the month before `first`: at most a week late after downtime,
-            # and never queued further ahead than the reminders are.
-            if moment + timedelta(days=7) < now or moment > now + PLAN_HORIZON:
-                continue
-            previous = (first - timedelta(days=1)).strftime("%Y-%m")
-            payload = to_payload(MonthlyReport(month=previous))
-            self.store.enqueue(
-                OutboxItem(SLACK, f"report:{previous}", payload, not_before=moment), now
-            )
+        """Write due reminders (of one ticket, or all open ones) and the team posts."""
+        return self.planner.plan(now, ticket_id)

@@ -39,6 +39,11 @@ if TYPE_CHECKING:
 Moment = Annotated[AwareDatetime, PlainSerializer(lambda v: v.isoformat(), return_type=str)]
 
 
+# Outbox kinds: which transport delivers a row.
+SLACK = "slack"
+EMAIL = "email"
+
+
 class _Intent(BaseModel):
     """Base of every intent: immutable, and no unknown fields (a typo is an error)."""
 

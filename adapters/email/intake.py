@@ -17,6 +17,7 @@ from bot.desk import Desk
 from bot.errors import TriageError
 from bot.models import Decision, Report
 from bot.pipeline import Triage
+from bot.reminders import ReminderPolicy
 from bot.store import OutboxItem, Store
 
 log = logging.getLogger("triage.email")
@@ -61,8 +62,9 @@ class EmailIntake:
         desk: Desk | None = None,
     ) -> None:
         self.triage = triage
-        # The team's side (Slack post, reply threads, reminders); None in email-only tests.
-        self.desk = desk
+        # Every change goes through the desk; without Slack (email-only installs and tests) it
+        # queues no posts or reminders, only what this intake adds (the acknowledgement).
+        self.desk = desk or Desk(triage, store, ReminderPolicy, slack=False)
         self.store = store
         self.templates = templates
         self.sender = sender
@@ -94,37 +96,29 @@ class EmailIntake:
         if parsed.auto_reply:
             # Recorded, never acknowledged: answering an auto-reply is how mail loops start.
             if ticket is not None:
-                self.store.attach(report, ticket, "auto_reply", now)
+                self.desk.add_reply(ticket, report, now, kind="auto_reply")
             else:
                 self.store.record_unlinked(report, "auto_reply", now)
             return IntakeResult(
                 Outcome.AUTO_REPLY, ticket, report=report, reason=parsed.auto_reply_reason
             )
         if ticket is not None:
-            thread = self.desk.reply_items(ticket, report, key) if self.desk else []
-            added = self.store.attach(report, ticket, "reply", now, outgoing=thread)
+            added = self.desk.add_reply(ticket, report, now)
             return IntakeResult(
                 Outcome.REPLY if added else Outcome.DUPLICATE, ticket, report=report
             )
 
-        decision = self.triage.decide(report)
+        def acknowledge(ticket_id: int, decision: Decision) -> list[OutboxItem]:
+            if not should_acknowledge(report, self.sender):
+                return []
+            return [
+                acknowledgement(ticket_id, report, decision, self.templates, self.sender, self.tz)
+            ]
 
-        def outgoing(ticket_id: int) -> list[OutboxItem]:
-            items = self.desk.new_ticket_items(ticket_id) if self.desk else []
-            if should_acknowledge(report, self.sender):
-                items.append(
-                    acknowledgement(
-                        ticket_id, report, decision, self.templates, self.sender, self.tz
-                    )
-                )
-            return items
-
-        recorded = self.store.record(report, decision, now, outgoing=outgoing)
-        if not recorded.created:
-            return IntakeResult(Outcome.DUPLICATE, recorded.ticket_id)
-        if self.desk is not None and recorded.ticket_id is not None:
-            self.desk.plan(now, recorded.ticket_id)
-        return IntakeResult(Outcome.TICKET, recorded.ticket_id, decision, report)
+        opened = self.desk.open_ticket(report, now, acknowledge)
+        if not opened.created:
+            return IntakeResult(Outcome.DUPLICATE, opened.ticket_id)
+        return IntakeResult(Outcome.TICKET, opened.ticket_id, opened.decision, report)
 
     def quarantine_error(self, raw: bytes, exc: BaseException, now: datetime) -> IntakeResult:
         """Quarantine a message whose processing failed unexpectedly (a bug, a store error)."""

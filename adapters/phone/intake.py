@@ -23,10 +23,10 @@ from adapters.phone.calllog import CallLogError, parse_call_log
 from adapters.phone.mapping import ColumnMapping
 from adapters.phone.records import CallRecord, call_to_report
 from bot.calls import PhoneEntry
-from bot.desk import SLACK, Desk
+from bot.desk import Desk
 from bot.directory import normalise_phone
-from bot.intents import HoogCall, MissedCall, to_payload
-from bot.models import Category, Priority
+from bot.intents import SLACK, HoogCall, MissedCall, to_payload
+from bot.models import Category, Decision, Priority
 from bot.store import OutboxItem
 
 log = logging.getLogger("triage.phone")
@@ -168,27 +168,19 @@ class PhoneIntake:
             if ticket_id is None:
                 flags.append("unknown_ticket_ref")
 
-        decision = self.desk.triage.decide(report)
-        # Every Hoog storing by phone is announced at once, also from an unknown number: the
-        # platform may be down for everyone, guarantee or not (the text says which).
-        loud = decision.priority is Priority.HOOG and decision.category is Category.STORING
+        def announce(new_id: int, decision: Decision) -> list[OutboxItem]:
+            # Every Hoog storing by phone is announced at once, also from an unknown number:
+            # the platform may be down for everyone, guarantee or not (the text says which).
+            loud = decision.priority is Priority.HOOG and decision.category is Category.STORING
+            if not (loud and self.desk.slack):
+                return []
+            caller = who.contact.name if who.contact else None
+            return [self._loud_item(new_id, call, caller, decision.exempt)]
 
-        def outgoing(new_id: int) -> list[OutboxItem]:
-            items = self.desk.new_ticket_items(new_id)
-            if loud and self.desk.slack:
-                items.append(
-                    self._loud_item(
-                        new_id, call, who.contact.name if who.contact else None, decision.exempt
-                    )
-                )
-            return items
-
-        recorded = self.store.record(report, decision, now, outgoing=outgoing)
-        if not recorded.created:
-            return CallOutcome("duplicate", call.call_id, recorded.ticket_id, tuple(flags))
-        assert recorded.ticket_id is not None
-        self.desk.plan(now, recorded.ticket_id)
-        return CallOutcome("ticket", call.call_id, recorded.ticket_id, tuple(flags))
+        opened = self.desk.open_ticket(report, now, announce)
+        if not opened.created:
+            return CallOutcome("duplicate", call.call_id, opened.ticket_id, tuple(flags))
+        return CallOutcome("ticket", call.call_id, opened.ticket_id, tuple(flags))
 
     def from_modal(self, entry: PhoneEntry, agent: str, now: datetime) -> str:
         """Log a call entered in `/triage telefoon`; a Dutch confirmation for the agent."""

@@ -33,9 +33,9 @@ from adapters.slack.views.phone import phone_modal, read_phone_modal
 from bot import nl
 from bot.calls import PhoneEntry
 from bot.clock import Clock
-from bot.desk import SLACK, Desk, DeskError
+from bot.desk import Desk, DeskError
 from bot.errors import TriageError
-from bot.intents import EmergencyMaintenance, OutageEnded, to_payload
+from bot.intents import SLACK, EmergencyMaintenance, OutageEnded, to_payload
 from bot.models import Category, Priority
 from bot.settings import SlackSettings
 from bot.store import OutboxItem

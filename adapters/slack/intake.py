@@ -22,9 +22,9 @@ from adapters.slack.reports import (
     report_from_widget_message,
     ts_to_datetime,
 )
-from bot.desk import SLACK, Desk
+from bot.desk import Desk
 from bot.errors import TriageError
-from bot.intents import Message, to_payload
+from bot.intents import SLACK, Message, to_payload
 from bot.models import Channel, Decision, Priority, Report
 from bot.nl import CHANNEL_NL
 from bot.settings import HelpdeskConfig
@@ -99,14 +99,7 @@ class SlackIntake:
         if kind is MessageKind.THREAD_REPLY:
             ticket = self.store.ticket_for_message_ids(report.references)
             if ticket is not None:
-                key = report.source_key or ""
-                added = self.store.attach(
-                    report,
-                    ticket,
-                    "reply",
-                    now,
-                    outgoing=self.desk.reply_items(ticket, report, key),
-                )
+                added = self.desk.add_reply(ticket, report, now)
                 return SlackOutcome("reply" if added else "duplicate", ticket)
             # A thread we do not know (started before the bot joined): a new report.
         return self.new_report(report, now, thread=(channel, str(event.get("ts"))))
@@ -118,24 +111,19 @@ class SlackIntake:
     def new_report(
         self, report: Report, now: datetime, thread: tuple[str, str] | None
     ) -> SlackOutcome:
-        if report.source_key and self.store.is_stored(report.source_key):
-            return SlackOutcome("duplicate", self.store.ticket_of_source(report.source_key))
-        decision = self.desk.triage.decide(report)
 
-        def outgoing(ticket_id: int) -> list[OutboxItem]:
-            items = list(self.desk.new_ticket_items(ticket_id))
+        def acknowledge(ticket_id: int, decision: Decision) -> list[OutboxItem]:
+            items: list[OutboxItem] = []
             if thread is not None and self.desk.slack:
                 items.append(self._slack_ack(ticket_id, decision, report, thread))
             if report.channel is Channel.WIDGET and self.email_ack is not None:
                 items.extend(self.email_ack(ticket_id, report, decision))
             return items
 
-        recorded = self.store.record(report, decision, now, outgoing=outgoing)
-        if not recorded.created:
-            return SlackOutcome("duplicate", recorded.ticket_id)
-        assert recorded.ticket_id is not None
-        self.desk.plan(now, recorded.ticket_id)
-        return SlackOutcome("ticket", recorded.ticket_id, decision)
+        opened = self.desk.open_ticket(report, now, acknowledge)
+        if not opened.created:
+            return SlackOutcome("duplicate", opened.ticket_id)
+        return SlackOutcome("ticket", opened.ticket_id, opened.decision)
 
     def _slack_ack(
         self, ticket_id: int, decision: Decision, report: Report, thread: tuple[str, str]

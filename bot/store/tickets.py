@@ -4,7 +4,7 @@ and the look-ups intakes need (is this report stored, which ticket does this rep
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,26 +29,12 @@ class StaleTicket(StoreError):
 class Tickets(Transactions):
     """Writes and look-ups of reports and tickets (a mixin of Store)."""
 
-    def record(
-        self,
-        report: Report,
-        decision: Decision,
-        now: datetime,
-        outgoing: Callable[[int], Sequence[OutboxItem]] | None = None,
-    ) -> Recorded:
-        """Store a new report, its ticket and its first decision, once per source key.
-
-        `outgoing(ticket_id)` gives the messages to send about the new ticket (an
-        acknowledgement); they are written to the outbox in the same transaction, so a ticket
-        never exists without its acknowledgement, nor an acknowledgement twice.
-        """
+    def record(self, report: Report, decision: Decision, now: datetime) -> Recorded:
+        """Store a new report, its ticket and its first decision, once per source key. What
+        goes out with a new ticket is queued by the desk in the same unit of work
+        (`Desk.open_ticket`, through `store.transaction()`)."""
         with self.transaction() as tx:
-            recorded = tx.record(report, decision, now)
-            if recorded.created and outgoing is not None:
-                assert recorded.ticket_id is not None  # a created ticket has its id
-                for item in outgoing(recorded.ticket_id):
-                    tx.enqueue(item, now, ticket_id=recorded.ticket_id)
-        return recorded
+            return tx.record(report, decision, now)
 
     def attach(
         self,

@@ -381,13 +381,14 @@ def test_an_unexpected_error_quarantines_the_message_and_the_bot_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dovecot: Dovecot
 ) -> None:
     service, store = make_service(tmp_path, monkeypatch, dovecot, None)
-    real = service.intake.triage
-    service.intake.triage = _BrokenTriage(real)  # type: ignore[assignment]
+    # The desk decides for every intake (Desk.open_ticket): break the triage it uses.
+    real = service.intake.desk.triage
+    service.intake.desk.triage = _BrokenTriage(real)  # type: ignore[assignment]
     dovecot.append(mail("Eerst", "De export werkt niet", message_id="<boom@x>"))
     assert service.run_once().outcomes == {"quarantined": 1}
     [item] = store.quarantined()
     assert item.reason == "internal error: RuntimeError: boom"
-    service.intake.triage = real
+    service.intake.desk.triage = real
     dovecot.append(mail("Daarna", "Inloggen lukt niet", message_id="<ok@x>"))
     assert service.run_once().outcomes == {"quarantined": 1, "ticket": 1}
 

@@ -45,10 +45,9 @@ def email_ticket(store: Store, desk: Desk) -> int:
         body="Sinds vanochtend kan niemand bij ons inloggen. Iedereen krijgt een foutmelding.",
         source_key="email:<login@zorggroepnoord.nl>",
     )
-    decision = desk.triage.decide(report)
-    recorded = store.record(report, decision, EMAILED, outgoing=desk.new_ticket_items)
-    assert recorded.ticket_id is not None
-    return recorded.ticket_id
+    opened = desk.open_ticket(report, EMAILED)
+    assert opened.ticket_id is not None
+    return opened.ticket_id
 
 
 def desk_for(tmp_path: Path, slack: bool = True) -> tuple[Store, Desk, PhoneIntake]:

@@ -91,11 +91,9 @@ def new_ticket(
         body=body,
         source_key=f"<{subject}-{at.isoformat()}@test>",
     )
-    decision = env.setup.triage.decide(report)
-    recorded = env.store.record(report, decision, at, outgoing=env.desk.new_ticket_items)
-    assert recorded.ticket_id is not None
-    env.desk.plan(at, recorded.ticket_id)
-    return recorded.ticket_id
+    opened = env.desk.open_ticket(report, at)
+    assert opened.created and opened.ticket_id is not None
+    return opened.ticket_id
 
 
 def tick(env: Env, at: datetime, ticket: int | None = None) -> None:

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.desk import Desk
 from bot.errors import StoreError
-from bot.models import Priority
+from bot.models import Decision, Priority
 from bot.pipeline import Triage
+from bot.reminders import ReminderPolicy
 from bot.store import SCHEMA_VERSION, OutboxItem, Store, source_key
 from tests.unit.triage_setup import build_triage, local, report
 
@@ -191,14 +193,15 @@ def test_unit_of_work_is_idempotent_by_source_key(tmp_path: Path, triage: Triage
             later = tx.record(other, triage.decide(other), NOW)
         assert first.created and not again.created and not later.created
         assert first.ticket_id == again.ticket_id == later.ticket_id
-        # The callback of the old interface is not asked for a report that is already stored.
+        # The desk does not ask for an acknowledgement of a report that is already stored.
         asked: list[int] = []
 
-        def outgoing(ticket_id: int) -> list[OutboxItem]:
+        def acknowledge(ticket_id: int, _decision: Decision) -> list[OutboxItem]:
             asked.append(ticket_id)
             return [_ack(ticket_id)]
 
-        assert not store.record(item, triage.decide(item), NOW, outgoing=outgoing).created
+        desk = Desk(triage, store, ReminderPolicy, slack=False)
+        assert not desk.open_ticket(item, NOW, acknowledge).created
         assert asked == []
         assert (store.count("reports"), store.count("tickets"), store.count("decisions")) == (
             1,
@@ -208,22 +211,23 @@ def test_unit_of_work_is_idempotent_by_source_key(tmp_path: Path, triage: Triage
         assert store.outbox() == []
 
 
-def test_record_queues_the_callbacks_items_in_its_transaction(
+def test_open_ticket_queues_the_acknowledgement_in_its_unit_of_work(
     tmp_path: Path, triage: Triage
 ) -> None:
     item = report("kapot")
     with Store(tmp_path / "t.db") as store:
+        desk = Desk(triage, store, ReminderPolicy, slack=False)
 
-        def failing(ticket_id: int) -> list[OutboxItem]:
+        def failing(ticket_id: int, _decision: Decision) -> list[OutboxItem]:
             raise RuntimeError(f"no acknowledgement for #{ticket_id}")
 
         with pytest.raises(RuntimeError, match="no acknowledgement"):
-            store.record(item, triage.decide(item), NOW, outgoing=failing)
+            desk.open_ticket(item, NOW, failing)
         assert store.count("tickets") == 0
 
-        recorded = store.record(item, triage.decide(item), NOW, outgoing=lambda t: [_ack(t)])
-        assert recorded.created
-        assert [row["dedupe_key"] for row in store.outbox()] == [f"ack:{recorded.ticket_id}"]
+        opened = desk.open_ticket(item, NOW, lambda t, _d: [_ack(t)])
+        assert opened.created
+        assert [row["dedupe_key"] for row in store.outbox()] == [f"ack:{opened.ticket_id}"]
 
 
 def test_transaction_cannot_be_used_after_its_block(tmp_path: Path, triage: Triage) -> None:
