@@ -40,6 +40,7 @@ _FORWARD = re.compile(
     r"begin doorgestuurd bericht\s?:|doorgestuurd bericht\s?:)",
     re.IGNORECASE,
 )
+_FORWARD_SUBJECT = re.compile(r"\s*(fwd?|fw|doorst|wg|tr)\s*:", re.IGNORECASE)
 _FROM = re.compile(r"\*?(van|from|afzender)\s?:\*?\s.*", re.IGNORECASE)
 # Outlook on the web puts the whole quoted header on one line.
 _OUTLOOK_ONE_LINE = re.compile(
@@ -139,6 +140,10 @@ def read_report(subject: str, body: str) -> ReadText:
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     forward_at = _find(lines, _forward_size)
     reply_at = _find(lines, _reply_size)
+    if forward_at is None and reply_at is not None and _FORWARD_SUBJECT.match(subject):
+        # "FW: ..." over an Outlook "Oorspronkelijk bericht" block: what follows is the
+        # report being passed on, not history.
+        forward_at, reply_at = reply_at, None
     forwarded: list[str] = []
     quoted: list[str] = []
     if forward_at is not None and (reply_at is None or forward_at[0] <= reply_at[0]):

@@ -85,7 +85,11 @@ class FactorReader:
             spec = self.factors[factor]
             best: tuple[int, str, list[str], bool] | None = None
             for hit, value, rank in _longest(items) if len(items) > 1 else items:
-                if spec.near and not any(_close(hit.sentence, sentences.get(n)) for n in spec.near):
+                if (
+                    spec.near
+                    and not spec.values[value].anywhere
+                    and not any(_close(hit.sentence, sentences.get(n)) for n in spec.near)
+                ):
                     continue
                 negated = hit.negated and spec.negation == "drop"
                 if negated:

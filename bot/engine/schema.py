@@ -329,6 +329,11 @@ class FactorValue(_Strict):
         default=None,
         description="The value meant when one of the words is negated ('niet iedereen').",
     )
+    anywhere: bool = Field(
+        default=False,
+        description="These words count in any sentence, also for a factor with `near` "
+        "('het lijkt organisatiebreed te zijn' is about the fault wherever it stands).",
+    )
 
 
 class FactorSpec(_Strict):

@@ -12,8 +12,8 @@ How a report's words are compared, so that the team lead does not have to list v
   (so "iemand" is not "niemand"); a wildcard word is compared on its fixed part;
 - the text is cut into clauses (at . ! ? ; : , ( ) a new line, and words like "maar" / "but");
   a word is *negated* when "niet", "geen", "niets", "not", "no", "never", "nooit", "nergens" or an
-  English "n't" stands at most three words before it in the same clause and is not part of
-  the term itself: "het platform ligt NIET overal plat" negates `overal` and `plat`, while
+  English "n't" stands just before it, or with at most three small words ("zo dat", "bij",
+  "for") in between, in the same clause, and is not part of the term itself: "het platform ligt NIET overal plat" negates `overal` and `plat`, while
   the term `niemand kan` in "niemand kan inloggen" is simply found. What a negated word
   means is the factor's business (factors.py).
 
@@ -51,6 +51,42 @@ _TERM_WORD = re.compile(r"^(\*?)(\w+(?:'t)?)(\*?)$")
 _CLAUSE_WORDS = frozenset({"maar", "but", "echter", "however", "hoewel", "although", "terwijl"})
 NEGATORS = frozenset(
     {"niet", "geen", "niets", "niks", "not", "no", "never", "nooit", "nothing", "cannot", "nergens"}
+)
+# Small words that may stand between a negator and what it negates.
+_NEGATION_FILLERS = frozenset(
+    {
+        "zo",
+        "dat",
+        "bij",
+        "voor",
+        "in",
+        "op",
+        "de",
+        "het",
+        "een",
+        "echt",
+        "helemaal",
+        "wel",
+        "meer",
+        "eens",
+        "altijd",
+        "for",
+        "to",
+        "at",
+        "by",
+        "the",
+        "a",
+        "an",
+        "really",
+        "quite",
+        "so",
+        "that",
+        "with",
+        "met",
+        "aan",
+        "van",
+        "of",
+    }
 )
 GAP = "..."
 MAX_GAP = 6  # words a `...` may stand for
@@ -344,13 +380,16 @@ def _match_rest(
 
 
 def _negated(start: int, tokens: list[str]) -> bool:
-    """Is there a negator at most NEGATION_WINDOW words before `start`, in its clause?
+    """Is the term at `start` negated: a negator just before it, with at most
+    NEGATION_WINDOW small words ("zo dat", "bij", "for") in between, in its clause?
 
-    A negator inside the term ("kan niet inloggen", "geen enkele") is the term's own."""
+    "niet iedereen", "niet bij iedereen", "niet zo dat niemand" are negated; in "not possible
+    for all managers" the negation belongs to "possible", not to "all managers". A negator
+    inside the term ("kan niet inloggen", "geen enkele") is the term's own."""
     for position in range(start - 1, max(-1, start - NEGATION_WINDOW - 1), -1):
         token = tokens[position]
         if token in NEGATORS or token.endswith("n't"):
             return True
-        if token in _CLAUSE_WORDS or not (token[0].isalnum() or token[0] == "_"):
+        if token not in _NEGATION_FILLERS:
             return False
     return False
