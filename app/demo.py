@@ -78,7 +78,9 @@ def run_demo(setup: Setup, samples: Path, out: TextIO) -> int:
             file=out,
         )
         print(
-            f"Regels {setup.rule_set.version} ({len(setup.rule_set.rules)} regels), "
+            f"Regels {setup.rule_set.version} ({len(setup.rule_set.decisions)} beslisregels over "
+            f"{len(setup.rule_set.factors.factors)} factoren, {len(setup.rule_set.rules)} "
+            "woordregels), "
             f"kalender {setup.triage.releases.version}. Tijden in "
             f"{setup.triage.calendar.config.timezone}.\n",
             file=out,

@@ -7,15 +7,16 @@ phrase with a gap (`workaround ... niet mogelijk`: up to six words between, same
 How a report's words are compared, so that the team lead does not have to list variants:
 - case, accents and typographic quotes do not matter (`Évaluatie` = `evaluatie`);
 - whole words: `log` does not match inside `inloggen`;
-- one typing error is forgiven in words of six letters or more as typed (a letter missing, extra,
-  wrong or two swapped: `inlogen`, `foutmeldig`, `evalautie`), never in the first letter
-  (so "iemand" is not "niemand"); a wildcard word is compared on its fixed part;
-- the text is cut into clauses (at . ! ? ; : , ( ) a new line, and words like "maar" / "but");
-  a word is *negated* when "niet", "geen", "niets", "not", "no", "never", "nooit", "nergens" or an
-  English "n't" stands just before it, or with at most three small words ("zo dat", "bij",
-  "for") in between, in the same clause, and is not part of the term itself: "het platform ligt NIET overal plat" negates `overal` and `plat`, while
-  the term `niemand kan` in "niemand kan inloggen" is simply found. What a negated word
-  means is the factor's business (factors.py).
+- one typing error is forgiven in words of six letters or more as typed (a letter
+  missing, extra, wrong or two swapped: `inlogen`, `foutmeldig`, `evalautie`), never in the
+  first letter (so "iemand" is not "niemand"); a wildcard word is compared on its fixed part;
+- the text is cut into clauses (at . ! ? ; : , ( ) a new line, and words like "maar" /
+  "but"); a word is *negated* when "niet", "geen", "niets", "not", "no", "never", "nooit",
+  "nergens" or an English "n't" stands just before it, or with at most two small words
+  ("zo dat", "echt", "the") in between, in the same clause, and is not part of the term
+  itself: "het platform ligt NIET overal plat" negates `overal` and `plat`, while the term
+  `niemand kan` in "niemand kan inloggen" is simply found. What a negated word means is the
+  factor's business (factors.py).
 
 Every distinct word is resolved once (memoised), so a report costs one dictionary look-up
 per word plus the phrase checks; no step scans the text once per term.
@@ -57,10 +58,6 @@ _NEGATION_FILLERS = frozenset(
     {
         "zo",
         "dat",
-        "bij",
-        "voor",
-        "in",
-        "op",
         "de",
         "het",
         "een",
@@ -70,10 +67,8 @@ _NEGATION_FILLERS = frozenset(
         "meer",
         "eens",
         "altijd",
-        "for",
-        "to",
-        "at",
-        "by",
+        "overal",
+        "allemaal",
         "the",
         "a",
         "an",
@@ -81,13 +76,12 @@ _NEGATION_FILLERS = frozenset(
         "quite",
         "so",
         "that",
-        "with",
-        "met",
-        "aan",
-        "van",
-        "of",
+        "everywhere",
     }
 )
+# Prepositions may stand in between only when the negator opens its clause ("..., maar niet
+# bij iedereen"); after a verb the negation is the verb's ("lukt niet voor de hele afdeling").
+_NEGATION_PREPOSITIONS = frozenset({"bij", "voor", "in", "op", "for", "at", "with", "to"})
 GAP = "..."
 MAX_GAP = 6  # words a `...` may stand for
 NEGATION_WINDOW = 3  # words before a term in which a negator counts
@@ -381,15 +375,22 @@ def _match_rest(
 
 def _negated(start: int, tokens: list[str]) -> bool:
     """Is the term at `start` negated: a negator just before it, with at most
-    NEGATION_WINDOW small words ("zo dat", "bij", "for") in between, in its clause?
+    two small words ("zo dat", "echt", "the") in between, in its clause?
 
-    "niet iedereen", "niet bij iedereen", "niet zo dat niemand" are negated; in "not possible
-    for all managers" the negation belongs to "possible", not to "all managers". A negator
-    inside the term ("kan niet inloggen", "geen enkele") is the term's own."""
+    "niet iedereen", "niet zo dat niemand", "maar niet bij iedereen" are negated; in "lukt
+    niet voor de hele afdeling" and "not possible for all managers" the negation belongs to
+    the verb, not to the group. A negator inside the term ("kan niet inloggen", "geen
+    enkele") is the term's own."""
+    preposition = False
     for position in range(start - 1, max(-1, start - NEGATION_WINDOW - 1), -1):
         token = tokens[position]
         if token in NEGATORS or token.endswith("n't"):
-            return True
-        if token not in _NEGATION_FILLERS:
+            if not preposition or position == 0:
+                return True
+            before = tokens[position - 1]
+            return before in _CLAUSE_WORDS or not (before[0].isalnum() or before[0] == "_")
+        if token in _NEGATION_PREPOSITIONS:
+            preposition = True
+        elif token not in _NEGATION_FILLERS:
             return False
     return False

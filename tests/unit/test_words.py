@@ -294,11 +294,21 @@ def test_english_nt_negates(text: str) -> None:
     assert negated("log", text)
 
 
-def test_negation_reaches_three_words_back_not_four() -> None:
+def test_negation_reaches_three_words_back_over_small_words() -> None:
     assert NEGATION_WINDOW == 3
     assert negated("plat", "het ligt niet overal plat")  # niet, overal, plat: 2 back
-    assert negated("plat", "niet een twee plat")  # 3 back
-    assert not negated("plat", "niet een twee drie plat")  # 4 back
+    assert negated("plat", "niet echt overal plat")  # 3 back, two small words between
+    assert not negated("plat", "niet echt helemaal overal plat")  # 4 back
+    # Only small words: a verb or a noun in between ends the search.
+    assert not negated("plat", "niet een twee plat")
+
+
+def test_after_a_verb_the_negation_is_the_verbs() -> None:
+    # "lukt niet voor de hele afdeling": it fails for the whole department.
+    assert not negated("de hele", "doelen aanmaken lukt niet voor de hele afdeling")
+    assert not negated("all managers", "signing is not possible for all managers")
+    # At the start of a clause the preposition may stand in between: "not for everyone".
+    assert negated("iedereen", "Het werkt, maar niet bij iedereen.")
 
 
 def test_platform_not_down_everywhere_negates_both_words() -> None:
