@@ -197,31 +197,8 @@ class Desk:
         data: dict[str, object] = {"from": current.priority.value, "to": target.value}
         if reason:
             data["reason"] = reason.strip()
-        data["reaction_due"] = decision.reaction_due.isoformat() if decision.reaction_due else None
-        data["resolution_due"] = (
-            decision.resolution_due.isoformat() if decision.resolution_due else None
-        )
-        try:
-            self.store.add_decision(
-                ticket_id,
-                decision,
-                kind,
-                user,
-                now,
-                reason.strip() if reason else None,
-                event=("priority" if changing else "confirmed", data),
-                # Reminders of the old decision go; the new deadlines get their own below.
-                cancel=(reminder_pattern(ticket_id),),
-                outgoing=self._update_items(ticket_id, now, kind),
-                expected_decision=current.decision_id,
-            )
-        except StaleTicket as exc:
-            raise DeskError(
-                f"Ticket #{ticket_id} is net door iemand anders gewijzigd; bekijk het opnieuw "
-                "en probeer het nog eens."
-            ) from exc
-        self.plan(now, ticket_id)
-        return self.view(ticket_id)
+        event = ("priority" if changing else "confirmed", data)
+        return self._decide(current, decision, kind, event, user, now, reason)
 
     def set_category(
         self,
@@ -248,24 +225,42 @@ class Desk:
             "from": current.category.value,
             "to": category.value,
             "priority": priority.value,
-            "reaction_due": decision.reaction_due.isoformat() if decision.reaction_due else None,
-            "resolution_due": (
-                decision.resolution_due.isoformat() if decision.resolution_due else None
-            ),
         }
         if reason and reason.strip():
             data["reason"] = reason.strip()
+        return self._decide(current, decision, "category", ("category", data), user, now, reason)
+
+    def _decide(
+        self,
+        current: TicketView,
+        decision: Decision,
+        kind: str,
+        event: tuple[str, dict[str, object]],
+        user: str,
+        now: datetime,
+        reason: str | None,
+    ) -> TicketView:
+        """Record a person's decision on a ticket in one unit of work: the decision, its
+        history event (with the new deadlines), the old reminders cancelled and the post
+        updated; refused when someone else changed the ticket meanwhile. Then re-plan."""
+        ticket_id = current.id
+        data = event[1]
+        data["reaction_due"] = decision.reaction_due.isoformat() if decision.reaction_due else None
+        data["resolution_due"] = (
+            decision.resolution_due.isoformat() if decision.resolution_due else None
+        )
         try:
             self.store.add_decision(
                 ticket_id,
                 decision,
-                "category",
+                kind,
                 user,
                 now,
                 reason.strip() if reason and reason.strip() else None,
-                event=("category", data),
+                event=event,
+                # Reminders of the old decision go; the new deadlines get their own below.
                 cancel=(reminder_pattern(ticket_id),),
-                outgoing=self._update_items(ticket_id, now, "category"),
+                outgoing=self._update_items(ticket_id, now, kind),
                 expected_decision=current.decision_id,
             )
         except StaleTicket as exc:

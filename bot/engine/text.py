@@ -21,11 +21,12 @@ import itertools
 import re
 import re._constants as _sre_constants  # to find literals a regex needs (speed only)
 import re._parser as _sre_parser
-import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from bot.engine.words import fold
 
 _LITERAL, _SUBPATTERN, _BRANCH = (
     _sre_constants.LITERAL,
@@ -42,33 +43,6 @@ SENTINEL_TERM = 0
 # exactly when they are neighbours in this stream.
 _STREAM = re.compile(r"\w+|[^\w\s]+")
 _SIMPLE = re.compile(r"^(\*?)(\w+)(\*?)$")
-
-
-# Typographic quotes and dashes as people type them on phones and in Word, folded to ASCII.
-_PUNCTUATION = str.maketrans(
-    {
-        "\u2019": "'",
-        "\u2018": "'",
-        "\u02bc": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u00a0": " ",
-    }
-)
-
-
-def fold(text: str) -> str:
-    """Casefold and strip accents (NFKD, combining marks dropped): the form all matching uses.
-
-    Typographic apostrophes and quotes become ASCII ones, so `can't` also matches the U+2019 form.
-    """
-    if text.isascii():  # the common case needs no Unicode work (casefold == lower here)
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.translate(_PUNCTUATION))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped.casefold()
 
 
 class TermError(ValueError):
