@@ -214,7 +214,9 @@ class WordMatcher:
         # Terms indexed by their first word, with the set of all their words: a term whose
         # words do not all occur in a text is skipped without walking it.
         self._single: dict[int, list[str]] = {}
-        self._starting: dict[int, list[tuple[str, tuple[int | None, ...], frozenset[int]]]] = {}
+        # Phrases indexed by their longest word (the rarest in a text, as a rule): a text is
+        # only searched for the phrases whose anchor it contains and all of whose words it has.
+        self._anchored: dict[int, list[tuple[str, tuple[int | None, ...], frozenset[int]]]] = {}
         for term, term_words in parsed.items():
             ids = tuple(None if w is None else words[w] for w in term_words)
             self.terms[term] = ids
@@ -224,7 +226,8 @@ class WordMatcher:
                 self._single.setdefault(first, []).append(term)
                 continue
             needed = frozenset(i for i in ids if i is not None)
-            self._starting.setdefault(first, []).append((term, ids, needed))
+            anchor = max(needed, key=lambda i: (len(self._words[i].text), -i))
+            self._anchored.setdefault(anchor, []).append((term, ids, needed))
         self._cache: dict[str, frozenset[int]] = {}
 
     def _resolve(self, token: str) -> frozenset[int]:
@@ -295,33 +298,27 @@ class WordMatcher:
         if not present:
             return []
         hits: list[tuple[str, int, int]] = []
-        single, starting = self._single, self._starting
+        single, anchored = self._single, self._anchored
         last = len(resolved) - 1
-        # Phrases that can occur at all in this text, per first word, worked out once.
-        possible: dict[int, list[tuple[str, tuple[int | None, ...]]]] = {}
+        positions: dict[int, list[int]] = {}
         for start, ids in enumerate(resolved):
-            if not ids:
-                continue
             for wid in ids:
+                positions.setdefault(wid, []).append(start)
                 for term in single.get(wid, ()):
                     hits.append((term, start, start + 1))
-                if wid not in starting:
+        for anchor in present:
+            for term, term_ids, needed in anchored.get(anchor, ()):
+                if not needed <= present:
                     continue
-                candidates = possible.get(wid)
-                if candidates is None:
-                    candidates = possible[wid] = [
-                        (term, term_ids)
-                        for term, term_ids, needed in starting[wid]
-                        if needed <= present
-                    ]
-                for term, term_ids in candidates:
-                    # Most terms fail on their second word: test it before the full walk.
-                    second = term_ids[1]
+                second = term_ids[1]
+                for start in positions[term_ids[0]]:  # type: ignore[index]
+                    # Most starts fail on the second word: test it before the full walk.
                     if second is not None and (start == last or second not in resolved[start + 1]):
                         continue
                     end = _match_rest(term_ids, start, resolved, tokens)
                     if end is not None:
                         hits.append((term, start, end))
+        hits.sort(key=lambda hit: (hit[1], hit[2]))
         if not hits:
             return []
         # Where sentences end (a run of ". \n\n" is one end): a hit's sentence is its count.
