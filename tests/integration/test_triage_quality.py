@@ -6,9 +6,10 @@ Two kinds of sets (see rules/README.md, "Measuring"):
   held-back part, looked at after three whole-set runs). Together they must agree on the
   priority in at least 97 % and find every Hoog but two.
 - the held-back part, triage_heldout2.jsonl: written and judged by Bijlage 1 by someone who
-  never saw the rules, and never tuned on. Its floor is what it measured the one time it was
-  run (76.9 %, see the closing note of issue 11): a regression guard, far below the issue's
-  95 % target, which the rules do not reach yet.
+  never saw the rules, and never tuned on (its differences have not been looked at). Its
+  floor is what it measured on its second whole-set run (79.8 %, see the closing note of
+  issue 11): a regression guard, far below the issue's 95 % target, which the rules do not
+  reach yet.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ TUNING = sorted(
 )
 HELD_BACK = DATA / "triage_heldout2.jsonl"
 TUNING_MIN = 97.0
-HELD_BACK_MIN = 75.0  # measured once, 30 Nov 2026: 80 of 104 (76.9 %); the target is 95 %
+HELD_BACK_MIN = 78.0  # measured 30 Nov 2026: run 1 80/104 (76.9 %), run 2 83/104 (79.8 %)
 
 
 def evaluate(
