@@ -161,12 +161,7 @@ class RuleEngine:
                         **groups,
                     }
                     phase1 = self._assert(active, fact)
-                    from_rules = rule_category(phase1)
-                    category: Category = (
-                        row.row.then.category
-                        if row is not None
-                        else from_rules or rule_set.sla.defaults.category
-                    )
+                    category = _category(rule_set, row, phase1)
                     # A phase-2 rule always tests the category: when none tests this one, the
                     # second assert could only reach the catch-all, so it is skipped.
                     if category in active.phase2_categories:
@@ -176,11 +171,7 @@ class RuleEngine:
                 active.decided.clear()
                 self._host.delete_state(active.name, sid)
         fired = phase1 + phase2
-        from_rules = rule_category(phase1)
-        if row is not None:
-            category = row.row.then.category
-        else:
-            category = from_rules or rule_set.sla.defaults.category
+        category = _category(rule_set, row, phase1)
         priority, provisional = decide_priority(rule_set, fired, category, confirmed, row)
         return Outcome(
             category=category,
@@ -189,7 +180,7 @@ class RuleEngine:
             fired=((row.name,) if row else ()) + tuple(rule.name for rule in fired),
             rules_version=rule_set.version,
             sla=rule_set.sla,
-            needs_triage=row is None and from_rules is None,
+            needs_triage=row is None and rule_category(phase1) is None,
             decision=row.name if row else None,
             factors=tuple(factors.values()),
         )
@@ -220,3 +211,10 @@ class RuleEngine:
         # `$or` can fire a rule once per true branch: keep each rule once, in rule order.
         unique = {rule.index: rule for rule in active.fired}
         return [unique[i] for i in sorted(unique)]
+
+
+def _category(rule_set: RuleSet, row: LoadedDecision | None, phase1: list[LoadedRule]) -> Category:
+    """The decision row's category; else the first word rule's; else the SLA default."""
+    if row is not None:
+        return row.row.then.category
+    return rule_category(phase1) or rule_set.sla.defaults.category
