@@ -12,6 +12,7 @@ from app.bootstrap import Setup
 from app.render.text import ticket_table
 from bot import nl
 from bot.classify_io import parse_report
+from bot.desk import Desk
 from bot.errors import ReportError
 from bot.store import Store, TicketRow
 
@@ -51,6 +52,8 @@ def run_demo(setup: Setup, samples: Path, out: TextIO) -> int:
         Store(Path(tmp) / "demo.db") as store,
     ):
         created = duplicates = bad = 0
+        # In through the desk like every intake; the Slack side is shown afterwards.
+        desk = Desk(setup.triage, store, lambda: setup.rule_set.reminders, slack=False)
         for _round in range(2):
             for number, line in enumerate(lines, start=1):
                 if not line.strip():
@@ -63,11 +66,10 @@ def run_demo(setup: Setup, samples: Path, out: TextIO) -> int:
                     bad += 1
                     print(f"{path}:{number}: {exc}", file=out)
                     continue
-                decision = setup.triage.decide(report)
-                recorded = store.record(report, decision, datetime.now(UTC))
-                if recorded.created and recorded.ticket_id is not None:
+                opened = desk.open_ticket(report, datetime.now(UTC))
+                if opened.created and opened.ticket_id is not None:
                     created += 1
-                    notes[recorded.ticket_id] = note
+                    notes[opened.ticket_id] = note
                 else:
                     duplicates += 1
         rows = store.tickets()

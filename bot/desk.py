@@ -107,13 +107,20 @@ class Desk:
 
     # -- intake -------------------------------------------------------------------------------
     def open_ticket(
-        self, report: Report, now: datetime, acknowledge: Acknowledge | None = None
+        self,
+        report: Report,
+        now: datetime,
+        acknowledge: Acknowledge | None = None,
+        decision: Decision | None = None,
     ) -> Opened:
         """A new report becomes a ticket, once per source key: triaged, stored with its
-        decision, its Slack post and its acknowledgement in one unit of work, then planned."""
+        decision, its Slack post and its acknowledgement in one unit of work, then planned.
+
+        `decision`: when the report was already triaged (`classify --batch --jobs 2` decides
+        in worker processes), that decision is stored instead of deciding again."""
         if report.source_key and self.store.is_stored(report.source_key):
             return Opened(self.store.ticket_of_source(report.source_key), created=False)
-        decision = self.triage.decide(report)
+        decision = decision or self.triage.decide(report)
         with self.store.transaction() as tx:
             recorded = tx.record(report, decision, now)
             ticket_id = recorded.ticket_id
