@@ -46,7 +46,10 @@ _PUNCTUATION = str.maketrans(
 )
 # Words (an English "n't" kept on its word) and punctuation: sentences end at . ! ? and new
 # lines; clauses also at ; : , ( ).
-_TOKENS = re.compile(r"\w+(?:'t\b)?|[.!?\n]|[;:,()]")
+_TOKENS = re.compile(r"\d{1,3}(?:[.,]\d{3})+(?!\d)|\w+(?:'t\b)?|[.!?\n]|[;:,()]")
+# Number words a team lead can write: `#veel medewerkers` matches "300 medewerkers" and
+# "1.400 medewerkers", `#paar collega's` matches "3 collega's".
+NUMBER_CLASSES = {"#veel": (20, None), "#paar": (2, 15)}
 _SENTENCE_ENDS = frozenset(".!?\n")
 _TERM_WORD = re.compile(r"^(\*?)(\w+(?:'t)?)(\*?)$")
 _CLAUSE_WORDS = frozenset({"maar", "but", "echter", "however", "hoewel", "although", "terwijl"})
@@ -130,6 +133,9 @@ def parse_term(term: str) -> tuple[_Word | None, ...]:
         raise TermError("leeg woord")
     words: list[_Word | None] = []
     for piece in raw.split():
+        if piece in NUMBER_CLASSES:
+            words.append(_Word(piece, prefix=False, suffix=False))
+            continue
         if "*" in piece.strip("*"):
             raise TermError(f"{term!r}: '*' mag alleen aan het begin of eind van een woord")
         if piece == GAP:
@@ -147,6 +153,12 @@ def parse_term(term: str) -> tuple[_Word | None, ...]:
     if not words or words[-1] is None:
         raise TermError(f"{term!r}: geen woorden (of '...' aan het eind)")
     return tuple(words)
+
+
+def _number(token: str) -> int | None:
+    """The value of a number token ("300", "1.400", "2,000"), or None."""
+    digits = token.replace(".", "").replace(",", "")
+    return int(digits) if digits.isdigit() and len(digits) <= 9 else None
 
 
 def _deletes(word: str) -> set[str]:
@@ -247,7 +259,12 @@ class WordMatcher:
         for text, wid in self._infix:
             if text in token:
                 ids.add(wid)
-        if self.typos and len(token) >= TYPO_MIN and not ids:
+        if token[0].isdigit():
+            number = _number(token)
+            for word, (low, high) in NUMBER_CLASSES.items():
+                if number is not None and number >= low and (high is None or number <= high):
+                    ids.update(self._exact.get(word, ()))
+        elif self.typos and len(token) >= TYPO_MIN and not ids:
             ids.update(self._typo_ids(token))
         result = frozenset(ids)
         if len(self._cache) >= _CACHE_LIMIT:
