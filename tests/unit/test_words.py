@@ -402,3 +402,30 @@ def test_a_wildcard_inside_a_word_is_an_error(term: str) -> None:
 def test_a_bad_term_is_refused_when_the_matcher_is_built() -> None:
     with pytest.raises(TermError):
         WordMatcher(["storing", "werkt ..."])
+
+
+# -- numbers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "many", "few"),
+    [
+        ("het gaat om 300 medewerkers", True, False),
+        ("ruim 1.400 medewerkers kunnen niet inloggen", True, False),
+        ("about 2,000 medewerkers", True, False),
+        ("20 medewerkers", True, False),
+        ("19 medewerkers", False, False),
+        ("bij 3 medewerkers", False, True),
+        ("15 medewerkers", False, True),
+        ("1 medewerkers", False, False),
+    ],
+)
+def test_number_words_match_by_value(text: str, many: bool, few: bool) -> None:
+    assert found("#veel medewerkers", text) is many
+    assert found("#paar medewerkers", text) is few
+
+
+def test_a_thousands_separator_does_not_end_the_sentence() -> None:
+    # "1.400" is one number: the words after it stand in the same sentence.
+    [hit] = find("alle ... medewerkers", "Alle 1.400 medewerkers zijn getroffen.")
+    assert hit.sentence == 0
