@@ -20,6 +20,7 @@ from app.commands import EXIT_ERROR, EXIT_OK, utc_now
 from app.commands.classify import classify
 from app.commands.ingest import ingest
 from app.commands.outage import outage
+from app.commands.outbox import outbox
 from app.commands.quarantine import quarantine
 from app.commands.report import report
 from app.commands.rules import check as rules_check
@@ -150,6 +151,23 @@ def _parser() -> argparse.ArgumentParser:
         "--once", action="store_true", help="process what is waiting, deliver the outbox, and exit"
     )
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    run.add_argument(
+        "--since",
+        help="first start on a mailbox: also take in read mail received on or after this "
+        "date (YYYY-MM-DD); without it only unread mail is taken in",
+    )
+
+    outbox = commands.add_parser(
+        "outbox", parents=[common], help="list and resend outgoing messages (acknowledgements)"
+    )
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
+    outbox_list = outbox_commands.add_parser("list", parents=[common], help="list the outbox")
+    outbox_list.add_argument("--failed", action="store_true", help="only messages that failed")
+    outbox_list.add_argument("--pending", action="store_true", help="only messages still to go")
+    outbox_list.add_argument("--json", action="store_true", help="one JSON object per line")
+    retry = outbox_commands.add_parser("retry", parents=[common], help="send failed messages again")
+    retry.add_argument("ids", nargs="*", type=int, metavar="ID", help="outbox ids (see list)")
+    retry.add_argument("--all-failed", action="store_true", help="every failed message")
 
     quarantine = commands.add_parser(
         "quarantine", parents=[common], help="list what could not become a report"
@@ -255,7 +273,9 @@ def run_command(
     if command == "quarantine":
         return quarantine(paths, args.json, out)
     if command == "run":
-        return run(paths, args.once, args.log_level)
+        return run(paths, args.once, args.log_level, args.since)
+    if command == "outbox":
+        return outbox(args, paths, out, clock)
     if command == "ingest":
         return ingest(args, paths, out, clock)
     if command == "outage":

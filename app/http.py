@@ -54,8 +54,10 @@ class HttpEndpoint:
         widget: WidgetConfig | None,
         clock: Callable[[], datetime],
         wake: Callable[[], None] = lambda: None,
+        health: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self.slack = SlackRequestHandler(app) if app is not None else None
+        self.health = health or (lambda: {"ok": True})
         self.intake, self.widget, self.clock, self.wake = intake, widget, clock, wake
         self._server: _ThreadingServer | None = None
         self._thread: threading.Thread | None = None
@@ -64,7 +66,9 @@ class HttpEndpoint:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method == "GET":
-            return _json(start_response, 200, {"ok": True})
+            # 503 while the bot cannot do its work (store not writable, outbox paused).
+            health = self.health()
+            return _json(start_response, 200 if health.get("ok") else 503, health)
         if path == SLACK_PATH and self.slack is not None:
             return self.slack(environ, start_response)
         if path == WIDGET_PATH and self.widget is not None and self.intake is not None:
@@ -149,6 +153,7 @@ def _json(start_response: StartResponse, status: int, body: dict[str, Any]) -> l
         405: "Method Not Allowed",
         413: "Payload Too Large",
         415: "Unsupported Media Type",
+        503: "Service Unavailable",
     }
     data = json.dumps(body, ensure_ascii=False).encode()
     start_response(

@@ -3,6 +3,11 @@
 Threads: the IMAP runner, the Slack app (Socket Mode connection or the HTTP endpoint, which
 also serves the widget), the outbox sender, the reminder planner and the rules watcher.
 Stopping (SIGTERM/SIGINT) lets each adapter finish the report in hand, then joins them.
+
+It works the store only while it holds the store's lease (app/instance.py). A store that
+cannot be written stops intake (mail stays on the server) and delivery (nothing is sent
+that cannot be recorded): /healthz says so, the team is told once, and both resume by
+themselves when the store takes writes again.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import hashlib
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from slack_sdk import WebClient
@@ -35,7 +40,9 @@ from adapters.slack.transport import SlackTransport
 from adapters.widget import WidgetConfig
 from app.bootstrap import Paths, Setup
 from app.commands.report import monthly_message
+from app.health import Alerts, Health
 from app.http import HttpEndpoint
+from app.instance import InstanceLease
 from app.render.text import describe_import
 from bot.clock import Clock
 from bot.desk import Desk
@@ -43,8 +50,15 @@ from bot.engine.examples import run_examples
 from bot.engine.loader import RuleSet, rule_files
 from bot.engine.reload import ReloadResult, reload_rules
 from bot.engine.runner import RuleEngine
-from bot.errors import ConfigError, RuleProblem
-from bot.intents import SLACK, Intent, PhoneImportSummary, RulesRefused, RulesReloaded, to_payload
+from bot.errors import ConfigError, ConnectionLost, RuleProblem, StoreError
+from bot.intents import (
+    SLACK,
+    Intent,
+    PhoneImportSummary,
+    RulesRefused,
+    RulesReloaded,
+    to_payload,
+)
 from bot.models import Decision, Report
 from bot.outbox import OutboxWorker, Transport
 from bot.pipeline import Triage
@@ -113,6 +127,7 @@ class RunSummary:
 
     outcomes: dict[str, int] = field(default_factory=dict)
     sent: int = 0
+    notices: list[str] = field(default_factory=list)  # what the operator should know
 
     def count(self, outcome: str) -> None:
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
@@ -128,8 +143,12 @@ class Service:
         store: Store,
         clock: Clock = utc_now,
         rules_poll: float = 2.0,
+        lease: InstanceLease | None = None,
+        since: date | None = None,
     ) -> None:
         self.setup, self.store, self.clock = setup, store, clock
+        self.lease = lease
+        self.health = Health()
         self.paths, self.rules_poll = paths, rules_poll
         self.rules_fingerprint = _fingerprint(paths.rules_dir)
         settings = setup.settings
@@ -157,10 +176,15 @@ class Service:
         self.imap: ImapRunner | None = None
         if settings.imap is not None:
             self.intake = EmailIntake(
-                setup.triage, store, self.ack_templates, self.ack_sender, desk=self.desk
+                setup.triage,
+                store,
+                self.ack_templates,
+                self.ack_sender,
+                desk=self.desk,
+                ack_max_age=timedelta(hours=settings.imap.ack_max_age_hours),
             )
             self.imap = ImapRunner(
-                settings.imap, self._handle_email, _StoreMailboxState(store, clock)
+                settings.imap, self._handle_email, _StoreMailboxState(store, clock), since=since
             )
         hoog_mention = settings.slack.hoog_mention if settings.slack else "<!here>"
         self.phone = PhoneIntake(self.desk, hoog_mention)
@@ -230,8 +254,18 @@ class Service:
                 _widget_config(settings.widget) if settings.widget else None,
                 clock,
                 wake=self._outbox_wake.set,
+                health=self.health.report,
             )
-        self.outbox = OutboxWorker(store, transports)
+        self.outbox = OutboxWorker(
+            store, transports, active=self._active, holder=lease.holder if lease else ""
+        )
+        self.alerts = Alerts(
+            self.health,
+            store,
+            clock,
+            self._outbox_wake.set,
+            self._post_now if self.slack is not None else None,
+        )
         if self.imap is None and self.slack is None and self.phone_dir is None:
             raise ConfigError(NOTHING_CONFIGURED)
         if settings.smtp is None:
@@ -249,10 +283,27 @@ class Service:
             acknowledgement(ticket_id, report, decision, self.ack_templates, self.ack_sender, tz)
         ]
 
+    def _post_now(self, text: str) -> None:
+        """Post to the team channel directly, not through the store (which may be failing)."""
+        settings = self.setup.settings.slack
+        assert settings is not None
+        self.slack_client.chat_postMessage(channel=settings.team_channel, text=text)
+
+    def _active(self) -> bool:
+        """May this instance work the store now (it holds the lease)?"""
+        return self.lease is None or self.lease.valid()
+
     def _handle_email(self, raw: bytes, received_at: datetime, notes: tuple[str, ...]) -> object:
+        if not self._active():
+            raise ConnectionLost("this instance no longer holds the store's lease")
         now = self.clock()
         try:
             result = self.intake.process(raw, received_at, now, notes)
+        except StoreError as exc:
+            # Not the message's fault: it stays on the server, unmarked, and is handed over
+            # again when the store takes writes (the runner reconnects with backoff).
+            self.alerts.store_failed(exc)
+            raise ConnectionLost(f"the store cannot take the message now: {exc}") from exc
         except Exception as exc:
             # A bug or a refused write must not stop the mailbox: keep the message with the
             # reason, and go on. (If even that write fails, the runner reconnects and retries.)
@@ -281,18 +332,44 @@ class Service:
     def deliver(self, batch: int = 100) -> int:
         """Send everything that is due now, in rounds of `batch`; returns how many were sent."""
         sent = 0
-        while True:
-            delivery = self.outbox.deliver_due(self.clock(), batch)
+        while self._active():
+            try:
+                delivery = self.outbox.deliver_due(self.clock(), batch)
+            except StoreError as exc:
+                self.alerts.store_failed(exc)
+                break
+            self.alerts.store_ok()
             sent += delivery.sent
+            for outbox_id, key, error in delivery.failures:
+                self.alerts.alert(
+                    f"alert:outbox-failed:{outbox_id}",
+                    f":warning: Bericht {outbox_id} ({key}) kon niet worden verstuurd: {error}. "
+                    f"Opnieuw proberen: `triage outbox retry {outbox_id}`.",
+                )
             if delivery.sent + delivery.retried + delivery.failed < batch:
                 break
+        self.alerts.watch_paused(self.outbox.paused, self.outbox.transports)
         self.summary.sent += sent
         return sent
 
+    def take_over(self) -> None:
+        """Just became the store's active instance: messages the one before claimed but
+        may not have sent are due again (SLA clocks wait for nobody)."""
+        if self.lease is not None:
+            freed = self.store.release_claims(self.lease.holder, self.clock())
+            if freed:
+                log.warning(
+                    "took over %d outgoing message(s) the previous instance had claimed; "
+                    "one may reach its recipient twice (same Message-ID)",
+                    freed,
+                )
+
     def run_once(self) -> RunSummary:
         """Process what is waiting in every adapter, plan reminders, deliver the outbox."""
+        self.take_over()
         if self.imap is not None:
             self.imap.run_once()
+            self.summary.notices.extend(self.imap.notices)
         self.check_phone_dir()
         self.plan()
         self.deliver()
@@ -341,7 +418,10 @@ class Service:
         poll = self.setup.settings.phone.poll_seconds
         while not self._stop.is_set():
             try:
-                self.check_phone_dir()
+                if self._active():
+                    self.check_phone_dir()
+            except StoreError as exc:
+                self.alerts.store_failed(exc)
             except Exception:
                 log.exception("importing call logs failed; trying again")
             if self._stop.wait(poll):
@@ -350,8 +430,10 @@ class Service:
     def _plan_loop(self) -> None:
         while True:
             try:
-                if self.plan():
+                if self._active() and self.plan():
                     self._outbox_wake.set()
+            except StoreError as exc:
+                self.alerts.store_failed(exc)
             except Exception:
                 log.exception("planning reminders failed; trying again")
             if self._stop.wait(PLAN_INTERVAL):
@@ -441,6 +523,7 @@ class Service:
 
     def run(self) -> None:
         """Run until `stop()` is called (by a signal handler)."""
+        self.take_over()
         threads = [
             threading.Thread(target=self._outbox_loop, name="outbox", daemon=True),
             threading.Thread(target=self._rules_loop, name="rules", daemon=True),

@@ -7,10 +7,13 @@
     ├── ReportError             an incoming report is malformed (bad JSON, naive time, ...)
     ├── AdapterError            an adapter cannot turn its input into a report (bad email, ...)
     │   └── ConnectionLost      a server went away; the runner reconnects with backoff
-    │       └── RateLimited     the server said "slow down" (HTTP 429) and when to come back
+    │       ├── RateLimited     the server said "slow down" (HTTP 429) and when to come back
+    │       └── Paused          the transport's configuration is refused (SMTP 535): pause all
     │   └── Deferred            this message waits for another (a thread for its post)
     ├── EngineError             the rules engine failed while evaluating a report
     └── StoreError              the SQLite store cannot be opened or has a newer schema
+        ├── StoreUnavailable    a read or write failed (disk full, I/O error, locked too long)
+        └── LeaseHeld           another instance works this store (who, where, since when)
 
 Expected, business-level errors carry a message meant for the user (a team lead, an
 operator) and are shown verbatim by the CLI; anything else is a bug and gets a traceback.
@@ -73,6 +76,12 @@ class RateLimited(ConnectionLost):
         self.retry_after = retry_after
 
 
+class Paused(ConnectionLost):
+    """The transport cannot send anything until a person fixes its configuration (a wrong
+    SMTP password, a refused sender or relay): no row is failed for it, the whole transport
+    waits and the team is told."""
+
+
 class Deferred(AdapterError):
     """This outgoing message must wait for another one (a reply for the post it threads
     under): retry it later, without holding up the other messages of its transport."""
@@ -84,3 +93,18 @@ class EngineError(TriageError):
 
 class StoreError(TriageError):
     """The SQLite store cannot be opened, migrated or written."""
+
+
+class StoreUnavailable(StoreError):
+    """The store could not read or write just now (disk full, I/O error, locked too long).
+
+    Not a bug and not the input's fault: whoever gets it stops what it was doing (no mail
+    sent, no message marked on the server) and tries again later."""
+
+
+class LeaseHeld(StoreError):
+    """Another `triage run` holds this store's lease: only one instance may work it."""
+
+    def __init__(self, message: str, holder: str, host: str, pid: int, since: str) -> None:
+        super().__init__(message)
+        self.holder, self.host, self.pid, self.since = holder, host, pid, since

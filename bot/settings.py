@@ -65,6 +65,17 @@ class ImapSettings(BaseModel):
     )
     fetch_batch: int = Field(default=50, ge=1, le=1000)
     timeout: float = Field(default=30, gt=0, description="Seconds before a command gives up.")
+    ack_max_age_hours: float = Field(
+        default=72,
+        gt=0,
+        description="Mail received longer ago than this becomes a ticket but is never "
+        "acknowledged (a late 'we received your message' confuses more than it helps).",
+    )
+    first_start: Literal["unseen", "all"] = Field(
+        default="unseen",
+        description="A mailbox the store has never read: take in only unread mail (and read "
+        "mail since `triage run --since DATE`), or everything in the folder.",
+    )
 
     @field_validator("mark")
     @classmethod
@@ -207,6 +218,19 @@ class ReportSettings(BaseModel):
     )
 
 
+class RunSettings(BaseModel):
+    """`triage run` itself (section `run`): one active instance per store."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lease_seconds: float = Field(
+        default=30,
+        ge=2,
+        le=600,
+        description="A crashed bot's lease expires after this long; a standby then takes over.",
+    )
+
+
 class Settings(BaseSettings):
     """All settings; sections map to the top-level keys of settings.yaml."""
 
@@ -223,6 +247,7 @@ class Settings(BaseSettings):
     widget: WidgetSettings | None = None
     phone: PhoneSettings = PhoneSettings()
     reports: ReportSettings = ReportSettings()
+    run: RunSettings = RunSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -14,7 +14,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
 
 import imaplib2
@@ -30,6 +30,7 @@ _MONTHS = {
         ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
     )
 }
+_MONTH_NAMES = tuple(_MONTHS)
 _INTERNALDATE = re.compile(
     rb'INTERNALDATE "\s?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)"'
 )
@@ -37,6 +38,9 @@ _UID = re.compile(rb"\bUID (\d+)")
 _SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
 _UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
 BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+# Drain rounds in a row before an IDLE (each round after the first takes in what arrived
+# during the one before; the bound only keeps a pathological folder from spinning).
+DRAIN_ROUNDS = 50
 
 
 class Handler(Protocol):
@@ -153,6 +157,11 @@ class ImapMailbox:
         data = self._call("search", self._conn.uid, "SEARCH", f"UID {after + 1}:*")
         found = {int(x) for chunk in data if chunk for x in chunk.split()}
         return sorted(uid for uid in found if uid > after)
+
+    def search(self, criteria: str) -> list[int]:
+        """UIDs of the messages matching an IMAP SEARCH (e.g. "UNSEEN"), ascending."""
+        data = self._call("search", self._conn.uid, "SEARCH", criteria)
+        return sorted({int(x) for chunk in data if chunk for x in chunk.split()})
 
     def fetch(self, uids: list[int]) -> list[Fetched]:
         """Fetch messages; bigger than max_message_bytes: the header and the first part only."""
@@ -280,11 +289,15 @@ class ImapRunner:
         handler: Handler,
         state: MailboxState,
         sleep: Callable[[float], bool] | None = None,
+        since: date | None = None,
     ) -> None:
         self.settings = settings
         self.handler = handler
         self.state = state
         self.mailbox = ImapMailbox(settings)
+        self.since = since
+        # What a first start skipped, for the log and `run --once` to say.
+        self.notices: list[str] = []
         self._stop = threading.Event()
         # `sleep(seconds)` returns True when stopping; injected so tests need not wait.
         self._sleep = sleep or self._stop.wait
@@ -315,7 +328,10 @@ class ImapRunner:
                 )
                 last = 0
         handled = 0
-        uids = mailbox.new_uids(last)
+        if known is None:
+            uids, newest = self._first_start()
+        else:
+            uids, newest = mailbox.new_uids(last), 0
         batch = self.settings.fetch_batch
         for start in range(0, len(uids), batch):
             chunk = uids[start : start + batch]
@@ -332,12 +348,44 @@ class ImapRunner:
                     break
             if done:
                 mailbox.mark(done)
-                self.state.set(mailbox.name, mailbox.uidvalidity, max(done))
+                # During a first start the UIDs skip the read mail: progress is recorded
+                # once it is over (a crash before that starts it again; the store knows
+                # what it already has).
+                if known is not None:
+                    self.state.set(mailbox.name, mailbox.uidvalidity, max(done))
             if self.stopping or gap:
                 break
-        if not uids and known is None:
-            self.state.set(mailbox.name, mailbox.uidvalidity, 0)
+        if known is None and not self.stopping and handled == len(uids):
+            # The first start is over: from here on, everything after the newest message.
+            self.state.set(mailbox.name, mailbox.uidvalidity, newest)
         return handled
+
+    def _first_start(self) -> tuple[list[int], int]:
+        """A mailbox the store has never read: the UIDs to take in, and the folder's newest.
+
+        A new or moved database must not re-acknowledge a whole inbox: only unread mail is
+        taken in (and read mail received since `--since`), unless the settings say `all`.
+        """
+        mailbox = self.mailbox
+        everything = mailbox.new_uids(0)
+        if self.settings.first_start == "all" or not everything:
+            return everything, everything[-1] if everything else 0
+        criteria = "UNSEEN"
+        if self.since is not None:
+            day = self.since
+            criteria = f"OR UNSEEN SINCE {day.day}-{_MONTH_NAMES[day.month - 1]}-{day.year}"
+        wanted = [uid for uid in mailbox.search(criteria) if uid in set(everything)]
+        skipped = len(everything) - len(wanted)
+        if skipped:
+            since = f" or received before {self.since.isoformat()}" if self.since else ""
+            notice = (
+                f"imap {mailbox.name}: first start on this mailbox: taking in {len(wanted)} "
+                f"unread message(s); skipped {skipped} read message(s){since} "
+                "(`triage run --since YYYY-MM-DD` takes read mail since that day in too)"
+            )
+            log.warning("%s", notice)
+            self.notices.append(notice)
+        return wanted, everything[-1]
 
     def run_once(self) -> int:
         """Connect, process what is waiting, disconnect (for `triage run --once`)."""
@@ -360,7 +408,12 @@ class ImapRunner:
                 )
                 failures = 0
                 while not self.stopping:
-                    self.drain()
+                    # Drain until a round finds nothing new: mail that arrived while a
+                    # backlog was handled was announced during those commands, not to the
+                    # IDLE that follows, which would only see it at its timeout.
+                    for _round in range(DRAIN_ROUNDS):
+                        if not self.drain() or self.stopping:
+                            break
                     if self.stopping:
                         break
                     if self.mailbox.has_idle:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -60,6 +60,7 @@ class EmailIntake:
         sender: AckSender,
         max_body_chars: int = 200_000,
         desk: Desk | None = None,
+        ack_max_age: timedelta | None = None,
     ) -> None:
         self.triage = triage
         # Every change goes through the desk; without Slack (email-only installs and tests) it
@@ -69,6 +70,7 @@ class EmailIntake:
         self.templates = templates
         self.sender = sender
         self.max_body_chars = max_body_chars
+        self.ack_max_age = ack_max_age
         self.tz: ZoneInfo = triage.calendar.tz
 
     def process(
@@ -110,6 +112,14 @@ class EmailIntake:
 
         def acknowledge(ticket_id: int, decision: Decision) -> list[OutboxItem]:
             if not should_acknowledge(report, self.sender):
+                return []
+            if self.ack_max_age is not None and now - received_at > self.ack_max_age:
+                log.info(
+                    "ticket #%d not acknowledged: the mail is from %s, older than %s",
+                    ticket_id,
+                    received_at.isoformat(timespec="minutes"),
+                    self.ack_max_age,
+                )
                 return []
             return [
                 acknowledgement(ticket_id, report, decision, self.templates, self.sender, self.tz)

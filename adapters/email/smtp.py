@@ -1,7 +1,14 @@
-"""Delivers outbox email over SMTP; temporary failures are retried, permanent ones reported."""
+"""Delivers outbox email over SMTP; temporary failures are retried, permanent ones reported.
+
+Three kinds of refusal: a 4xx is temporary (retry this message later); a 5xx for one
+recipient is that message's permanent failure (`triage outbox list --failed`, `retry`);
+a refused login, sender or relay is our configuration, not the message: the whole outbox
+pauses (Paused) until it works, and no message is failed for it.
+"""
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from datetime import datetime
@@ -10,12 +17,16 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
-from bot.errors import AdapterError, ConnectionLost
+from bot.errors import AdapterError, ConnectionLost, Paused
 from bot.settings import SmtpSettings
 
 
 class PermanentFailure(AdapterError):
     """The server refused the message for good (5xx): retrying will not help."""
+
+
+# A recipient refusal that is about us, not about the address (relay or auth required).
+_CONFIGURATION = re.compile(rb"relay|auth", re.IGNORECASE)
 
 
 def build_message(payload: dict[str, Any], now: datetime) -> EmailMessage:
@@ -79,12 +90,35 @@ class SmtpTransport:
             if self._client is None:
                 self._client = self._connect()
             self._client.send_message(message)
+        except smtplib.SMTPAuthenticationError as exc:
+            self.close()
+            raise Paused(
+                f"SMTP {settings.host}:{settings.port}: login refused ({exc.smtp_code}): check "
+                "TRIAGE_SMTP__USERNAME and TRIAGE_SMTP__PASSWORD"
+            ) from exc
+        except smtplib.SMTPSenderRefused as exc:
+            self.close()
+            if 400 <= exc.smtp_code < 500:
+                raise ConnectionLost(f"SMTP: sender temporarily refused {exc.smtp_code}") from exc
+            raise Paused(
+                f"SMTP {settings.host}:{settings.port}: sender {exc.sender} refused "
+                f"({exc.smtp_code} {exc.smtp_error!r}): check smtp.from_address and the "
+                "login"
+            ) from exc
         except smtplib.SMTPRecipientsRefused as exc:
             self.close()
             codes = [code for code, _ in exc.recipients.values()]
             if all(400 <= c < 500 for c in codes):
                 raise ConnectionLost(f"SMTP: recipient temporarily refused {codes}") from exc
-            raise PermanentFailure(f"SMTP: recipient refused {codes}") from exc
+            if any(_CONFIGURATION.search(text) for _, text in exc.recipients.values()):
+                raise Paused(
+                    f"SMTP {settings.host}:{settings.port}: relaying refused {codes}: this "
+                    "server does not accept our mail for other domains (check the login)"
+                ) from exc
+            texts = "; ".join(
+                f"{code} {text.decode(errors='replace')}" for code, text in exc.recipients.values()
+            )
+            raise PermanentFailure(f"SMTP: recipient refused: {texts}") from exc
         except smtplib.SMTPNotSupportedError as exc:
             self.close()
             raise PermanentFailure(f"SMTP server cannot send this message: {exc}") from exc

@@ -10,12 +10,16 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.errors import StoreError
+from bot.errors import StoreError, StoreUnavailable
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+# SQLite's primary result codes for a store that cannot work just now (not a bug):
+# BUSY, LOCKED, NOMEM, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL.
+_UNAVAILABLE = frozenset({5, 6, 7, 8, 10, 13, 14, 15})
 
 
 def iso(value: datetime | None) -> str | None:
@@ -54,22 +58,53 @@ class Database:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE under the lock; COMMIT on exit, ROLLBACK when the block raises."""
+        """BEGIN IMMEDIATE under the lock; COMMIT on exit, ROLLBACK when the block raises.
+
+        A write the database cannot take (disk full, I/O error, locked past the busy
+        timeout) raises StoreUnavailable, and the connection is left outside any
+        transaction, so the next attempt starts clean once the disk has room again."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise self._unavailable("begin a write", exc) from exc
             try:
                 yield self._db
+            except sqlite3.OperationalError as exc:
+                self._rollback()
+                raise self._unavailable("write", exc) from exc
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise
             else:
-                self._db.execute("COMMIT")
+                try:
+                    self._db.execute("COMMIT")
+                except sqlite3.OperationalError as exc:
+                    self._rollback()
+                    raise self._unavailable("commit", exc) from exc
+
+    def _rollback(self) -> None:
+        """End a failed transaction; after a failed COMMIT SQLite may already have."""
+        if self._db.in_transaction:
+            # Nothing more to undo if it fails; the next BEGIN tells whether the file works.
+            with suppress(sqlite3.OperationalError):
+                self._db.execute("ROLLBACK")
+
+    def _unavailable(self, what: str, exc: sqlite3.OperationalError) -> Exception:
+        """StoreUnavailable for a store that cannot work now; a bug (bad SQL) stays itself."""
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF not in _UNAVAILABLE:
+            return exc
+        return StoreUnavailable(f"the store {self.path} cannot {what}: {exc}")
 
     def _rows(self, sql: str, args: Sequence[object] = ()) -> list[sqlite3.Row]:
         """A read outside a transaction, under the lock, fully fetched (the cursor is not
         shared outside the lock)."""
         with self._lock:
-            return self._db.execute(sql, tuple(args)).fetchall()
+            try:
+                return self._db.execute(sql, tuple(args)).fetchall()
+            except sqlite3.OperationalError as exc:
+                raise self._unavailable("read", exc) from exc
 
     def _row(self, sql: str, args: Sequence[object] = ()) -> sqlite3.Row | None:
         """The first row of a read outside a transaction, or None."""

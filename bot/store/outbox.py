@@ -89,6 +89,57 @@ class OutboxRows(Database):
         assert row is not None  # an aggregate always answers one row
         return moment(row["next_at"])
 
+    def claim_outbox(self, outbox_id: int, until: datetime, holder: str = "") -> bool:
+        """Take a pending row for sending: it is not due again before `until` (a crash
+        after the send keeps it back that long). False when it is no longer pending."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "UPDATE outbox SET next_attempt_at = ?, claimed_by = ?, due_at = "
+                "COALESCE(due_at, next_attempt_at) WHERE id = ? AND status = 'pending'",
+                (iso(until), holder, outbox_id),
+            )
+            return cursor.rowcount == 1
+
+    def release_claims(self, holder: str, now: datetime) -> int:
+        """Rows claimed by another (dead or replaced) holder are due again now: it may
+        have sent them or not, and a second copy (same Message-ID) beats none."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "UPDATE outbox SET next_attempt_at = ?, claimed_by = NULL WHERE status = "
+                "'pending' AND claimed_by IS NOT NULL AND claimed_by != ? AND "
+                "next_attempt_at > ?",
+                (iso(now), holder, iso(now)),
+            )
+            return cursor.rowcount
+
+    def unclaim_outbox(self, outbox_id: int, next_attempt: datetime) -> None:
+        """Give a claimed row back without counting an attempt (its transport is paused)."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND status = 'pending'",
+                (iso(next_attempt), outbox_id),
+            )
+
+    def retry_outbox(self, ids: Sequence[int] | None, now: datetime) -> list[int]:
+        """Queue failed rows again (all failed ones when `ids` is None): the ids requeued."""
+        with self._transaction() as db:
+            if ids is None:
+                rows = db.execute("SELECT id FROM outbox WHERE status = 'failed'").fetchall()
+            else:
+                marks = ",".join("?" * len(ids))
+                rows = db.execute(
+                    f"SELECT id FROM outbox WHERE status = 'failed' AND id IN ({marks})",
+                    tuple(ids),
+                ).fetchall()
+            found = [int(r["id"]) for r in rows]
+            for outbox_id in found:
+                db.execute(
+                    "UPDATE outbox SET status = 'pending', next_attempt_at = ?, attempts = 0 "
+                    "WHERE id = ?",
+                    (iso(now), outbox_id),
+                )
+            return found
+
     def mark_sent(self, outbox_id: int, now: datetime) -> None:
         with self._transaction() as db:
             db.execute(

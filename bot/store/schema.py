@@ -149,5 +149,20 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE decisions ADD COLUMN decision_row TEXT;
     ALTER TABLE decisions ADD COLUMN factors TEXT NOT NULL DEFAULT '[]';
     """,
+    # 7: one active instance per store (issue 12). The running bot holds a lease it renews;
+    # a second `triage run` waits as a standby until the lease is released or expires.
+    # An outbox row is claimed by the holder that sends it; a new holder frees old claims.
+    """
+    CREATE TABLE leases (
+        name       TEXT PRIMARY KEY,
+        holder     TEXT NOT NULL,
+        host       TEXT NOT NULL,
+        pid        INTEGER NOT NULL,
+        since      TEXT NOT NULL,
+        renewed_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from bot.store.lease import Leases
 from bot.store.operations import Operations
 from bot.store.outbox import OutboxRows
 from bot.store.tickets import Tickets
 from bot.store.views import TicketViews
 
 
-class Store(Tickets, TicketViews, OutboxRows, Operations):
+class Store(Tickets, TicketViews, OutboxRows, Operations, Leases):
     """A SQLite database file (or ':memory:'), migrated to SCHEMA_VERSION on open.
 
     Every write that belongs together happens in one transaction: the methods below each
