@@ -132,8 +132,17 @@ class ImapMailbox:
             self._call("login", self._conn.login, s.username, s.password.get_secret_value())
         except ConnectionLost as exc:
             self.close()
+            cause = exc.__cause__
+            refused = isinstance(cause, imaplib2.IMAP4.error) and not isinstance(
+                cause, imaplib2.IMAP4.abort
+            )
+            if not refused:
+                # The connection broke during the login: no answer about the password.
+                raise ConnectionLost(
+                    f"IMAP {self.name}: the connection was lost during the login: {cause}"
+                ) from exc
             raise ConnectionLost(
-                f"IMAP {self.name}: login failed for {s.username!r} "
+                f"IMAP {self.name}: login refused for {s.username!r} "
                 "(check TRIAGE_IMAP__USERNAME / TRIAGE_IMAP__PASSWORD)"
             ) from exc
         self.has_idle = self.settings.idle and "IDLE" in tuple(self._conn.capabilities)

@@ -201,7 +201,7 @@ def test_login_failure_is_clear_and_never_shows_the_password(dovecot: Dovecot) -
     runner = ImapRunner(settings, lambda *a: None, _MemoryState())
     with pytest.raises(ConnectionLost) as caught:
         runner.run_once()
-    assert "login failed" in str(caught.value)
+    assert "login refused" in str(caught.value)
     assert "wrong-secret" not in str(caught.value)
 
 

@@ -3,12 +3,16 @@
 ``fail_next(n, code=451)`` answers the next ``n`` DATA commands with that code (a temporary
 failure by default, to test retries); ``refuse_connections(True)`` stops listening on the
 port (clients get "connection refused") until ``refuse_connections(False)``.
+``refuse_recipient(address, code=554)`` answers RCPT TO for that address with ``code``;
+``require_login(user, password)`` restarts the sink demanding SMTP AUTH (PLAIN/LOGIN, over
+plain TCP) with exactly those credentials: anything else gets 535, no login gets 530.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import warnings
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -16,7 +20,7 @@ from email.parser import BytesParser
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from tests.servers.base import HOST, Server, free_port
 
@@ -37,6 +41,20 @@ class _Handler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         return self._sink._receive(envelope)
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        refusal = self._sink._refusal(address)
+        if refusal is not None:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
 
 class _CountingSMTP(SMTP):
@@ -62,11 +80,21 @@ class _Controller(Controller):
     """A Controller whose SMTP sessions report to the sink."""
 
     def __init__(self, sink: SmtpSink) -> None:
-        super().__init__(_Handler(sink), hostname=HOST, port=sink.port)
+        login: dict[str, Any] = {}
+        if sink._credentials is not None:
+            login = {
+                "authenticator": sink._authenticate,
+                "auth_required": True,
+                "auth_require_tls": False,
+            }
+        super().__init__(_Handler(sink), hostname=HOST, port=sink.port, **login)
         self._sink = sink
 
     def factory(self) -> SMTP:
-        return _CountingSMTP(self._sink, self.handler, **self.SMTP_kwargs)
+        with warnings.catch_warnings():
+            # AUTH over plain TCP is what the login tests want, on loopback only.
+            warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS")
+            return _CountingSMTP(self._sink, self.handler, **self.SMTP_kwargs)
 
 
 class SmtpSink(Server):
@@ -83,6 +111,8 @@ class SmtpSink(Server):
         self._sessions = 0
         self._fail_count = 0
         self._fail_code = 451
+        self._refused: dict[str, str] = {}
+        self._credentials: tuple[str, str] | None = None
         self._controller: Controller | None = None
 
     @property
@@ -110,6 +140,34 @@ class SmtpSink(Server):
             self.stop()
         elif self._controller is None:
             self.start()
+
+    def refuse_recipient(self, address: str, code: int = 554) -> None:
+        """Answer RCPT TO for `address` with `code` (5xx: for good, 4xx: for now)."""
+        status = "5.7.1" if code >= 500 else "4.7.1"
+        with self._cond:
+            self._refused[address.lower()] = f"{code} {status} <{address}>: Recipient refused"
+
+    def _refusal(self, address: str) -> str | None:
+        with self._cond:
+            return self._refused.get(address.lower())
+
+    def require_login(self, user: str, password: str) -> None:
+        """Restart (same port) demanding SMTP AUTH with exactly these credentials."""
+        self._credentials = (user, password)
+        if self._controller is not None:
+            self.stop()
+        self.start()
+
+    def _authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        expected = self._credentials
+        ok = (
+            expected is not None
+            and isinstance(data, LoginPassword)
+            and (data.login.decode(), data.password.decode()) == expected
+        )
+        return AuthResult(success=ok, handled=False)
 
     def fail_next(self, n: int, code: int = 451) -> None:
         """Answer the next ``n`` DATA commands with ``code`` instead of accepting them."""
