@@ -28,6 +28,7 @@ import hashlib
 import hmac
 import json
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -100,6 +101,21 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 Text = Annotated[str, Field(max_length=MAX_NAME_CHARS)]
 
+# Characters that show nothing: controls, format characters (zero-width space, joiners,
+# word joiner, BOM, soft hyphen), separators and lone combining marks. Unassigned code points
+# stay visible: an emoji newer than Python's Unicode tables is one.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
+# Letters and symbols that render as blank: Hangul fillers, the blank Braille pattern.
+_BLANK_GLYPHS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def has_visible_text(text: str) -> bool:
+    """True when `text` has at least one character a reader would see."""
+    return any(
+        ch not in _BLANK_GLYPHS and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
+        for ch in text
+    )
+
 
 class WidgetSubmission(BaseModel):
     """The JSON object the widget posts; unknown keys are refused (a typo is an error)."""
@@ -140,6 +156,12 @@ class WidgetSubmission(BaseModel):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise PydanticCustomError("blank", "must not be blank")
+        if not has_visible_text(value):
+            raise PydanticCustomError(
+                "invisible",
+                "must contain visible text (it holds only spaces or invisible characters such "
+                "as zero-width spaces)",
+            )
         return value
 
     @field_validator("submitted_at", mode="before")

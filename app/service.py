@@ -41,7 +41,7 @@ from adapters.widget import WidgetConfig
 from app.bootstrap import Paths, Setup
 from app.commands.report import monthly_message
 from app.health import Alerts, Health
-from app.http import HttpEndpoint
+from app.http import MAX_READ, HttpEndpoint
 from app.instance import InstanceLease
 from app.render.text import describe_import
 from bot.clock import Clock
@@ -237,7 +237,7 @@ class Service:
             if not (settings.slack.support_usergroup or settings.slack.support_members_channel):
                 log.warning(
                     "slack: no support_usergroup or support_members_channel configured: "
-                    "everyone in the workspace may change tickets"
+                    "everyone in the workspace may read and change tickets"
                 )
         if settings.widget is not None:
             if not settings.widget.secret.get_secret_value():
@@ -248,12 +248,15 @@ class Service:
                 raise ConfigError("the widget endpoint needs the slack section (team channel)")
         http_mode = settings.slack is not None and settings.slack.mode == "http"
         if http_mode or settings.widget is not None:
+            slack_http = settings.slack if http_mode else None
             self.http = HttpEndpoint(
                 self.slack.app if self.slack and http_mode else None,
                 self.slack_intake,
                 _widget_config(settings.widget) if settings.widget else None,
                 clock,
                 wake=self._outbox_wake.set,
+                signing_secret=slack_http.signing_secret.get_secret_value() if slack_http else "",
+                max_slack_bytes=slack_http.max_request_bytes if slack_http else MAX_READ,
                 health=self.health.report,
             )
         self.outbox = OutboxWorker(

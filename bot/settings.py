@@ -118,6 +118,11 @@ class SlackSettings(BaseModel):
         default="127.0.0.1", description="Where /slack/events and /widget listen."
     )
     http_port: int = Field(default=3000, ge=0, le=65535)
+    max_request_bytes: int = Field(
+        default=1_000_000,
+        gt=0,
+        description="A request to /slack/events that says it is bigger gets 413, unread.",
+    )
     team_channel: str = Field(description="Channel id where triage posts and reminders go.")
     support_channels: tuple[str, ...] = Field(
         default=(), description="Customer channel ids whose messages become reports."
@@ -134,6 +139,11 @@ class SlackSettings(BaseModel):
     hoog_mention: str = Field(
         default="<!here>",
         description="Who a new Hoog report by phone pings (<!here>, <!subteam^S1>).",
+    )
+    readers: Literal["team", "everyone"] = Field(
+        default="team",
+        description="Who may read tickets (/triage list, show, the App Home): the support "
+        "team (as for changes) or everyone in the workspace.",
     )
     auth_cache_seconds: float = Field(default=60, ge=0)
 

@@ -5,8 +5,11 @@ acknowledges events itself; listeners then write to the store through the Desk a
 outbox, which sends the resulting post updates. Commands answer in their acknowledgement
 (ephemeral), so `/triage list` needs no extra API call.
 
-Only members of the configured support user group (or channel) may change a ticket; the
-others get a polite ephemeral refusal. Membership is cached briefly (`auth_cache_seconds`).
+Only members of the configured support user group (or channel) may change a ticket, and by
+default (`readers: team`) only they may read tickets (`/triage list`, `show`, the App Home);
+the others get a polite ephemeral refusal. Membership is cached briefly (`auth_cache_seconds`).
+A ticket number that is not one (`²`, thirty nines, a garbled button value) gets a Dutch
+answer too, never a traceback and silence.
 """
 
 from __future__ import annotations
@@ -21,11 +24,21 @@ from typing import Any
 from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 
+from adapters.slack.ids import existing_id, ticket_number
 from adapters.slack.intake import SlackIntake
+from adapters.slack.signature import quiet_bolt_loggers
 from adapters.slack.transport import call
 from adapters.slack.views.deadlines import by_deadline
-from adapters.slack.views.home import home_view
-from adapters.slack.views.lists import help_message, not_allowed_message, ticket_detail, ticket_list
+from adapters.slack.views.home import home_refusal_view, home_view
+from adapters.slack.views.lists import (
+    BAD_BUTTON,
+    SHOW_USAGE,
+    help_message,
+    not_allowed_message,
+    not_allowed_to_read_message,
+    ticket_detail,
+    ticket_list,
+)
 from adapters.slack.views.maintenance import outage_ended_text
 from adapters.slack.views.modals import parse_reason_metadata, reason_modal
 from adapters.slack.views.phone import CALLBACK as PHONE_CALLBACK
@@ -45,6 +58,7 @@ log = logging.getLogger("triage.slack")
 PhoneLogger = Callable[[PhoneEntry, str, datetime], str]
 
 PRIORITY_WORDS = {p.value: p for p in Priority}
+CATEGORY_WORDS = {c.value: c for c in Category}
 HOME_REFRESH = timedelta(seconds=10)
 OUTAGE_KINDS = {"gepland": "planned", "onderhoud": "planned", "overmacht": "force_majeure"}
 
@@ -71,6 +85,7 @@ class SlackBot:
         self._home_users: set[str] = set()
         self._home_refreshed: dict[str, datetime] = {}
         self._members_lock = threading.Lock()
+        quiet_bolt_loggers()
         self.app = App(
             signing_secret=settings.signing_secret.get_secret_value() or None,
             client=client,
@@ -102,6 +117,10 @@ class SlackBot:
                 cached = (now, frozenset(members))
                 self._members = cached
         return user in cached[1]
+
+    def may_read(self, user: str) -> bool:
+        """True when `user` may see tickets: the team, or everyone with `readers: everyone`."""
+        return self.settings.readers == "everyone" or self.allowed(user)
 
     def _channel_members(self, channel: str) -> set[str]:
         members: set[str] = set()
@@ -173,6 +192,11 @@ class SlackBot:
 
     def publish_home(self, user: str) -> None:
         now = self.clock()
+        if not self.may_read(user):
+            refusal = not_allowed_to_read_message()
+            view = home_refusal_view(user, refusal, now, self.desk.triage.calendar)
+            call(self.client, "views.publish", user_id=user, view=view)
+            return
         tickets = self.desk.views()
         mine = by_deadline(t for t in tickets if t.assignee == user)
         soonest = by_deadline(tickets)[:10]
@@ -188,7 +212,15 @@ class SlackBot:
         if not self.allowed(user):
             self._refuse(body, not_allowed_message())
             return None
-        return int(action["value"]), user
+        try:
+            ticket = ticket_number(str(action.get("value") or ""))
+        except DeskError as exc:
+            self._refuse(body, str(exc))
+            return None
+        if ticket is None:
+            self._refuse(body, BAD_BUTTON)
+            return None
+        return ticket, user
 
     def _run(self, body: dict[str, Any], work: Callable[[], object]) -> None:
         try:
@@ -246,8 +278,12 @@ class SlackBot:
         value = str((action.get("selected_option") or {}).get("value") or "")
         ticket_text, _, category_text = value.partition(":")
         try:
-            ticket, category = int(ticket_text), Category(category_text)
-        except ValueError:
+            ticket = ticket_number(ticket_text)
+        except DeskError as exc:
+            self._refuse(body, str(exc))
+            return
+        category = CATEGORY_WORDS.get(category_text)
+        if ticket is None or category is None:
             self._refuse(body, "Die keuze begrijp ik niet; kies de categorie opnieuw.")
             return
         self._run(body, lambda: self.desk.set_category(ticket, category, user, self.clock()))
@@ -257,10 +293,15 @@ class SlackBot:
         if not self.allowed(user):
             ack(response_action="errors", errors={"reason": not_allowed_message()})
             return
-        ticket, priority = parse_reason_metadata(view.get("private_metadata", ""))
         values = view.get("state", {}).get("values", {})
         reason = str((values.get("reason", {}).get("reason", {}) or {}).get("value") or "")
         try:
+            ticket, priority = parse_reason_metadata(view.get("private_metadata", ""))
+        except ValueError:
+            ack(response_action="errors", errors={"reason": BAD_BUTTON})
+            return
+        try:
+            ticket = existing_id(ticket)
             self.desk.set_priority(ticket, priority, user, self.clock(), reason)
         except DeskError as exc:
             ack(response_action="errors", errors={"reason": str(exc)})
@@ -372,10 +413,14 @@ class SlackBot:
                     "Gebruik `/triage storing einde N`."
                 )
             target = open_ones[0].id
-        elif number.lstrip("#").isdigit():
-            target = int(number.lstrip("#"))
         else:
-            return "Gebruik: `/triage storing einde N` met het nummer van het venster."
+            try:
+                found = ticket_number(number)
+            except DeskError:
+                return f"Storingsvenster #{number.lstrip('#')[:12]}… bestaat niet."
+            if found is None:
+                return "Gebruik: `/triage storing einde N` met het nummer van het venster."
+            target = found
         known = {o.id: o for o in self.desk.store.outages_between(None, None)}
         if target not in known:
             return f"Storingsvenster #{target} bestaat niet."
@@ -426,10 +471,16 @@ class SlackBot:
         sub = words[0].lower() if words else "help"
         now, calendar = self.clock(), self.desk.triage.calendar
         try:
+            if sub in ("list", "show") and not self.may_read(user):
+                ack(text=not_allowed_to_read_message())
+                return
             if sub == "list":
                 message = ticket_list(by_deadline(self.desk.views()), now, calendar)
-            elif sub == "show" and len(words) == 2 and words[1].lstrip("#").isdigit():
-                ticket = int(words[1].lstrip("#"))
+            elif sub == "show":
+                ticket = ticket_number(words[1]) if len(words) == 2 else None
+                if ticket is None:
+                    ack(text=SHOW_USAGE)
+                    return
                 view = self.desk.view(ticket)
                 message = ticket_detail(view, self.desk.history(ticket), now, calendar)
             elif sub == "prio":
@@ -461,15 +512,14 @@ class SlackBot:
 
     def _category_command(self, user: str, args: list[str]) -> str:
         usage = "Gebruik: `/triage categorie N storing|vraag|wens|instelling [reden]`"
-        if len(args) < 2 or not args[0].lstrip("#").isdigit():
+        ticket = ticket_number(args[0]) if len(args) >= 2 else None
+        if ticket is None:
             return usage
-        try:
-            category = Category(args[1].lower())
-        except ValueError:
+        category = CATEGORY_WORDS.get(args[1].lower())
+        if category is None:
             return f"Onbekende categorie {args[1]!r}. {usage}"
         if not self.allowed(user):
             return not_allowed_message()
-        ticket = int(args[0].lstrip("#"))
         current = self.desk.view(ticket)
         view = self.desk.set_category(ticket, category, user, self.clock(), " ".join(args[2:]))
         return (
@@ -480,14 +530,14 @@ class SlackBot:
 
     def _prio_command(self, user: str, args: list[str]) -> str:
         usage = "Gebruik: `/triage prio N hoog|middel|laag reden`"
-        if len(args) < 2 or not args[0].lstrip("#").isdigit():
+        ticket = ticket_number(args[0]) if len(args) >= 2 else None
+        if ticket is None:
             return usage
         priority = PRIORITY_WORDS.get(args[1].lower())
         if priority is None:
             return f"Onbekende prioriteit {args[1]!r}. {usage}"
         if not self.allowed(user):
             return not_allowed_message()
-        ticket = int(args[0].lstrip("#"))
         reason = " ".join(args[2:])
         current = self.desk.view(ticket)
         if priority is current.priority:

@@ -43,6 +43,8 @@ class SlackOutcome:
     ticket_id: int | None = None
     decision: Decision | None = None
     reason: str | None = None
+    # A new widget ticket: whether its reporter gets an acknowledgement email (else None).
+    acknowledged: bool | None = None
 
 
 class SlackIntake:
@@ -111,19 +113,40 @@ class SlackIntake:
     def new_report(
         self, report: Report, now: datetime, thread: tuple[str, str] | None
     ) -> SlackOutcome:
+        emailed: list[bool] = []
 
         def acknowledge(ticket_id: int, decision: Decision) -> list[OutboxItem]:
             items: list[OutboxItem] = []
             if thread is not None and self.desk.slack:
                 items.append(self._slack_ack(ticket_id, decision, report, thread))
             if report.channel is Channel.WIDGET and self.email_ack is not None:
-                items.extend(self.email_ack(ticket_id, report, decision))
+                mail = self._widget_ack(ticket_id, report, decision)
+                emailed.append(bool(mail))
+                items.extend(mail)
             return items
 
         opened = self.desk.open_ticket(report, now, acknowledge)
         if not opened.created:
             return SlackOutcome("duplicate", opened.ticket_id)
-        return SlackOutcome("ticket", opened.ticket_id, opened.decision)
+        acknowledged = any(emailed) if emailed else None
+        return SlackOutcome("ticket", opened.ticket_id, opened.decision, acknowledged=acknowledged)
+
+    def _widget_ack(self, ticket_id: int, report: Report, decision: Decision) -> list[OutboxItem]:
+        """The acknowledgement email for a widget report, for known organisations only.
+
+        The widget's secret is in every browser that loads the widget, so anyone can post any
+        address: mailing whatever address came in would make us a spam relay. The reporter
+        sees the ticket number in the widget's answer either way.
+        """
+        assert self.email_ack is not None
+        if decision.organisation is None:
+            log.info(
+                "widget ticket #%d: no acknowledgement email, the address is not of a known "
+                "organisation (config/organisations.yaml)",
+                ticket_id,
+            )
+            return []
+        return self.email_ack(ticket_id, report, decision)
 
     def _slack_ack(
         self, ticket_id: int, decision: Decision, report: Report, thread: tuple[str, str]

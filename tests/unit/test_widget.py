@@ -375,6 +375,25 @@ def test_invalid_email_and_blank_message_are_both_named() -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "\u200b",  # zero-width space: str.strip() keeps it
+        "\u200b\u200c\u200d\u2060\ufeff \n",  # joiners, word joiner, BOM, whitespace
+        "\u3164\u115f\u1160\uffa0\u2800",  # Hangul fillers, the blank Braille pattern
+        "\u00ad\u034f\u180e\u0301",  # soft hyphen, joiners, a lone combining accent
+    ],
+)
+def test_a_message_without_visible_text_is_refused(text: str) -> None:
+    message = invalid({**SUBMISSION, "message": text})
+    assert message.startswith("message: must contain visible text")
+
+
+@pytest.mark.parametrize("text", ["\u200bInloggen lukt niet", "😀", "中文", "é", "\u00a0x"])
+def test_visible_text_among_invisible_characters_is_accepted(text: str) -> None:
+    assert post({**SUBMISSION, "message": text}).status == 202
+
+
+@pytest.mark.parametrize(
     ("change", "expected"),
     [
         ({"email": None}, "email: must be a string"),

@@ -42,3 +42,15 @@ def home_view(
     else:
         blocks.append(context("Geen open tickets met een termijn."))
     return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
+
+
+def home_refusal_view(
+    user_id: str, refusal: str, now: datetime, calendar: BusinessCalendar
+) -> dict[str, Any]:
+    """The App Home of someone who may not see tickets: a greeting and why there are none."""
+    blocks: list[Block] = [
+        header("Triage"),
+        context(f"Hallo {user(user_id)} · bijgewerkt {when(now, calendar.tz)}"),
+        section(refusal),
+    ]
+    return {"type": "home", "blocks": blocks}

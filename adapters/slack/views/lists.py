@@ -26,6 +26,12 @@ from bot.nl import when
 from bot.tickets import HistoryEntry, TicketView
 
 SUBJECT_LINE_MAX = 80  # subject in one-line lists
+# A button whose value is no ticket number (an old or forged message): what the clicker reads.
+BAD_BUTTON = (
+    "Deze knop hoort niet bij een bestaand ticket. Gebruik `/triage show N` met het "
+    "ticketnummer, of vraag het een collega van support."
+)
+SHOW_USAGE = "Gebruik: `/triage show N` met het ticketnummer, bijvoorbeeld `/triage show 12`."
 
 
 def _label(value: object) -> str:
@@ -200,6 +206,14 @@ def help_message(*, phone: bool = False) -> SlackMessage:
 def not_allowed_message() -> str:
     """The ephemeral refusal when someone outside the support team tries to change a ticket."""
     return (
-        "Sorry, alleen het supportteam kan tickets wijzigen. Bekijken mag wel; "
-        "vraag een collega van support als er iets moet veranderen."
+        "Sorry, alleen het supportteam kan tickets wijzigen. "
+        "Vraag een collega van support als er iets moet veranderen."
+    )
+
+
+def not_allowed_to_read_message() -> str:
+    """The ephemeral refusal when someone outside the support team asks to see tickets."""
+    return (
+        "Sorry, alleen het supportteam kan tickets bekijken: er staan gegevens van klanten in. "
+        "Wil je iets weten over een melding? Vraag het een collega van support."
     )

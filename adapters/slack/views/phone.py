@@ -14,8 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.slack.blocks import SlackMessage, escape
+from adapters.slack.ids import ticket_number
 from bot.calendar import BusinessCalendar
 from bot.calls import PhoneEntry
+from bot.desk import DeskError
 from bot.directory import Organisation, normalise_phone
 from bot.intents import HoogCall, MissedCall, PhoneImportSummary
 from bot.nl import when
@@ -132,13 +134,16 @@ def read_phone_modal(
     notes = str(_value(values, "notes") or "").strip()
     if not notes:
         errors["notes"] = "Beschrijf wat er gemeld werd."
-    ticket_text = str(_value(values, "ticket") or "").strip().lstrip("#")
+    ticket_text = str(_value(values, "ticket") or "").strip()
     ticket = None
     if ticket_text:
-        if not ticket_text.isdigit():
-            errors["ticket"] = "Een ticketnummer, zoals 12."
+        try:
+            ticket = ticket_number(ticket_text)
+        except DeskError as exc:
+            errors["ticket"] = str(exc)
         else:
-            ticket = int(ticket_text)
+            if ticket is None:
+                errors["ticket"] = "Vul een ticketnummer in, zoals 12."
     if errors:
         return None, errors
     return PhoneEntry(caller, called_at, notes, ticket), {}
