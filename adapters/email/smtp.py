@@ -73,10 +73,14 @@ class SmtpTransport:
             )
         else:
             client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-        if settings.tls == "starttls":
-            client.starttls(context=ssl.create_default_context())
-        if settings.username:
-            client.login(settings.username, settings.password.get_secret_value())
+        try:
+            if settings.tls == "starttls":
+                client.starttls(context=ssl.create_default_context())
+            if settings.username:
+                client.login(settings.username, settings.password.get_secret_value())
+        except BaseException:
+            client.close()  # not yet ours to keep: a refused login must not leak the socket
+            raise
         return client
 
     def send(self, payload: dict[str, Any], now: datetime) -> None:
