@@ -29,6 +29,7 @@ from app.commands.rules import test as rules_test
 from app.commands.run import run
 from app.commands.tickets import tickets
 from app.demo import run_demo
+from app.render.terminal import terminal_streams
 from bot.clock import Clock
 from bot.errors import ConfigError, RuleSetInvalid, TriageError
 from bot.models import Channel, Priority
@@ -225,24 +226,27 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
-    args = _parser().parse_args(argv)
-    paths = Paths(args.config_dir, args.rules_dir, args.db)
-    try:
-        return run_command(args, paths, sys.stdout, stdin=sys.stdin)
-    except RuleSetInvalid as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(
-            f"triage: the rules in {paths.rules_dir} are invalid "
-            f"({len(exc.problems)} problem(s)); run `triage rules check`",
-            file=sys.stderr,
-        )
-        return EXIT_ERROR
-    except TriageError as exc:
-        print(f"triage: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    except BrokenPipeError:  # `triage ... | head` is fine
-        return EXIT_OK
+    # Everything written while the command runs (argparse's messages too) goes to the
+    # terminal with control characters escaped: a subject cannot clear the screen.
+    with terminal_streams() as (stdout, stderr):
+        args = _parser().parse_args(argv)
+        paths = Paths(args.config_dir, args.rules_dir, args.db)
+        try:
+            return run_command(args, paths, stdout, stdin=sys.stdin)
+        except RuleSetInvalid as exc:
+            for problem in exc.problems:
+                print(problem, file=stderr)
+            print(
+                f"triage: the rules in {paths.rules_dir} are invalid "
+                f"({len(exc.problems)} problem(s)); run `triage rules check`",
+                file=stderr,
+            )
+            return EXIT_ERROR
+        except TriageError as exc:
+            print(f"triage: {exc}", file=stderr)
+            return EXIT_ERROR
+        except BrokenPipeError:  # `triage ... | head` is fine
+            return EXIT_OK
 
 
 def run_command(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from app.bootstrap import Setup
+from app.render.terminal import printable
 from app.render.text import ticket_table
 from bot import nl
 from bot.classify_io import parse_report
@@ -26,8 +27,9 @@ def _ticket_block(row: TicketRow, setup: Setup, note: str | None) -> str:
     status = "voorlopig" if row.provisional else "bevestigd"
     lines = [
         f"#{row.id:<3} {nl.CHANNEL_SHORT_NL.get(row.channel, row.channel)} · "
-        f"{nl.when(row.received_at, tz, with_year=True)} · {row.sender or '?'} ({org})",
-        f"     {subject}",
+        f"{nl.when(row.received_at, tz, with_year=True)} · {printable(row.sender) or '?'} "
+        f"({printable(org)})",
+        f"     {printable(subject)}",
     ]
     if note:
         lines.append(f"     ({note})")

@@ -35,6 +35,9 @@ OUTAGE_KIND_NL = {
     "planned": "gepland onderhoud",
     "force_majeure": "overmacht",
 }
+# The reason of a window started from another customer's ticket, in a customer's report: the
+# ticket's subject is that customer's words.
+OUTAGE_FROM_TICKET_NL = "{kind} (gemeld via ticket)"
 DEADLINE_NL = {"reaction": "reactietermijn", "resolution": "oplostermijn"}
 STATUS_NL = {"open": "open", "resolved": "opgelost"}
 # What a phone import did with a call, in its summary (see app.render.text.describe_import).

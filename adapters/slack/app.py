@@ -381,7 +381,9 @@ class SlackBot:
         counts = kind == "storing" and scope == "platform"
         if kind == "storing":
             # Unplanned: customers are informed at once (SLA 2.C); here is the text for it.
-            template = EmergencyMaintenance(since=now, cause=reason)
+            # Every customer gets it: a reason taken from one customer's ticket (its subject)
+            # stays out, and the team fills in the cause.
+            template = EmergencyMaintenance(since=now, cause=reason if ticket is None else None)
             self.desk.store.enqueue(
                 OutboxItem(SLACK, f"outage-start:{outage}", to_payload(template)), now
             )

@@ -12,6 +12,7 @@ from typing import TextIO
 from app.bootstrap import Paths, Setup, load_setup
 from app.commands import EXIT_OK, require_db
 from app.commands.times import parse_time, period_of
+from app.render.terminal import printable
 from bot import nl
 from bot.clock import Clock
 from bot.errors import ConfigError
@@ -86,7 +87,8 @@ def outage_command(
         until = nl.when(o.end, tz, with_year=True) if o.end else "nog bezig"
         print(
             f"#{o.id:<4} {nl.when(o.start, tz, with_year=True)} tot {until:<20} "
-            f"{OUTAGE_KIND_NL.get(o.kind, o.kind):<18} {o.scope:<10} {o.reason}",
+            f"{OUTAGE_KIND_NL.get(o.kind, o.kind):<18} {printable(o.scope):<10} "
+            f"{printable(o.reason)}",
             file=out,
         )
     return EXIT_OK

@@ -62,7 +62,9 @@ def report_command(
         title = f"SLA-rapportage {period.label}"
         if args.organisation:
             title += f" · {setup.triage.directory.organisations[args.organisation].name}"
-        page = render_html(sla, build_availability(store, period, now), title, now, tz)
+        # A customer's page: no other customer's words in the outage windows' reasons.
+        availability = build_availability(store, period, now, args.organisation)
+        page = render_html(sla, availability, title, now, tz)
         try:
             args.html.write_text(page, encoding="utf-8")
         except OSError as exc:

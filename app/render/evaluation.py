@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.render.terminal import printable
 from bot.evaluation import Evaluation, Miss
 from bot.models import Priority
 from bot.nl import nl_number
@@ -44,10 +45,12 @@ def _miss(miss: Miss) -> list[str]:
     if decision.decision is None and decision.rules:
         why = "regels " + ", ".join(decision.rules)
     subject = case.report.subject or case.report.body[:60].replace("\n", " ")
-    lines = [f"- {case.id} «{subject}»: verwacht {expected}, triage {got} ({why})"]
+    lines = [
+        f"- {printable(case.id)} «{printable(subject)}»: verwacht {expected}, triage {got} ({why})"
+    ]
     if decision.factors:
         factors = "; ".join(
             f"{f.name}={f.value} ({', '.join(f.words[:3])})" for f in decision.factors
         )
-        lines.append(f"    factoren: {factors}")
+        lines.append(f"    factoren: {printable(factors)}")
     return lines

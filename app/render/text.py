@@ -2,7 +2,8 @@
 quarantine list and a phone import's summary, in Dutch.
 
 The table headers and cells of the SLA report are shared with the HTML page (app.render.html),
-so both show the same figures under the same names.
+so both show the same figures under the same names. Text from outside (subjects, reasons,
+names) goes through `printable` (app.render.terminal): one line per cell, no control codes.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from app.render.terminal import printable
 from bot.nl import (
     IMPORT_OUTCOME_NL,
     LONG_MONTHS,
@@ -43,7 +45,7 @@ def text_table(
 ) -> list[str]:
     """Fixed-width columns: the first `left` columns left-aligned, the rest right-aligned;
     or `align`, one letter per column ("l" or "r")."""
-    body = [list(r) for r in rows]
+    body = [[printable(str(c)) for c in r] for r in rows]
     widths = [max(len(str(c)) for c in col) for col in zip(headers, *body, strict=True)]
     if align is None:
         align = "l" * left + "r" * (len(headers) - left)
@@ -274,9 +276,9 @@ def ticket_table(rows: list[TicketRow], tz_name: str = "Europe/Amsterdam") -> st
         prio = row.priority + ("!" if row.exempt else "")
         lines.append(
             f"{row.id:>4}  {when(row.received_at, tz):<16} {row.channel:<8} "
-            f"{(row.organisation or '-')[:20]:<20} {prio:<7} {row.category:<10} "
+            f"{printable((row.organisation or '-')[:20]):<20} {prio:<7} {row.category:<10} "
             f"{when(row.reaction_due, tz):<16} {when(row.resolution_due, tz):<16} "
-            f"{row.status:<6} {row.subject[:40] or '(geen onderwerp)'}"
+            f"{row.status:<6} {printable(row.subject[:40]) or '(geen onderwerp)'}"
         )
     if not rows:
         lines.append("(geen tickets)")
@@ -288,9 +290,9 @@ def ticket_table(rows: list[TicketRow], tz_name: str = "Europe/Amsterdam") -> st
 def quarantine_line(row: QuarantineRow, tz: ZoneInfo) -> str:
     """One quarantined item: when, where from, how big, and why it is not a report."""
     return (
-        f"#{row.id} {row.stored_at.astimezone(tz):%Y-%m-%d %H:%M} {row.source} "
+        f"#{row.id} {row.stored_at.astimezone(tz):%Y-%m-%d %H:%M} {printable(row.source)} "
         f"({row.size} bytes): "
-        f"{row.reason}"
+        f"{printable(row.reason)}"
     )
 
 
@@ -330,4 +332,4 @@ def describe_import(summary: ImportSummary) -> str:
             "de eerste is genomen"
         )
     lines.extend(f"  {problem}" for problem in summary.problems)
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)

@@ -11,29 +11,22 @@ Matching rules, for team leads:
 - a trailing `*` matches any ending ("evaluatie*": "evaluaties", "evaluatieformulier"), a
   leading `*` any beginning ("*wachtwoord": "inlogwachtwoord");
 - a phrase matches its words in order, separated by any whitespace ("kan niet inloggen");
-- a term written between slashes is a regular expression (Python syntax) tested against the
-  lower-cased, accent-free text: "/wacht ?woord/".
+- a term written between slashes is a regular expression tested against the lower-cased,
+  accent-free text: "/wacht ?woord/". It runs on RE2 (patterns.py), in time linear in the
+  text whatever the pattern; what RE2 cannot express is refused when the rules are loaded.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-import re._constants as _sre_constants  # to find literals a regex needs (speed only)
-import re._parser as _sre_parser
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from bot.engine.patterns import NOT_WORD, SPACE, WORD, Pattern, PatternRefused, compile_pattern
+from bot.engine.patterns import escape as escape_literal
 from bot.engine.words import fold
-
-_LITERAL, _SUBPATTERN, _BRANCH = (
-    _sre_constants.LITERAL,
-    _sre_constants.SUBPATTERN,
-    _sre_constants.BRANCH,
-)
-_AT, _ASSERT, _ASSERT_NOT = _sre_constants.AT, _sre_constants.ASSERT, _sre_constants.ASSERT_NOT
 
 # Term id 0 is always present in a fact: the engine's `$iall` is false on an empty list, and
 # a "none of" condition must hold for a text that matched nothing.
@@ -73,24 +66,42 @@ class _Phrase:
     words: tuple[_Simple, ...]
 
 
-def _word_pattern(word: str) -> str:
+def _word_pattern(word: str, first: bool, last: bool) -> str:
+    """One word of a term with punctuation, as RE2 syntax for *finding* the term.
+
+    Whole words: the first word may not follow a letter, the last may not be followed by
+    one (RE2 has no lookaround, so the neighbour is consumed; only found-or-not matters). A
+    `*` at an end of the term drops that check (`\\w*` there adds nothing to finding).
+    Between words whitespace stands, which already separates them.
+    """
     lead, core, trail = word.startswith("*"), word.strip("*"), word.endswith("*")
     if not core:
         raise TermError(f"{word!r} has no letters besides '*'")
-    body = re.escape(core)
-    return (r"\w*" if lead else r"(?<!\w)") + body + (r"\w*" if trail else r"(?!\w)")
+    before = (WORD + "*") if lead and not first else ""
+    if first and not lead:
+        before = f"(?:^|{NOT_WORD})"
+    after = (WORD + "*") if trail and not last else ""
+    if last and not trail:
+        after = f"(?:{NOT_WORD}|$)"
+    return before + escape_literal(core) + after
 
 
-def compile_term(term: str) -> re.Pattern[str] | _Simple | _Phrase:
+def words_pattern(words: list[str]) -> str:
+    """The RE2 pattern that finds a term of several words with punctuation inside."""
+    last = len(words) - 1
+    return f"{SPACE}+".join(_word_pattern(word, i == 0, i == last) for i, word in enumerate(words))
+
+
+def compile_term(term: str) -> Pattern | _Simple | _Phrase:
     """Turn one term into a matcher; raises TermError with a reason a team lead understands."""
     raw = term.strip()
     if not raw:
         raise TermError("empty term")
     if len(raw) >= 2 and raw.startswith("/") and raw.endswith("/"):
         try:
-            return re.compile(raw[1:-1])
-        except re.error as exc:
-            raise TermError(f"regular expression {raw} does not compile: {exc}") from exc
+            return compile_pattern(raw[1:-1])
+        except PatternRefused as exc:
+            raise TermError(f"patroon {raw}: {exc}") from exc
     folded = fold(raw)
     simple = _SIMPLE.match(folded)
     if simple:
@@ -102,7 +113,7 @@ def compile_term(term: str) -> re.Pattern[str] | _Simple | _Phrase:
     if all(parts):
         return _Phrase(tuple(_Simple(p[2], bool(p[3]), bool(p[1])) for p in parts if p))
     # Words with punctuation inside ("e-mail", "can't") are matched by a regular expression.
-    return re.compile(r"\s+".join(_word_pattern(w) for w in words))
+    return compile_pattern(words_pattern(words))
 
 
 class TermMatcher:
@@ -111,8 +122,8 @@ class TermMatcher:
     Single words (the common case) are looked up in the set of words of the text; prefixes and
     suffixes by binary search in the sorted words; phrases by finding where their first word
     occurs and checking the words after it (separated by whitespace only); words with
-    punctuation and regular expressions by `re`. No step scans the text once per term, so a
-    rule set with hundreds of phrases stays fast.
+    punctuation and regular expressions by RE2, one linear scan each. No step scans the text
+    once per word or phrase, so a rule set with hundreds of phrases stays fast.
     """
 
     def __init__(self, terms: Iterable[str], groups: Iterable[tuple[str, ...]] = ()) -> None:
@@ -123,7 +134,7 @@ class TermMatcher:
         self._prefix: list[tuple[str, int]] = []
         self._suffix: list[tuple[str, int]] = []
         self._infix: list[tuple[str, int]] = []
-        self._regex: list[tuple[re.Pattern[str], Literals | None, int]] = []
+        self._regex: list[tuple[Pattern, int]] = []
         # Phrases indexed by their first word when it is a plain word (nearly always).
         self._phrases_by_word: dict[str, list[tuple[_Phrase, int]]] = {}
         self._phrases_by_pair: dict[tuple[str, str], list[tuple[_Phrase, int]]] = {}
@@ -154,7 +165,7 @@ class TermMatcher:
                 else:
                     self._phrases_by_pair.setdefault((first.word, second.word), []).append(entry)
             else:
-                self._regex.append((matcher, required_literals(matcher), term_id))
+                self._regex.append((matcher, term_id))
 
         for group in groups:
             self._register_group(group)
@@ -220,9 +231,9 @@ class TermMatcher:
                         _phrase_at(i, phrase.words, index, 1) for i in places
                     ):
                         found.add(term_id)
-        for pattern, needs, term_id in self._regex:
-            if _regex_hit(pattern, needs, folded):
-                found.add(term_id)
+        if self._regex:
+            encoded = folded.encode("utf-8", "replace")
+            found.update(term_id for pattern, term_id in self._regex if pattern.found_in(encoded))
         return [SENTINEL_TERM, *sorted(found)]
 
 
@@ -269,109 +280,6 @@ def _phrase_at(start: int, words: tuple[_Simple, ...], tokens: _Tokens, checked:
         if not words[offset].fits(tokens.texts[index]):
             return False
     return True
-
-
-def _leading_literal(items: list[Any]) -> str:
-    """The literal text an item sequence starts with ('' when it starts otherwise)."""
-    out = ""
-    for op, arg in items:
-        if op is _LITERAL:
-            out += chr(arg)
-        elif op is _SUBPATTERN and not out:
-            return _leading_literal(list(arg[3]))
-        elif op in (_AT, _ASSERT, _ASSERT_NOT) and not out:
-            continue
-        else:
-            break
-    return out
-
-
-def _branch_starts(alternatives: list[Any]) -> tuple[str, ...]:
-    return tuple(_leading_literal(list(b)) for b in alternatives)
-
-
-def _start_literals(items: list[Any]) -> tuple[str, ...]:
-    """Literals of which one must stand exactly where a match begins ('' entries: unknown)."""
-    for op, arg in items:
-        if op in (_AT, _ASSERT, _ASSERT_NOT):
-            continue  # zero-width: the match still begins at the literal
-        if op is _LITERAL:
-            return (_leading_literal(items),)
-        if op is _SUBPATTERN:
-            inner = list(arg[3])
-            if len(inner) >= 1 and inner[0][0] is _BRANCH and len(inner) == 1:
-                return _branch_starts(inner[0][1][1])
-            return _start_literals(inner)
-        if op is _BRANCH:
-            return _branch_starts(arg[1])
-        return ("",)
-    return ("",)
-
-
-@dataclass(frozen=True)
-class Literals:
-    """Strings a regular expression needs: one of `options` must occur in the text; when
-    `leading`, a match can only begin where one of them begins."""
-
-    options: tuple[str, ...]
-    leading: bool
-
-
-def required_literals(pattern: re.Pattern[str]) -> Literals | None:
-    """What a pattern needs in the text, or None when that cannot be told.
-
-    Used for speed only: Python's `re` cannot skip ahead to a literal when a pattern starts with
-    a lookbehind, `\\b` or a group, and then tries every position, once per pattern. Knowing the
-    literals, most patterns are skipped by a fast `in`, and the rest are tried (anchored) only
-    where one of their leading literals occurs.
-    """
-    if pattern.flags & re.IGNORECASE:
-        return None
-    try:
-        items = list(_sre_parser.parse(pattern.pattern, pattern.flags))
-    except Exception:  # private parser: never let it break matching
-        return None
-    starts = _start_literals(items)
-    if all(len(s) >= 2 for s in starts):
-        return Literals(starts, leading=True)
-    best: tuple[str, ...] | None = None
-    run = ""
-
-    def consider(options: tuple[str, ...]) -> None:
-        nonlocal best
-        usable = bool(options) and all(len(o) >= 3 for o in options)
-        if usable and (best is None or min(map(len, options)) > min(map(len, best))):
-            best = options
-
-    for op, arg in [*items, (None, None)]:
-        if op is _LITERAL:
-            run += chr(arg)
-            continue
-        consider((run,) if run else ())
-        run = ""
-        if op is _SUBPATTERN:
-            inner = list(arg[3])
-            if len(inner) == 1 and inner[0][0] is _BRANCH:
-                consider(_branch_starts(inner[0][1][1]))
-            else:
-                consider((_leading_literal(inner),))
-        elif op is _BRANCH:
-            consider(_branch_starts(arg[1]))
-    return Literals(best, leading=False) if best is not None else None
-
-
-def _regex_hit(pattern: re.Pattern[str], needs: Literals | None, folded: str) -> bool:
-    if needs is None:
-        return pattern.search(folded) is not None
-    if not needs.leading:
-        return any(o in folded for o in needs.options) and pattern.search(folded) is not None
-    for option in needs.options:
-        at = folded.find(option)
-        while at != -1:
-            if pattern.match(folded, at):
-                return True
-            at = folded.find(option, at + 1)
-    return False
 
 
 def _affix_hits(sorted_words: list[str], affixes: list[tuple[str, int]]) -> Iterable[int]:

@@ -99,8 +99,15 @@ def fold(text: str) -> str:
     """Casefold and strip accents; typographic quotes and dashes become ASCII."""
     if text.isascii():
         return text.lower()
+    return strip_accents(text).casefold()
+
+
+def strip_accents(text: str) -> str:
+    """Strip accents (NFKD, marks removed); typographic quotes and dashes become ASCII."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text.translate(_PUNCTUATION))
-    return _COMBINING.sub("", decomposed).casefold()
+    return _COMBINING.sub("", decomposed)
 
 
 class TermError(ValueError):
@@ -131,6 +138,12 @@ def parse_term(term: str) -> tuple[_Word | None, ...]:
     raw = fold(term.strip())
     if not raw:
         raise TermError("leeg woord")
+    if len(raw) > 2 and raw.startswith("/") and raw.endswith("/"):
+        # Read as words, '/(a+)+$/' would silently become the word "a".
+        raise TermError(
+            f"{term.strip()}: een patroon tussen slashes kan alleen in woordregels (rules:, "
+            "text:), niet bij de woorden van een factor"
+        )
     words: list[_Word | None] = []
     for piece in raw.split():
         if piece in NUMBER_CLASSES:

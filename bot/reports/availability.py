@@ -15,6 +15,9 @@ Decisions:
   down for them anyway. They are reported as `netted_minutes`.
 - Windows are clipped to the period; an ongoing window runs until min(now, period end).
   Overlapping counted windows are merged, so no minute counts twice.
+- A report for one customer (organisation) shows a window started from another customer's
+  ticket with a neutral reason (`as_seen_by`): the ticket's subject is that customer's words.
+  The window itself counts for everyone: the platform was down for all.
 - The percentage is computed from exact (microsecond) durations and rounded half up to two
   decimals; whether the 99.5 % guarantee is met is decided on the exact figure, so it always
   agrees with the remaining downtime budget.
@@ -23,12 +26,12 @@ Decisions:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from bot.nl import nl_number
+from bot.nl import OUTAGE_FROM_TICKET_NL, OUTAGE_KIND_NL, nl_number
 from bot.reports.sla import Period, as_utc
 
 OutageKind = Literal["storing", "planned", "force_majeure"]
@@ -48,6 +51,9 @@ class Outage:
     scope: str  # "platform" or a module name
     kind: OutageKind
     reason: str
+    # Started from a ticket ("#7 <its subject>" as the reason): that ticket and whose it is.
+    ticket_id: int | None = None
+    ticket_organisation: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", as_utc(self.start, "start"))
@@ -59,6 +65,19 @@ class Outage:
             raise ValueError(f"outage {self.id}: kind {self.kind!r} is not one of {KINDS}")
         if not self.scope.strip():
             raise ValueError(f"outage {self.id} has no scope (use 'platform' or a module name)")
+
+
+def as_seen_by(outages: Iterable[Outage], organisation: str) -> list[Outage]:
+    """The windows as `organisation` may see them: a reason taken from a ticket of another
+    (or no known) organisation becomes neutral; its own tickets' reasons stay."""
+    return [
+        o
+        if o.ticket_id is None or o.ticket_organisation == organisation
+        else replace(
+            o, reason=OUTAGE_FROM_TICKET_NL.format(kind=OUTAGE_KIND_NL[o.kind].capitalize())
+        )
+        for o in outages
+    ]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from bot.errors import ConfigError
 from bot.pipeline import Triage
-from bot.reports.availability import AvailabilityReport, availability_report
+from bot.reports.availability import AvailabilityReport, as_seen_by, availability_report
 from bot.reports.sla import Period, SlaReport, sla_report
 from bot.store import Store
 
@@ -34,7 +34,12 @@ def build_sla(
     return sla_report(facts, period, as_of, triage.calendar)
 
 
-def build_availability(store: Store, period: Period, now: datetime) -> AvailabilityReport:
-    """The availability report of `period` from the outage windows in the store."""
+def build_availability(
+    store: Store, period: Period, now: datetime, organisation: str | None = None
+) -> AvailabilityReport:
+    """The availability report of `period` from the outage windows in the store; for one
+    `organisation` (a customer's report) without other customers' words (as_seen_by)."""
     outages = store.outages_between(period.start, period.end)
+    if organisation is not None:
+        outages = as_seen_by(outages, organisation)
     return availability_report(outages, period, now)

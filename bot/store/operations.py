@@ -72,16 +72,19 @@ class Operations(Database):
         self, start: datetime | None, end: datetime | None, only: int | None = None
     ) -> list[Outage]:
         """Outage windows overlapping [start, end) (all when None), by start time."""
-        sql = "SELECT id, start, end, scope, kind, reason FROM outages WHERE 1 = 1"
+        sql = (
+            "SELECT o.id, o.start, o.end, o.scope, o.kind, o.reason, o.ticket_id, "
+            "t.organisation FROM outages o LEFT JOIN tickets t ON t.id = o.ticket_id WHERE 1 = 1"
+        )
         args: list[object] = []
         if end is not None:
-            sql += " AND start < ?"
+            sql += " AND o.start < ?"
             args.append(iso(end))
         if start is not None:
-            sql += " AND (end IS NULL OR end > ?)"
+            sql += " AND (o.end IS NULL OR o.end > ?)"
             args.append(iso(start))
         if only is not None:
-            sql += " AND id = ?"
+            sql += " AND o.id = ?"
             args.append(only)
         return [
             Outage(
@@ -91,8 +94,10 @@ class Operations(Database):
                 scope=r["scope"],
                 kind=r["kind"],
                 reason=r["reason"],
+                ticket_id=r["ticket_id"],
+                ticket_organisation=r["organisation"],
             )
-            for r in self._rows(sql + " ORDER BY start, id", args)
+            for r in self._rows(sql + " ORDER BY o.start, o.id", args)
         ]
 
     # -- quarantine -------------------------------------------------------------------------

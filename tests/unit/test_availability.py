@@ -281,3 +281,25 @@ def test_a_storing_during_planned_maintenance_is_not_counted_twice_over() -> Non
     report = availability_report(outages, period, datetime(2026, 12, 1, tzinfo=tz))
     assert report.unavailable_minutes == 30 and report.netted_minutes == 10
     assert "10,0 minuten niet meegeteld" in availability_text(report, tz)
+
+
+def test_a_customer_sees_other_customers_ticket_reasons_neutrally() -> None:
+    from bot.reports.availability import as_seen_by
+
+    outages = [
+        Outage(1, nov(3, 10), nov(3, 11), "platform", "storing", "#7 Acme: alles plat", 7, "acme"),
+        Outage(2, nov(4, 10), nov(4, 11), "platform", "storing", "#8 Beta: traag", 8, "beta"),
+        Outage(3, nov(5, 10), nov(5, 11), "platform", "storing", "#9 onbekend", 9, None),
+        Outage(4, nov(6, 10), nov(6, 11), "platform", "planned", "Release 4.2"),
+    ]
+    seen = as_seen_by(outages, "beta")
+    assert [o.reason for o in seen] == [
+        "Storing (gemeld via ticket)",
+        "#8 Beta: traag",
+        "Storing (gemeld via ticket)",
+        "Release 4.2",
+    ]
+    # Only the words change: every window counts the same for every customer.
+    everyone = availability_report(outages, NOVEMBER, LATER)
+    for_beta = availability_report(seen, NOVEMBER, LATER)
+    assert for_beta.unavailable_minutes == everyone.unavailable_minutes == 180

@@ -89,7 +89,11 @@ def test_duplicate_yaml_key() -> None:
 
 @pytest.mark.parametrize(
     ("term", "fragment"),
-    [("'/([a-z/'", "does not compile"), ("'*'", "no letters"), ("'ka*pot'", "only allowed")],
+    [
+        ("'/([a-z/'", "patroon /([a-z/: een [ zonder ]"),
+        ("'*'", "no letters"),
+        ("'ka*pot'", "only allowed"),
+    ],
 )
 def test_pattern_that_cannot_compile(term: str, fragment: str) -> None:
     found = problems(GOOD_RULE.replace("any: [kapot]", f"any: [kapot, {term}]"))
