@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from app.bootstrap import Paths
 from app.commands import EXIT_BAD_INPUT, EXIT_OK, require_db
+from app.render.terminal import printable
 from bot.clock import Clock
 from bot.settings import load_settings
 from bot.store import Store
@@ -75,7 +76,7 @@ def _list(paths: Paths, args: argparse.Namespace, out: TextIO) -> int:
         )
         if row["last_error"] and row["status"] != "sent":
             line += f"\n        fout: {row['last_error']}"
-        print(_printable(line), file=out)
+        print(printable(line, newlines=True), file=out)
     if not rows and not args.json:
         wanted = {"failed": "mislukte ", "pending": "wachtende "}.get(status or "", "")
         print(f"geen {wanted}berichten in de outbox", file=out)
@@ -107,7 +108,3 @@ def _retry(paths: Paths, args: argparse.Namespace, out: TextIO, now: datetime) -
         return EXIT_BAD_INPUT
     return EXIT_OK
 
-
-def _printable(text: str) -> str:
-    """No control characters from a subject reach the terminal (newlines stay)."""
-    return "".join(c if c == "\n" or c.isprintable() else "?" for c in text)
