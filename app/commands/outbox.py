@@ -107,4 +107,3 @@ def _retry(paths: Paths, args: argparse.Namespace, out: TextIO, now: datetime) -
         )
         return EXIT_BAD_INPUT
     return EXIT_OK
-
