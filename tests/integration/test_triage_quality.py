@@ -10,6 +10,11 @@ Two kinds of sets (see rules/README.md, "Measuring"):
   floor is just below its fifth and sixth whole-set runs (84.6 %, see the closing note of
   issue 11): a regression guard, far below the issue's 95 % target, which the rules do not
   reach yet.
+- the second held-back part, triage_heldout3.jsonl (110 reports, 30 Nov 2026): written and
+  judged the same way by another helper; measured once, by totals only (82 of 110, 74.5 %;
+  category 91; Hoog 19 of 24). Its floor guards against regressions the same way.
+An independent second judge relabelled triage_heldout2.jsonl blind, by Bijlage 1 alone, and
+agreed on all 104 priorities and categories: the gap to 95 % is the rules, not the labels.
 """
 
 from __future__ import annotations
@@ -33,8 +38,10 @@ TUNING = sorted(
     ]
 )
 HELD_BACK = DATA / "triage_heldout2.jsonl"
+HELD_BACK_3 = DATA / "triage_heldout3.jsonl"
 TUNING_MIN = 97.0
 HELD_BACK_MIN = 82.0  # 30 Nov 2026: runs 80, 83, 83, 85, 88, 88 of 104 (76.9 % .. 84.6 %)
+HELD_BACK_3_MIN = 72.0  # 30 Nov 2026: first run 82 of 110 (74.5 %)
 
 
 def evaluate(
@@ -86,3 +93,11 @@ def test_the_held_back_part_stays_above_its_measured_floor(
     status, result = evaluate(HELD_BACK, HELD_BACK_MIN, tmp_path, monkeypatch, capsys)
     assert result["n"] >= 100
     assert status == 0, f"priority agreement {result['priority_pct']} % < {HELD_BACK_MIN} %"
+
+
+def test_the_second_held_back_part_stays_above_its_measured_floor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, result = evaluate(HELD_BACK_3, HELD_BACK_3_MIN, tmp_path, monkeypatch, capsys)
+    assert result["n"] >= 100
+    assert status == 0, f"priority agreement {result['priority_pct']} % < {HELD_BACK_3_MIN} %"
