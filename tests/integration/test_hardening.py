@@ -9,11 +9,14 @@ set from outside with prlimit and lifted again: SQLite then gets EFBIG, as on a 
 
 from __future__ import annotations
 
+import json
 import resource
 import signal
 import subprocess
 import sys
 import threading
+import urllib.error
+import urllib.request
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,8 +27,10 @@ from app.cli import main
 from tests.conftest import REPO
 from tests.integration.email_helpers import Clock, mail, make_service
 from tests.integration.test_email_restart import bot_env, count
+from tests.servers.base import free_port
 from tests.servers.dovecot import Dovecot
 from tests.servers.proxy import DroppingProxy
+from tests.servers.slack_api import FakeSlackApi
 from tests.servers.smtp import SmtpSink
 from tests.servers.wait import wait_until
 
@@ -307,3 +312,54 @@ def test_connection_cut_during_login_is_not_reported_as_a_wrong_password(
     message = str(cut.value)
     assert "TRIAGE_IMAP__PASSWORD" not in message
     assert "connection" in message.lower()
+
+
+@pytest.mark.skipif(not hasattr(resource, "prlimit"), reason="needs Linux prlimit")
+def test_a_store_that_cannot_write_is_told_to_the_team_and_on_healthz(
+    tmp_path: Path, dovecot: Dovecot, smtp_sink: SmtpSink, slack_api: FakeSlackApi
+) -> None:
+    """With Slack: /healthz answers 503 with the reason while the store cannot write, the
+    team channel hears it once (straight from the bot, the store cannot queue it) and hears
+    when it is over; then /healthz is 200 again."""
+    port = free_port()
+    env = {
+        **bot_env(tmp_path, dovecot, smtp_sink),
+        "TRIAGE_SLACK__MODE": "http",
+        "TRIAGE_SLACK__BOT_TOKEN": "xoxb-test",
+        "TRIAGE_SLACK__SIGNING_SECRET": "test-signing-secret",
+        "TRIAGE_SLACK__API_BASE_URL": slack_api.url,
+        "TRIAGE_SLACK__HTTP_PORT": str(port),
+        "TRIAGE_SLACK__TEAM_CHANNEL": "C0TEAM",
+        "TRIAGE_SLACK__SUPPORT_USERGROUP": "S0SUPPORT",
+    }
+
+    def healthz() -> tuple[int, dict[str, object]]:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+                return answer.status, json.loads(answer.read())
+        except urllib.error.HTTPError as refused:
+            return refused.code, json.loads(refused.read())
+
+    def team_heard(text: str) -> bool:
+        return any(text in str(c.params.get("text")) for c in slack_api.calls("chat.postMessage"))
+
+    bot = Bot(env)
+    try:
+        wait_until(lambda: bot.said("triage running"), 60, "the bot listening")
+        assert healthz() == (200, {"ok": True, "problems": {}})
+        _limit_file_size(bot.proc.pid, 4096)
+        dovecot.append(mail("Export stuk", "De export werkt niet.", message_id="<hz@x.nl>"))
+        wait_until(lambda: healthz()[0] == 503, 60, "/healthz answering 503")
+        _status, body = healthz()
+        assert "store" in body["problems"]  # type: ignore[operator]
+        wait_until(lambda: team_heard("De database kan niet schrijven"), 30, "the team told")
+        _limit_file_size(bot.proc.pid, resource.RLIM_INFINITY)
+        wait_until(lambda: healthz()[0] == 200, 120, "/healthz answering 200 again")
+        wait_until(lambda: team_heard("De database schrijft weer"), 60, "the team told again")
+        wait_until(lambda: len(smtp_sink.messages) == 1, 60, "the acknowledgement")
+    finally:
+        bot.stop()
+    alarms = [
+        c for c in slack_api.calls("chat.postMessage") if "kan niet schrijven" in str(c.params)
+    ]
+    assert len(alarms) == 1
