@@ -34,6 +34,7 @@ class Database:
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
         self._lock = threading.RLock()
+        self._batching = False  # inside batch(): transactions are savepoints (see batch)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -54,8 +55,15 @@ class Database:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE under the lock; COMMIT on exit, ROLLBACK when the block raises."""
+        """BEGIN IMMEDIATE under the lock; COMMIT on exit, ROLLBACK when the block raises.
+
+        Inside `batch()` the block is a savepoint instead: undone alone when it raises,
+        committed with the batch."""
         with self._lock:
+            if self._batching:
+                with self._savepoint() as db:
+                    yield db
+                return
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -64,6 +72,45 @@ class Database:
                 raise
             else:
                 self._db.execute("COMMIT")
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("SAVEPOINT unit")
+        try:
+            yield self._db
+        except BaseException:
+            # Some errors (a full disk) end the whole transaction: then there is no savepoint
+            # left to go back to, and the batch fails as a whole.
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK TO unit")
+                self._db.execute("RELEASE unit")
+            raise
+        else:
+            self._db.execute("RELEASE unit")
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Many units of work in one commit, for bulk imports (a call log of 100k rows).
+
+        Each write inside keeps its own all-or-nothing (a savepoint), but the batch commits
+        once when the block ends, and nothing of it when the block raises; the caller must
+        be able to do the whole batch again (an import skips what is already stored). Other
+        threads wait for the store until the batch ends, so keep batches small."""
+        with self._lock:
+            if self._batching:  # already in one: this block is part of it
+                yield
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            self._batching = True
+            try:
+                yield
+                self._batching = False
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._batching = False
+                if self._db.in_transaction:  # also when COMMIT itself failed
+                    self._db.execute("ROLLBACK")
+                raise
 
     def _rows(self, sql: str, args: Sequence[object] = ()) -> list[sqlite3.Row]:
         """A read outside a transaction, under the lock, fully fetched (the cursor is not
