@@ -185,9 +185,14 @@ def _parser() -> argparse.ArgumentParser:
         "--format",
         default=None,
         help="asterisk (Master.csv), nl-csv (';' with Dutch headers) or jsonl "
-        "(default: the phone section of settings.yaml, else by file extension)",
+        "(default: the phone section of settings.yaml, else recognised per file)",
     )
     phone.add_argument("--mapping", type=Path, help="a YAML column mapping for other CSV layouts")
+    phone.add_argument(
+        "--encoding",
+        default=None,
+        help="utf-8, cp1252 or latin-1 (default: the mapping's, else recognised per file)",
+    )
 
     outage = commands.add_parser(
         "outage", parents=[common], help="record and list outage windows (SLA 1)"

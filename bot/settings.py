@@ -186,7 +186,9 @@ class PhoneSettings(BaseModel):
     watch_dir: Path | None = Field(
         default=None, description="Call logs dropped here are imported (re-reads are harmless)."
     )
-    format: str = Field(default="asterisk", description="asterisk, nl-csv or jsonl.")
+    format: str | None = Field(
+        default=None, description="asterisk, nl-csv or jsonl; unset: recognised per file."
+    )
     mapping_file: Path | None = Field(
         default=None, description="A YAML column mapping for another CSV layout."
     )

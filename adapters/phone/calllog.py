@@ -1,10 +1,12 @@
-"""Call logs from the phone system -> CallRecords (the pure parsing step).
+"""Call logs from the phone system -> CallRecords (the parsing step), read as a stream.
 
 A call log is a file the telephony system writes or exports: Asterisk's `Master.csv`
 (cdr_csv), a CSV export with a header row, or JSON Lines; a `ColumnMapping` (see
-`adapters.phone.mapping`) says where each of our fields is. `parse_call_log` reads the bytes
-and returns every call it could read plus a `RowProblem` (file, 1-based physical line, what is
-wrong) for every row it skipped, so one bad row never costs the rest of the file.
+`adapters.phone.mapping`) says where each of our fields is. `read_calls` takes an open file,
+settles how to read it (the format and encoding asked for, else recognised: see
+adapters.phone.sniff) and yields every call it can read and a `RowProblem` (file, 1-based
+physical line, what is wrong) for every row it skips, in file order, one at a time: a log of
+any size is never all in memory, and one bad row never costs the rest of the file.
 
 Times without an offset are local wall-clock times in the mapping's timezone. A time that
 does not exist there (the hour the clocks skip in March) is a bad row; a time that happens
@@ -15,8 +17,6 @@ Nothing here opens files except `read_call_log`, the small helper at the bottom.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import errno
 import hashlib
 import io
@@ -26,39 +26,53 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
-from adapters.phone.mapping import ColumnMapping
+from adapters.phone.mapping import PRESETS, ColumnMapping, Layout
 from adapters.phone.records import CallRecord
+from adapters.phone.rows import CallLogError, Row, RowProblem, csv_rows, jsonl_rows
+from adapters.phone.sniff import (
+    Guess,
+    bom_encoding,
+    head_of,
+    recognise_encoding,
+    recognise_format,
+)
 from bot.directory import normalise_phone
-from bot.errors import AdapterError
 from bot.models import MAX_YEAR, MIN_YEAR
 
-# Cells a row may lack altogether: Asterisk writes uniqueid and userfield only when it is
-# configured to, and a JSON object may leave out keys it has no value for.
-OPTIONAL_CELLS = frozenset({"call_id", "caller_name", "end", "notes"})
+__all__ = ["CallLog", "CallLogError", "ParsedLog", "RowProblem", "parse_call_log", "read_calls"]
+
 # Longer than a week is a broken counter, not a phone call.
 MAX_DURATION_S = 7 * 24 * 3600
 
 
-class CallLogError(AdapterError):
-    """The file cannot be read as a call log at all (unreadable, header does not match)."""
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    """One skipped row of a call log: file, 1-based physical line where it starts, and why."""
-
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
-
-
 class _RowError(Exception):
     """A row cannot become a CallRecord; the message becomes a RowProblem."""
+
+
+@dataclass
+class CallLog:
+    """A call log being read: how it is read, and its calls and bad rows in file order.
+
+    `entries` reads the file as it goes: iterate it once, while the file is open. It raises
+    CallLogError when the header row does not fit the mapping, OSError when the file cannot
+    be read further.
+    """
+
+    mapping: ColumnMapping
+    format: Guess
+    encoding: Guess
+    head: bytes  # the first bytes of the file (a file-level problem keeps them)
+    entries: Iterator[CallRecord | RowProblem]
+
+    def describe(self) -> str:
+        """How the file is read, in Dutch: 'nl-csv (herkend aan ...), tekenset cp1252 (...)'."""
+        return (
+            f"{self.format.name} ({self.format.why}), "
+            f"tekenset {self.encoding.name} ({self.encoding.why})"
+        )
 
 
 @dataclass
@@ -70,265 +84,129 @@ class ParsedLog:
 
 
 # --------------------------------------------------------------------------------------------
-# Parsing
+# Reading
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Row:
-    line: int
-    raw: dict[str, str]
-    # Our field -> the cell's text; None when the row has no such cell (or key) at all.
-    values: dict[str, str | None]
+def read_calls(handle: BinaryIO, name: str, layout: Layout | ColumnMapping) -> CallLog:
+    """Start reading an open call log; `name` (the file name) is used in sources and problems.
+
+    Raises CallLogError when the file cannot be a call log at all (UTF-16 text).
+    """
+    if isinstance(layout, ColumnMapping):
+        layout = Layout(layout, mapping_kind(layout), "opgegeven")
+    head = head_of(handle)
+    if layout.mapping is None:
+        kind = recognise_format(head, name)
+        mapping = PRESETS[kind.name]
+    else:
+        kind = Guess(layout.format_name or mapping_kind(layout.mapping), layout.chosen_by)
+        mapping = layout.mapping
+    try:
+        encoding = _encoding(handle, head, layout, mapping)
+    except CallLogError as exc:
+        raise CallLogError(f"{name}: {exc}") from exc
+    # Bytes the encoding cannot read become surrogates, and their row a problem (see _build).
+    # CSV: newline="" keeps the line ends for the csv module (line breaks inside quoted notes);
+    # JSON Lines: only "\n" ends a line (JSON allows U+2028 inside strings).
+    text = io.TextIOWrapper(
+        handle,
+        encoding=encoding.name,
+        errors="surrogateescape",
+        newline="" if mapping.format == "csv" else "\n",
+    )
+    rows = (csv_rows if mapping.format == "csv" else jsonl_rows)(text, name, mapping)
+    entries = _entries(rows, text, name, mapping, encoding.name)
+    return CallLog(mapping, kind, encoding, head, entries)
 
 
-def parse_call_log(data: bytes, name: str, mapping: ColumnMapping) -> ParsedLog:
-    """Read a call log; `name` (the file name) is only used in sources and problems.
+def mapping_kind(mapping: ColumnMapping) -> str:
+    """A preset's name for a mapping that is one, else its format (csv, jsonl)."""
+    return next((key for key, preset in PRESETS.items() if preset == mapping), mapping.format)
+
+
+def _encoding(handle: BinaryIO, head: bytes, layout: Layout, mapping: ColumnMapping) -> Guess:
+    """The encoding asked for (--encoding, then the mapping's), else the file's own."""
+    if layout.encoding is None and mapping.encoding is None:
+        return recognise_encoding(handle, head)
+    if (marked := bom_encoding(head)) is not None:
+        return marked
+    if layout.encoding is not None:
+        return Guess(layout.encoding, layout.encoding_by)
+    return Guess(mapping.encoding or "utf-8", "uit de kolomindeling")
+
+
+def _entries(
+    rows: Iterator[Row | RowProblem],
+    text: io.TextIOWrapper,
+    name: str,
+    mapping: ColumnMapping,
+    encoding: str,
+) -> Iterator[CallRecord | RowProblem]:
+    zone = ZoneInfo(mapping.timezone)
+    agent_pattern = re.compile(mapping.agent_pattern) if mapping.agent_pattern else None
+    # call id -> (line, digest of the row) of the row that first had it: enough to tell a
+    # duplicate row from a reused id, without keeping every row of a large file.
+    first_seen: dict[str, tuple[int, int]] = {}
+    try:
+        for row in rows:
+            if isinstance(row, RowProblem):
+                yield row
+                continue
+            try:
+                call, generated = _build(row, name, mapping, zone, agent_pattern, encoding)
+            except _RowError as exc:
+                yield RowProblem(name, row.line, str(exc), row.text)
+                continue
+            # hash(): 64 bits, stable within the process; that is all the comparison needs.
+            digest = hash(tuple(row.raw.items()))
+            call_id = call.call_id
+            if generated:
+                # Two different calls with the same caller, minute and agent (a redial in a
+                # log without seconds): number the later ones, stable as the file grows.
+                occurrence = 1
+                while call_id in first_seen and first_seen[call_id][1] != digest:
+                    occurrence += 1
+                    call_id = f"{call.call_id}.{occurrence}"
+            earlier = first_seen.get(call_id)
+            if earlier is not None:
+                if earlier[1] == digest:
+                    message = f"hetzelfde gesprek als regel {earlier[0]} (een dubbele regel)"
+                else:
+                    message = f"gesprek-ID {call_id!r} is al gebruikt op regel {earlier[0]}"
+                yield RowProblem(name, row.line, message, row.text)
+                continue
+            first_seen[call_id] = (row.line, digest)
+            yield call if call_id == call.call_id else _with_id(call, call_id)
+    finally:
+        # The caller's file stays theirs to close; the wrapper must not close it when it goes.
+        if not text.closed:
+            text.detach()
+
+
+def parse_call_log(data: bytes, name: str, mapping: ColumnMapping | Layout) -> ParsedLog:
+    """Read a whole call log held in memory (tests, small files); see read_calls.
 
     Bad rows are skipped and listed in `problems`; blank lines are skipped silently. Raises
     CallLogError only when the file as a whole does not fit the mapping (a header without a
     mapped column, UTF-16 text).
     """
-    text = _decode(data, mapping.encoding, name)
-    log = ParsedLog()
-    rows = (
-        _csv_rows(text, name, mapping, log.problems)
-        if mapping.format == "csv"
-        else _jsonl_rows(text, name, mapping, log.problems)
-    )
-    zone = ZoneInfo(mapping.timezone)
-    agent_pattern = re.compile(mapping.agent_pattern) if mapping.agent_pattern else None
-    first_seen: dict[str, _Row] = {}  # call id -> the row that first had it
-    for row in rows:
-        try:
-            call, generated = _build(row, name, mapping, zone, agent_pattern)
-        except _RowError as exc:
-            log.problems.append(RowProblem(name, row.line, str(exc)))
-            continue
-        call_id = call.call_id
-        if generated:
-            # Two different calls with the same caller, minute and agent (a redial in a
-            # log without seconds): number the later ones, which stays stable as the file grows.
-            occurrence = 1
-            while call_id in first_seen and first_seen[call_id].raw != row.raw:
-                occurrence += 1
-                call_id = f"{call.call_id}.{occurrence}"
-        earlier = first_seen.get(call_id)
-        if earlier is not None:
-            if earlier.raw == row.raw:
-                message = f"hetzelfde gesprek als regel {earlier.line} (een dubbele regel)"
-            else:
-                message = f"gesprek-ID {call_id!r} is al gebruikt op regel {earlier.line}"
-            log.problems.append(RowProblem(name, row.line, message))
-            continue
-        first_seen[call_id] = row
-        log.calls.append(call if call_id == call.call_id else _with_id(call, call_id))
-    log.problems.sort(key=lambda problem: problem.line)
-    return log
+    return _collect(read_calls(io.BytesIO(data), name, mapping))
+
+
+def _collect(log: CallLog) -> ParsedLog:
+    parsed = ParsedLog()
+    for entry in log.entries:
+        if isinstance(entry, RowProblem):
+            parsed.problems.append(entry)
+        else:
+            parsed.calls.append(entry)
+    parsed.problems.sort(key=lambda problem: problem.line)
+    return parsed
 
 
 def _with_id(call: CallRecord, call_id: str) -> CallRecord:
     return call.model_copy(update={"call_id": call_id})
-
-
-def _decode(data: bytes, encoding: str, name: str) -> str:
-    """Text of the file; bytes the encoding cannot read become surrogates (a row problem)."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise CallLogError(f"{name}: het bestand is UTF-16; exporteer het als UTF-8 (of cp1252)")
-    if data.startswith(codecs.BOM_UTF8):
-        # A BOM settles the question, whatever the mapping expected (Excel's "CSV UTF-8").
-        data, encoding = data[len(codecs.BOM_UTF8) :], "utf-8"
-    if encoding == "utf-8-sig":
-        encoding = "utf-8"
-    return data.decode(encoding, "surrogateescape")
-
-
-def _csv_rows(
-    text: str, name: str, mapping: ColumnMapping, problems: list[RowProblem]
-) -> Iterator[_Row]:
-    # newline="" keeps line breaks inside quoted notes; strict=True makes an unbalanced quote
-    # an error instead of a note that silently swallows the rest of the file.
-    reader = csv.reader(
-        io.StringIO(text, newline=""),
-        delimiter=mapping.delimiter,
-        quotechar=mapping.quotechar,
-        strict=True,
-    )
-    names: list[str] = list(mapping.column_names)
-    indexes: dict[str, int] | None = None if mapping.header else _fixed_indexes(mapping)
-    least, most = _header_less_bounds(mapping) if not mapping.header else (0, None)
-    while True:
-        line = reader.line_num + 1  # the physical line this row starts on
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            problems.append(RowProblem(name, line, f"geen geldige CSV: {_csv_reason(exc)}"))
-            continue
-        if not any(cell.strip() for cell in cells):
-            continue
-        if indexes is None:
-            names = [cell.strip() for cell in cells]
-            indexes = _header_indexes(names, mapping, f"{name}:{line}")
-            least, most = len(names), len(names)
-            continue
-        count = len(cells)
-        if count < least:
-            problems.append(RowProblem(name, line, _too_few(count, least, mapping.header)))
-            continue
-        if most is not None and count > most and any(cell.strip() for cell in cells[most:]):
-            problems.append(
-                RowProblem(
-                    name,
-                    line,
-                    f"{count} {_fields(count)}, terwijl er hoogstens {most} verwacht worden (een "
-                    f"{mapping.delimiter!r} in een veld zonder aanhalingstekens?)",
-                )
-            )
-            continue
-        raw = {(names[i] if i < len(names) else str(i)): cell for i, cell in enumerate(cells)}
-        values = {key: cells[i] if i < count else None for key, i in indexes.items()}
-        yield _Row(line, raw, values)
-
-
-def _csv_reason(exc: csv.Error) -> str:
-    """Dutch for the csv module's (English) error, the original text when it is not known."""
-    text = str(exc)
-    if "unexpected end of data" in text:
-        return "een aanhalingsteken wordt nooit gesloten (de rest van het bestand is overgeslagen)"
-    if match := re.fullmatch(r"(.*) expected after (.*)", text):
-        return f"na een sluitend aanhalingsteken {match.group(2)} hoort {match.group(1)} te staan"
-    if match := re.fullmatch(r"field larger than field limit \((\d+)\)", text):
-        return f"een veld is langer dan {match.group(1)} tekens"
-    return text
-
-
-def _fields(count: int) -> str:
-    return "veld" if count == 1 else "velden"
-
-
-def _too_few(count: int, least: int, header: bool) -> str:
-    against = (
-        f"de kopregel er {least} heeft" if header else f"een regel er minstens {least} nodig heeft"
-    )
-    return (
-        f"{count} {_fields(count)}, terwijl {against} (ontbreekt er een veld, of staat er een los "
-        "aanhalingsteken?)"
-    )
-
-
-def _fixed_indexes(mapping: ColumnMapping) -> dict[str, int]:
-    return {key: mapping.index_of(column) for key, column in mapping.columns.items()}
-
-
-def _header_less_bounds(mapping: ColumnMapping) -> tuple[int, int | None]:
-    needed = [
-        mapping.index_of(column)
-        for key, column in mapping.columns.items()
-        if key not in OPTIONAL_CELLS
-    ]
-    least = mapping.min_columns or max(needed) + 1
-    return least, (len(mapping.column_names) or None)
-
-
-def _header_indexes(header: list[str], mapping: ColumnMapping, where: str) -> dict[str, int]:
-    positions: dict[str, list[int]] = {}
-    for index, text in enumerate(header):
-        positions.setdefault(text.casefold(), []).append(index)
-    indexes: dict[str, int] = {}
-    for key, column in mapping.columns.items():
-        found = positions.get(str(column).strip().casefold(), [])
-        if not found:
-            raise CallLogError(
-                f"{where}: de kopregel heeft geen kolom {column!r} (voor {key}); de kolommen zijn: "
-                + ", ".join(repr(text) for text in header)
-            )
-        if len(found) > 1:
-            raise CallLogError(f"{where}: de kopregel heeft de kolom {column!r} twee keer")
-        indexes[key] = found[0]
-    return indexes
-
-
-def _jsonl_rows(
-    text: str, name: str, mapping: ColumnMapping, problems: list[RowProblem]
-) -> Iterator[_Row]:
-    # Only "\n" ends a line: str.splitlines() would also split at U+2028, which JSON allows
-    # inside strings.
-    for line, content in enumerate(text.split("\n"), start=1):
-        content = content.strip()
-        if not content:
-            continue
-        try:
-            value = json.loads(content)
-        except json.JSONDecodeError as exc:
-            problems.append(
-                RowProblem(
-                    name, line, f"geen geldige JSON: {_json_reason(exc.msg)} (kolom {exc.colno})"
-                )
-            )
-            continue
-        except RecursionError:
-            problems.append(RowProblem(name, line, "geen geldige JSON: te diep genest"))
-            continue
-        if not isinstance(value, dict):
-            problems.append(
-                RowProblem(name, line, f"de regel is geen JSON-object maar {_json_kind(value)}")
-            )
-            continue
-        raw = {str(key): _json_text(item) for key, item in value.items()}
-        values = {key: raw.get(str(column)) for key, column in mapping.columns.items()}
-        yield _Row(line, raw, values)
-
-
-# The json module's (English) messages, in Dutch; others are shown as they are.
-_JSON_REASONS = {
-    "Unterminated string starting at": "een tekst tussen aanhalingstekens wordt niet gesloten",
-    "Expecting value": "hier wordt een waarde verwacht",
-    "Expecting property name enclosed in double quotes": (
-        "hier wordt een naam tussen dubbele aanhalingstekens verwacht"
-    ),
-    "Expecting ':' delimiter": "hier wordt een ':' verwacht",
-    "Expecting ',' delimiter": "hier wordt een ',' verwacht",
-    "Extra data": "er staat nog iets na het JSON-object",
-    "Invalid control character at": "ongeldig stuurteken in een tekst",
-    "Invalid \\escape": "ongeldige escape met \\",
-    "Invalid \\uXXXX escape": "ongeldige \\uXXXX-escape",
-}
-
-
-def _json_reason(msg: str) -> str:
-    for english, dutch in _JSON_REASONS.items():
-        if msg.startswith(english):
-            return dutch
-    return msg
-
-
-def _json_kind(value: object) -> str:
-    """What a JSON value that is not an object is, in Dutch."""
-    if isinstance(value, list):
-        return "een lijst"
-    if isinstance(value, str):
-        return "een tekst"
-    if isinstance(value, bool):  # before int: True is an int too
-        return "een waarheidswaarde (true/false)"
-    if isinstance(value, int | float):
-        return "een getal"
-    if value is None:
-        return "null"
-    return type(value).__name__
-
-
-def _json_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):  # before int: True is an int too
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float):
-        return str(value)
-    return json.dumps(value, ensure_ascii=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -340,18 +218,20 @@ _NAME_AND_NUMBER = re.compile(r'^\s*"?(.*?)"?\s*<([^<>]*)>\s*$')
 
 
 def _build(
-    row: _Row,
+    row: Row,
     name: str,
     mapping: ColumnMapping,
     zone: ZoneInfo,
     agent_pattern: re.Pattern[str] | None,
+    encoding: str,
 ) -> tuple[CallRecord, bool]:
     """The CallRecord of a row, and whether its id was generated; raises _RowError."""
     for column, text in row.raw.items():
         if _SURROGATE.search(text):
             raise _RowError(
-                f"kolom {column!r} bevat bytes die geen geldige {mapping.encoding} zijn "
-                "(komt het bestand uit Excel, probeer dan encoding: cp1252)"
+                f"kolom {column!r} bevat bytes die geen geldige {encoding} zijn (komt het "
+                "bestand uit Excel, probeer dan --encoding cp1252; zonder --encoding wordt de "
+                "tekenset herkend)"
             )
 
     def value(key: str) -> str:
@@ -538,17 +418,17 @@ def _parse_answered(text: str, mapping: ColumnMapping) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def read_call_log(path: str | Path, mapping: ColumnMapping) -> ParsedLog:
-    """Read a call-log file and parse it; raises CallLogError when it cannot be read."""
+def read_call_log(path: str | Path, mapping: ColumnMapping | Layout) -> ParsedLog:
+    """Read a whole call-log file; raises CallLogError when it cannot be read."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            return _collect(read_calls(handle, str(path), mapping))
     except OSError as exc:
-        raise CallLogError(f"{path}: kan de belregistratie niet lezen: {_os_reason(exc)}") from exc
-    return parse_call_log(data, str(path), mapping)
+        raise CallLogError(f"{path}: kan de belregistratie niet lezen: {os_reason(exc)}") from exc
 
 
-def _os_reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
     """Dutch for the common reasons a file cannot be read; the system's text otherwise."""
     reasons = {
         errno.ENOENT: "het bestand bestaat niet",

@@ -9,19 +9,26 @@ file, or a file that grew, adds only the new calls. What happens to a call:
 - otherwise: a new ticket. A guaranteed Hoog storing is announced loudly at once, since its
   reaction is "direct". Calls from numbers that are not agreed contacts (3.C) and calls
   outside the helpdesk hours are kept and flagged with the SLA reason, never dropped.
+A log is read as a stream and stored in batches (one commit per BATCH_CALLS calls), so its
+size does not matter; bad rows go to quarantine with their reason, once each.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
-from adapters.phone.calllog import CallLogError, parse_call_log
-from adapters.phone.mapping import ColumnMapping
+from adapters.phone.calllog import CallLogError, RowProblem, os_reason, read_calls
+from adapters.phone.mapping import ColumnMapping, Layout
 from adapters.phone.records import CallRecord, call_to_report
+from adapters.phone.rows import first_line
+from adapters.phone.sniff import head_of
 from bot.calls import PhoneEntry
 from bot.desk import Desk
 from bot.directory import normalise_phone
@@ -30,6 +37,10 @@ from bot.models import Category, Decision, Priority
 from bot.store import OutboxItem
 
 log = logging.getLogger("triage.phone")
+
+# Calls stored per commit. Bigger batches save little more (the triage of each call costs far
+# more than a commit) and keep the store from other threads for longer.
+BATCH_CALLS = 100
 
 OUTSIDE_HOURS_NOTE = "gebeld buiten de helpdesk-uren (SLA 3.C: werkdagen 09:00-17:00)"
 
@@ -57,7 +68,7 @@ def entry_to_call(entry: PhoneEntry, agent: str) -> CallRecord:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CallOutcome:
     """What became of one call."""
 
@@ -75,6 +86,9 @@ class ImportSummary:
     outcomes: list[CallOutcome] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     new_problems: list[str] = field(default_factory=list)  # not quarantined before
+    read_as: str = ""  # format and encoding, and how they were chosen (Dutch)
+    mapping: ColumnMapping | None = None  # the layout the file was read with
+    head: bytes = b""  # the file's first bytes (for a hint when no row was readable)
 
     def count(self, outcome: str) -> int:
         return sum(1 for o in self.outcomes if o.outcome == outcome)
@@ -92,44 +106,101 @@ class PhoneIntake:
         self.hoog_mention = hoog_mention
 
     def ingest(
-        self, data: bytes, name: str, mapping: ColumnMapping, now: datetime
+        self,
+        source: bytes | BinaryIO,
+        name: str,
+        layout: Layout | ColumnMapping,
+        now: datetime,
     ) -> ImportSummary:
-        """Import a call log; bad rows are reported with file:line, skipped, and kept in
-        quarantine with the reason (once: a log that grows is read again)."""
+        """Import a call log (an open file, read as a stream, or its bytes); bad rows are
+        reported with file:line, skipped, and kept in quarantine with the reason (once: a log
+        that grows is read again).
+
+        The calls are stored in batches of BATCH_CALLS, one commit each: a crash or a read
+        error half-way keeps the batches before it, and importing the file again adds the
+        rest (what is stored is skipped by its call id).
+        """
+        handle = io.BytesIO(source) if isinstance(source, bytes) else source
+        summary = ImportSummary(name)
         try:
-            parsed = parse_call_log(data, name, mapping)
+            reading = read_calls(handle, name, layout)
         except CallLogError as exc:
-            summary = ImportSummary(name, problems=[str(exc)])
-            key = "phone-file:" + hashlib.sha256(data).hexdigest()
-            if self.store.quarantine("phone", str(exc), data, now, key=key):
-                summary.new_problems.append(str(exc))
+            self._bad_file(summary, exc, head_of(handle), now)
             return summary
-        summary = ImportSummary(name, problems=[str(p) for p in parsed.problems])
-        lines = data.decode("utf-8", errors="replace").splitlines()
-        for problem in parsed.problems:
-            raw = lines[problem.line - 1] if 0 < problem.line <= len(lines) else ""
-            key = (
-                "phone-row:"
-                + hashlib.sha256(
-                    f"{Path(name).name}\0{raw}\0{problem.message}".encode()
-                ).hexdigest()
-            )
-            if self.store.quarantine("phone", str(problem), raw.encode(), now, key=key):
-                summary.new_problems.append(str(problem))
-        for call in parsed.calls:
-            summary.outcomes.append(self.call(call, now))
+        except OSError as exc:
+            summary.problems.append(f"{name}: kan het bestand niet lezen ({os_reason(exc)})")
+            return summary
+        summary.read_as = reading.describe()
+        summary.mapping, summary.head = reading.mapping, reading.head[:300]
+        entries = iter(reading.entries)
+        bad_rows: Counter[str] = Counter()  # two equal bad rows are still two rows
+        calls = problems = 0
+        more = True
+        while more:
+            with self.store.batch():
+                for _ in range(BATCH_CALLS):
+                    try:
+                        entry = next(entries)
+                    except StopIteration:
+                        more = False
+                        break
+                    except CallLogError as exc:  # the header does not fit: nothing was read
+                        self._bad_file(summary, exc, reading.head, now)
+                        more = False
+                        break
+                    except OSError as exc:
+                        summary.problems.append(
+                            f"{name}: kan niet verder lezen ({os_reason(exc)}); wat ervoor stond "
+                            "is ingelezen, lees het bestand later opnieuw in"
+                        )
+                        more = False
+                        break
+                    if isinstance(entry, RowProblem):
+                        problems += 1
+                        self._bad_row(summary, entry, bad_rows, now)
+                    else:
+                        calls += 1
+                        summary.outcomes.append(self.call(entry, now))
         log.info(
-            "phone import %s: %d calls, %d new tickets, %d linked, %d missed, %d already known, "
-            "%d bad rows",
+            "phone import %s (%s): %d calls, %d new tickets, %d linked, %d missed, "
+            "%d already known, %d bad rows",
             name,
-            len(parsed.calls),
+            summary.read_as,
+            calls,
             summary.count("ticket"),
             summary.count("guaranteed") + summary.count("attached"),
             summary.count("missed"),
             summary.count("duplicate"),
-            len(parsed.problems),
+            problems,
         )
         return summary
+
+    def _bad_file(
+        self, summary: ImportSummary, exc: CallLogError, head: bytes, now: datetime
+    ) -> None:
+        """The file as a whole cannot be read: its start goes to quarantine, once."""
+        summary.problems.append(str(exc))
+        # The key of a file under HEAD_BYTES is the hash of all of it, as it always was.
+        key = "phone-file:" + hashlib.sha256(head).hexdigest()
+        if self.store.quarantine("phone", str(exc), head, now, key=key):
+            summary.new_problems.append(str(exc))
+
+    def _bad_row(
+        self, summary: ImportSummary, problem: RowProblem, seen: Counter[str], now: datetime
+    ) -> None:
+        """A bad row goes to quarantine with its reason, once per row, however often the
+        file is read: its key is the file name, its first line and what is wrong with it
+        (and, for the second of two equal bad rows, which one it is)."""
+        summary.problems.append(str(problem))
+        what = problem.kind or problem.message
+        identity = f"{Path(problem.file).name}\0{first_line(problem.raw)}\0{what}"
+        seen[identity] += 1
+        if seen[identity] > 1:
+            identity += f"\0{seen[identity]}"
+        key = "phone-row:" + hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()
+        raw = problem.raw.encode("utf-8", "surrogateescape")
+        if self.store.quarantine("phone", str(problem), raw, now, key=key):
+            summary.new_problems.append(str(problem))
 
     def call(self, call: CallRecord, now: datetime, ticket_id: int | None = None) -> CallOutcome:
         """One call; `ticket_id` links it explicitly (the modal), else a #N in its notes."""

@@ -2,8 +2,8 @@
 
 A `ColumnMapping` says which column holds each of our fields (see FIELDS) and how the values
 are written; `PRESETS` holds the three layouts we know (Asterisk's `Master.csv`, the Dutch CSV
-export, JSON Lines). `load_mapping` picks one for a file: a YAML file the user wrote, a preset
-by name, or a guess from the file's extension.
+export, JSON Lines). `requested_layout` says what the user asked for: a YAML file they wrote, a
+preset by name, or nothing (then adapters.phone.sniff recognises each file's format).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,6 +38,19 @@ REQUIRED_FIELDS = ("caller", "start")
 ENCODINGS = frozenset({"utf-8", "utf-8-sig", "cp1252", "iso8859-1"})
 
 
+def encoding_name(value: str) -> str:
+    """The codec name of an encoding we read; ValueError (in Dutch) for any other."""
+    try:
+        name = codecs.lookup(value).name
+    except LookupError:
+        name = value
+    if name not in ENCODINGS:
+        raise ValueError(
+            f"{value!r} wordt niet ondersteund; kies uit {', '.join(sorted(ENCODINGS))}"
+        )
+    return name
+
+
 class ColumnMapping(BaseModel):
     """Where our fields are in a call-log file, and how its values are written.
 
@@ -53,7 +67,9 @@ class ColumnMapping(BaseModel):
     delimiter: str = ","
     quotechar: str = '"'
     header: bool = True
-    encoding: str = "utf-8"
+    encoding: str | None = Field(
+        default=None, description="utf-8, cp1252 or latin-1; None: recognised per file."
+    )
     columns: dict[str, str | int]
     column_names: tuple[str, ...] = Field(
         default=(), description="Names for the columns of a file without a header row."
@@ -82,16 +98,8 @@ class ColumnMapping(BaseModel):
 
     @field_validator("encoding")
     @classmethod
-    def _encoding(cls, value: str) -> str:
-        try:
-            name = codecs.lookup(value).name
-        except LookupError:
-            name = value
-        if name not in ENCODINGS:
-            raise ValueError(
-                f"{value!r} wordt niet ondersteund; kies uit {', '.join(sorted(ENCODINGS))}"
-            )
-        return name
+    def _encoding(cls, value: str | None) -> str | None:
+        return None if value is None else encoding_name(value)
 
     @field_validator("timezone")
     @classmethod
@@ -247,18 +255,57 @@ PRESETS: Mapping[str, ColumnMapping] = {
 }
 
 
-def load_mapping(name: str | None, mapping_file: Path | None, path: Path) -> ColumnMapping:
-    """The column mapping: a YAML file, a preset by name, or a guess from the extension."""
+@dataclass(frozen=True)
+class Layout:
+    """How to read call logs, as asked for, and who asked (the import says so).
+
+    `mapping` None: the format is recognised per file (see adapters.phone.sniff). `encoding`
+    None: the mapping's encoding if it names one, else recognised per file.
+    """
+
+    mapping: ColumnMapping | None = None
+    format_name: str = ""  # a preset's name or the mapping file's name
+    chosen_by: str = ""  # Dutch: "--format jsonl", "phone.format in de instellingen"
+    encoding: str | None = None
+    encoding_by: str = ""
+
+
+def requested_layout(
+    format: str | None,
+    mapping_file: Path | None,
+    encoding: str | None = None,
+    *,
+    from_settings: bool = False,
+) -> Layout:
+    """The layout asked for: a YAML mapping file, else a preset by name, else recognise each
+    file; raises ConfigError for an unknown format or encoding or an unusable mapping file.
+
+    `from_settings`: the format and mapping file come from settings.yaml (phone.format,
+    phone.mapping_file), not from the command line; only the wording differs.
+    """
+    where = "in de instellingen"
+    mapping: ColumnMapping | None = None
+    name = chosen_by = ""
     if mapping_file is not None:
         try:
             data = yaml.safe_load(mapping_file.read_text(encoding="utf-8"))
-            return ColumnMapping.model_validate(data)
+            mapping = ColumnMapping.model_validate(data)
         except (OSError, yaml.YAMLError, ValidationError) as exc:
             raise ConfigError(f"{mapping_file}: not a usable column mapping: {exc}") from exc
-    if name is None:
-        name = "jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else "asterisk"
-    if name not in PRESETS:
-        raise ConfigError(
-            f"unknown call log format {name!r}: use {', '.join(sorted(PRESETS))} or --mapping FILE"
-        )
-    return PRESETS[name]
+        name = mapping_file.name
+        chosen_by = f"phone.mapping_file {where}" if from_settings else f"--mapping {mapping_file}"
+    elif format is not None:
+        if format not in PRESETS:
+            raise ConfigError(
+                f"unknown call log format {format!r}: use {', '.join(sorted(PRESETS))} "
+                "or --mapping FILE"
+            )
+        mapping, name = PRESETS[format], format
+        chosen_by = f"phone.format {where}" if from_settings else f"--format {format}"
+    if encoding is None:
+        return Layout(mapping, name, chosen_by)
+    try:
+        codec = encoding_name(encoding)
+    except ValueError as exc:
+        raise ConfigError(f"--encoding: {exc}") from exc
+    return Layout(mapping, name, chosen_by, codec, f"--encoding {encoding}")

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from adapters.phone.intake import ImportSummary, PhoneIntake
-from adapters.phone.mapping import load_mapping
+from adapters.phone.mapping import requested_layout
 
 # The service's logger: these lines belong with the rest of what `triage run` logs.
 log = logging.getLogger("triage.run")
@@ -26,18 +26,18 @@ class CallLogWatcher:
         self, folder: Path, intake: PhoneIntake, format: str | None, mapping_file: Path | None
     ) -> None:
         self.folder, self.intake = folder, intake
-        self.format, self.mapping_file = format, mapping_file
         # path -> (size, mtime_ns) when it was last read.
         self._seen: dict[Path, tuple[int, int]] = {}
         # A bad format or mapping file fails at start, not at the first log that arrives.
-        load_mapping(format, mapping_file, Path("calls.csv"))
+        # Without either, each file's format and encoding are recognised when it is read.
+        self.layout = requested_layout(format, mapping_file, from_settings=True)
 
     def check(self, clock: Callable[[], datetime]) -> Iterator[ImportSummary]:
         """Import each file that is new or changed, in name order; one summary per file.
 
         Lazy on purpose: a file is imported when the loop reaches it, so the caller handles
         one file's summary before the next file is read. Hidden files are left alone; a
-        folder that does not exist (yet) holds nothing.
+        folder that does not exist (yet) holds nothing. A file is read as a stream.
         """
         if not self.folder.is_dir():
             return
@@ -48,9 +48,11 @@ class CallLogWatcher:
             signature = (stat.st_size, stat.st_mtime_ns)
             if self._seen.get(path) == signature:
                 continue
-            mapping = load_mapping(self.format, self.mapping_file, path)
-            summary = self.intake.ingest(path.read_bytes(), str(path), mapping, clock())
+            with path.open("rb") as handle:
+                summary = self.intake.ingest(handle, str(path), self.layout, clock())
             self._seen[path] = signature
+            if summary.read_as:
+                log.info("phone log %s read as %s", path, summary.read_as)
             for problem in summary.problems:
                 log.warning("phone log row skipped: %s", problem)
             yield summary

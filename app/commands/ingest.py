@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.phone.intake import PhoneIntake
-from adapters.phone.mapping import ColumnMapping, load_mapping
+from adapters.phone.mapping import ColumnMapping, Layout, requested_layout
 from app.bootstrap import Paths, Setup, load_setup
 from app.commands import EXIT_BAD_INPUT, EXIT_OK
 from app.render.text import describe_import
@@ -19,20 +19,29 @@ from bot.store import Store
 def ingest(args: argparse.Namespace, paths: Paths, out: TextIO, clock: Clock) -> int:
     """`triage ingest phone FILE...` (phone is the only kind so far)."""
     setup = load_setup(paths)
+    phone = setup.settings.phone
+    # What is given on the command line wins over settings.yaml; with neither, each file's
+    # format is recognised (and its encoding, unless --encoding says it).
+    if args.format or args.mapping:
+        layout = requested_layout(args.format, args.mapping, args.encoding)
+    else:
+        layout = requested_layout(
+            phone.format, phone.mapping_file, args.encoding, from_settings=True
+        )
     with Store(paths.db) as store:
-        return ingest_phone(setup, store, args.files, args.format, args.mapping, out, clock)
+        return ingest_phone(setup, store, args.files, layout, out, clock)
 
 
 def ingest_phone(
     setup: Setup,
     store: Store,
     files: list[Path],
-    fmt: str | None,
-    mapping_file: Path | None,
+    layout: Layout,
     out: TextIO,
     clock: Clock,
 ) -> int:
-    """Import call logs; exit 2 when a row was bad (the good rows are imported anyway)."""
+    """Import call logs, each read as a stream; exit 2 when a row was bad (the good rows are
+    imported anyway)."""
     settings = setup.settings
     desk = Desk(
         setup.triage,
@@ -43,21 +52,18 @@ def ingest_phone(
     intake = PhoneIntake(desk, settings.slack.hoog_mention if settings.slack else "<!here>")
     bad = False
     for path in files:
-        mapping = load_mapping(
-            fmt or (settings.phone.format if not mapping_file else None),
-            mapping_file or settings.phone.mapping_file,
-            path,
-        )
         try:
-            data = path.read_bytes()
+            with path.open("rb") as handle:
+                summary = intake.ingest(handle, str(path), layout, clock())
         except OSError as exc:
             print(f"{path}: cannot read: {exc.strerror}", file=out)
             bad = True
             continue
-        summary = intake.ingest(data, str(path), mapping, clock())
+        if summary.read_as:
+            print(f"{path}: gelezen als {summary.read_as}", file=out)
         print(describe_import(summary), file=out)
-        if summary.problems and not summary.outcomes:
-            print(format_hint(data, mapping), file=out)
+        if summary.problems and not summary.outcomes and summary.mapping is not None:
+            print(format_hint(summary.head, summary.mapping), file=out)
         bad = bad or bool(summary.problems)
     return EXIT_BAD_INPUT if bad else EXIT_OK
 

@@ -38,6 +38,7 @@ class Database:
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
         self._lock = threading.RLock()
+        self._batching = False  # inside batch(): transactions are savepoints (see batch)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -62,8 +63,14 @@ class Database:
 
         A write the database cannot take (disk full, I/O error, locked past the busy
         timeout) raises StoreUnavailable, and the connection is left outside any
-        transaction, so the next attempt starts clean once the disk has room again."""
+        transaction, so the next attempt starts clean once the disk has room again.
+        Inside `batch()` the block is a savepoint instead: undone alone when it raises,
+        committed with the batch."""
         with self._lock:
+            if self._batching:
+                with self._savepoint() as db:
+                    yield db
+                return
             try:
                 self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
@@ -96,6 +103,49 @@ class Database:
         if code is not None and code & 0xFF not in _UNAVAILABLE:
             return exc
         return StoreUnavailable(f"the store {self.path} cannot {what}: {exc}")
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("SAVEPOINT unit")
+        try:
+            yield self._db
+        except BaseException:
+            # Some errors (a full disk) end the whole transaction: then there is no savepoint
+            # left to go back to, and the batch fails as a whole.
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK TO unit")
+                self._db.execute("RELEASE unit")
+            raise
+        else:
+            self._db.execute("RELEASE unit")
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Many units of work in one commit, for bulk imports (a call log of 100k rows).
+
+        Each write inside keeps its own all-or-nothing (a savepoint), but the batch commits
+        once when the block ends, and nothing of it when the block raises; the caller must
+        be able to do the whole batch again (an import skips what is already stored). Other
+        threads wait for the store until the batch ends, so keep batches small."""
+        with self._lock:
+            if self._batching:  # already in one: this block is part of it
+                yield
+                return
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise self._unavailable("begin a write", exc) from exc
+            self._batching = True
+            try:
+                yield
+                self._batching = False
+                self._db.execute("COMMIT")
+            except BaseException as exc:
+                self._batching = False
+                self._rollback()  # also when COMMIT itself failed
+                if isinstance(exc, sqlite3.OperationalError):
+                    raise self._unavailable("write", exc) from exc
+                raise
 
     def _rows(self, sql: str, args: Sequence[object] = ()) -> list[sqlite3.Row]:
         """A read outside a transaction, under the lock, fully fetched (the cursor is not

@@ -19,6 +19,7 @@ from adapters.phone.calllog import (
 )
 from adapters.phone.mapping import ASTERISK_CDR, DUTCH_CSV, JSONL, PRESETS, ColumnMapping
 from adapters.phone.records import CallRecord, call_to_report
+from adapters.phone.rows import MAX_RECORD_LINES
 from bot.directory import Directory, OrganisationsFile
 from bot.models import Channel, Report
 
@@ -266,12 +267,78 @@ def test_unclosed_quote_is_reported_where_the_row_starts() -> None:
         "0102223344;0307600290;26-11-2026 14:15;60;ja;Sanne;Derde;X3",
     )
     log = parse_call_log(data, "calls.csv", DUTCH_CSV)
-    assert [c.call_id for c in log.calls] == ["X1"]
+    assert [c.call_id for c in log.calls] == ["X1", "X3"]  # the next row is kept
     assert [p.line for p in log.problems] == [3]
     assert log.problems[0].message == (
-        "geen geldige CSV: een aanhalingsteken wordt nooit gesloten (de rest van het bestand "
-        "is overgeslagen)"
+        "een aanhalingsteken wordt niet gesloten: het veld loopt door in regel 4, die een "
+        "eigen regel is; de regels erna zijn los gelezen"
     )
+    assert log.problems[0].raw == (
+        '0612345678;0307600290;26-11-2026 14:10;60;ja;Sanne;"Notitie zonder eind;X2'
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "kept", "bad", "message"),
+    [
+        # The last row: the file ends inside the quote.
+        (['0612345678;0307600290;26-11-2026 14:10;60;ja;Sanne;"Open;X2'], [], [3], "nooit"),
+        # A note over two lines whose second line is a row: the first line is bad.
+        (
+            [
+                '0612345678;0307600290;26-11-2026 14:10;60;ja;Sanne;"Open;X2',
+                '0102223344;0307600290;26-11-2026 14:15;60;ja;Sanne;Monitor 24";X3',
+            ],
+            ["X3"],
+            [3],
+            "het veld loopt door in regel 4",
+        ),
+        # The quote closes on a line that is not a row, with the wrong number of cells.
+        (
+            [
+                '0612345678;0307600290;26-11-2026 14:10;60;ja;"Open;X2',
+                'nog een regel";X9',
+                "0102223344;0307600290;26-11-2026 14:15;60;ja;Sanne;Derde;X3",
+            ],
+            ["X3"],
+            [3, 4],
+            "het veld loopt door tot regel 4 (7 velden, terwijl de kopregel er 8 heeft)",
+        ),
+        # Text after the closing quote, two lines on: the first line is bad, the rest re-read.
+        (
+            [
+                '0612345678;0307600290;26-11-2026 14:10;60;ja;Sanne;"Open',
+                'dicht"x;X2',
+                "0102223344;0307600290;26-11-2026 14:15;60;ja;Sanne;Derde;X3",
+            ],
+            ["X3"],
+            [3, 4],
+            "na een sluitend aanhalingsteken '\"' hoort ';' te staan (regel 4)",
+        ),
+    ],
+)
+def test_an_unbalanced_quote_costs_only_its_own_row(
+    rows: list[str], kept: list[str], bad: list[int], message: str
+) -> None:
+    first = "0501234567;0307600290;26-11-2026 14:05;60;ja;Sanne;Eerste;X1"
+    log = parse_call_log(nl_csv(first, *rows), "c.csv", DUTCH_CSV)
+    assert [c.call_id for c in log.calls] == ["X1", *kept]
+    assert [p.line for p in log.problems] == bad
+    assert message in log.problems[0].message
+    assert "aanhalingsteken" in log.problems[0].message
+
+
+def test_a_note_over_many_lines_is_one_row_up_to_a_limit() -> None:
+    note = "\n".join(f"regel {n}" for n in range(MAX_RECORD_LINES - 1))
+    row = f'0501234567;0307600290;26-11-2026 14:05;60;ja;Sanne;"{note}";X1'
+    assert only_call(parse_call_log(nl_csv(row), "c.csv", DUTCH_CSV)).notes == note
+    longer = note + "\nnog een\nen nog een"
+    row = f'0501234567;0307600290;26-11-2026 14:05;60;ja;Sanne;"{longer}";X1'
+    log = parse_call_log(nl_csv(row), "c.csv", DUTCH_CSV)
+    assert log.calls == []
+    assert log.problems[0].line == 2 and "aanhalingsteken" in log.problems[0].message
+    # Every line is accounted for: the first as the open quote, the others on their own.
+    assert len(log.problems) == MAX_RECORD_LINES + 1
 
 
 def test_text_after_a_closing_quote_is_a_problem() -> None:
@@ -330,13 +397,16 @@ def test_encodings(encoding: str, data: bytes) -> None:
 def test_bytes_that_do_not_decode_are_a_row_problem() -> None:
     cp1252 = "0612345678;0307600290;26-11-2026 14:10;60;ja;René;Tweede;X2".encode("cp1252")
     data = nl_csv("0501234567;0307600290;26-11-2026 14:05;60;ja;Sanne;Eerste;X1") + b"\n" + cp1252
-    log = parse_call_log(data, "c.csv", DUTCH_CSV)
+    utf8 = DUTCH_CSV.model_copy(update={"encoding": "utf-8"})  # asked for: not recognised
+    log = parse_call_log(data, "c.csv", utf8)
     assert [c.call_id for c in log.calls] == ["X1"]
     assert [p.line for p in log.problems] == [3]
     assert log.problems[0].message == (
-        "kolom 'Medewerker' bevat bytes die geen geldige utf-8 zijn "
-        "(komt het bestand uit Excel, probeer dan encoding: cp1252)"
+        "kolom 'Medewerker' bevat bytes die geen geldige utf-8 zijn (komt het bestand uit "
+        "Excel, probeer dan --encoding cp1252; zonder --encoding wordt de tekenset herkend)"
     )
+    # Not asked for, the encoding is recognised from the whole file: cp1252.
+    assert [c.agent for c in parse_call_log(data, "c.csv", DUTCH_CSV).calls] == ["Sanne", "René"]
 
 
 def test_utf16_is_refused_as_a_whole() -> None:
