@@ -307,29 +307,64 @@ def describe_import(summary: ImportSummary) -> str:
         f"{summary.count('duplicate')} al eerder ingelezen, "
         f"{count(len(summary.problems), 'onleesbare regel', 'onleesbare regels')}"
     ]
-    for outcome in summary.outcomes:
-        if outcome.outcome in IMPORT_OUTCOME_NL:
-            what = IMPORT_OUTCOME_NL[outcome.outcome]
-            lines.append(f"  #{outcome.ticket_id}: {what} (gesprek {outcome.call_id[:20]})")
-    for outcome in summary.flagged("unknown_ticket_ref"):
-        if outcome.outcome != "duplicate":
-            lines.append(
-                f"  gesprek {outcome.call_id[:20]}: noemt een ticketnummer dat toen nog niet "
+    listed = [
+        f"  #{o.ticket_id}: {IMPORT_OUTCOME_NL[o.outcome]} (gesprek {o.call_id[:20]})"
+        for o in summary.outcomes
+        if o.outcome in IMPORT_OUTCOME_NL
+    ]
+    lines.extend(_at_most(listed, "tickets"))
+    fresh = [o for o in summary.flagged("unknown_ticket_ref") if o.outcome != "duplicate"]
+    lines.extend(
+        _at_most(
+            [
+                f"  gesprek {o.call_id[:20]}: noemt een ticketnummer dat toen nog niet "
                 "bestond; als nieuwe melding behandeld"
-            )
-    for outcome in summary.flagged("unagreed_caller"):
-        if outcome.outcome != "duplicate":
-            lines.append(
-                f"  gesprek {outcome.call_id[:20]}: geen afgesproken contactpersoon (SLA 3.C), "
-                "telt niet als telefonische melding"
-            )
-    for outcome in summary.flagged("outside_hours"):
-        if outcome.outcome != "duplicate":
-            lines.append(f"  gesprek {outcome.call_id[:20]}: buiten de helpdesk-uren (SLA 3.C)")
-    for outcome in summary.flagged("ambiguous_time"):
-        lines.append(
-            f"  gesprek {outcome.call_id[:20]}: lokale tijd bestond twee keer (wintertijd); "
-            "de eerste is genomen"
+                for o in fresh
+            ],
+            "gesprekken met een onbekend ticketnummer",
         )
-    lines.extend(f"  {problem}" for problem in summary.problems)
+    )
+    unagreed = [o for o in summary.flagged("unagreed_caller") if o.outcome != "duplicate"]
+    lines.extend(
+        _at_most(
+            [
+                f"  gesprek {o.call_id[:20]}: geen afgesproken contactpersoon (SLA 3.C), "
+                "telt niet als telefonische melding"
+                for o in unagreed
+            ],
+            "gesprekken zonder afgesproken contactpersoon",
+        )
+    )
+    outside = [o for o in summary.flagged("outside_hours") if o.outcome != "duplicate"]
+    lines.extend(
+        _at_most(
+            [f"  gesprek {o.call_id[:20]}: buiten de helpdesk-uren (SLA 3.C)" for o in outside],
+            "gesprekken buiten de helpdesk-uren",
+        )
+    )
+    lines.extend(
+        _at_most(
+            [
+                f"  gesprek {o.call_id[:20]}: lokale tijd bestond twee keer (wintertijd); "
+                "de eerste is genomen"
+                for o in summary.flagged("ambiguous_time")
+            ],
+            "gesprekken in het dubbele uur",
+        )
+    )
+    lines.extend(_at_most([f"  {problem}" for problem in summary.problems], "onleesbare regels"))
     return "\n".join(printable(line) for line in lines)
+
+
+LISTED_PER_KIND = 50  # a 100k-row log must not print 78,000 lines; the store has them all
+
+
+def _at_most(lines: list[str], what: str) -> list[str]:
+    """The first LISTED_PER_KIND lines, then how many more there are."""
+    if len(lines) <= LISTED_PER_KIND:
+        return lines
+    rest = len(lines) - LISTED_PER_KIND
+    return [
+        *lines[:LISTED_PER_KIND],
+        f"  ... en nog {rest} {what} (zie `triage tickets`, `triage quarantine`)",
+    ]
