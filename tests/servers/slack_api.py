@@ -160,7 +160,7 @@ class FakeSlackApi(ThreadedServer):
         self,
         method: str,
         count: int = 1,
-        timeout: float = 5.0,
+        timeout: float = 20.0,
         where: Callable[[Call], bool] | None = None,
     ) -> list[Call]:
         """The calls of ``method`` (matching ``where``) once there are at least ``count``."""

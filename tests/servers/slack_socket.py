@@ -107,13 +107,13 @@ class FakeSocketModeServer(ThreadedServer):
         with self._cond:
             return len(self._connections)
 
-    def wait_connected(self, timeout: float = 5.0) -> None:
+    def wait_connected(self, timeout: float = 20.0) -> None:
         """Return once a client is connected (and has been sent ``hello``)."""
         with self._cond:
             if not self._cond.wait_for(lambda: bool(self._connections), timeout):
                 raise AssertionError(f"no Socket Mode client connected within {timeout} s")
 
-    def wait_disconnected(self, timeout: float = 5.0) -> None:
+    def wait_disconnected(self, timeout: float = 20.0) -> None:
         """Return once no client is connected any more."""
         with self._cond:
             if not self._cond.wait_for(lambda: not self._connections, timeout):
@@ -126,7 +126,7 @@ class FakeSocketModeServer(ThreadedServer):
         accepts_response_payload: bool = False,
         retry_attempt: int = 0,
         retry_reason: str = "",
-        timeout: float = 5.0,
+        timeout: float = 20.0,
     ) -> str:
         """Send an envelope to the newest connected client and return its ``envelope_id``."""
         self.wait_connected(timeout)
@@ -142,7 +142,7 @@ class FakeSocketModeServer(ThreadedServer):
         self._newest().send(json.dumps(envelope))
         return envelope_id
 
-    def wait_ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
+    def wait_ack(self, envelope_id: str, timeout: float = 20.0) -> dict[str, Any]:
         """The client's ack of ``envelope_id``; AssertionError if none comes in time."""
         with self._cond:
             if not self._cond.wait_for(lambda: envelope_id in self._acks, timeout):

@@ -180,7 +180,7 @@ class SmtpSink(Server):
         with self._cond:
             return list(self._messages)
 
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[ReceivedMessage]:
+    def wait_for(self, count: int, timeout: float = 20.0) -> list[ReceivedMessage]:
         """The received messages once there are at least ``count``; AssertionError on timeout."""
         with self._cond:
             if not self._cond.wait_for(lambda: len(self._messages) >= count, timeout):
@@ -189,7 +189,7 @@ class SmtpSink(Server):
                 )
             return list(self._messages)
 
-    def wait_idle(self, timeout: float = 5.0) -> list[ReceivedMessage]:
+    def wait_idle(self, timeout: float = 20.0) -> list[ReceivedMessage]:
         """The received messages once no client is connected; AssertionError on timeout.
 
         For "nothing more arrived" checks: once the client that could send has finished (the
