@@ -28,7 +28,6 @@ import hashlib
 import hmac
 import json
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -47,7 +46,7 @@ from pydantic_core import PydanticCustomError
 
 from bot.errors import ReportError
 from bot.models import Channel, Report
-from bot.text import first_line_subject, one_line, plausible_email, shorten
+from bot.text import first_line_subject, has_visible_text, one_line, plausible_email, shorten
 
 SIGNATURE_HEADER = "X-Widget-Signature"
 TIMESTAMP_HEADER = "X-Widget-Timestamp"
@@ -100,21 +99,6 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 Text = Annotated[str, Field(max_length=MAX_NAME_CHARS)]
-
-# Characters that show nothing: controls, format characters (zero-width space, joiners,
-# word joiner, BOM, soft hyphen), separators and lone combining marks. Unassigned code points
-# stay visible: an emoji newer than Python's Unicode tables is one.
-_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
-# Letters and symbols that render as blank: Hangul fillers, the blank Braille pattern.
-_BLANK_GLYPHS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
-
-
-def has_visible_text(text: str) -> bool:
-    """True when `text` has at least one character a reader would see."""
-    return any(
-        ch not in _BLANK_GLYPHS and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
-        for ch in text
-    )
 
 
 class WidgetSubmission(BaseModel):

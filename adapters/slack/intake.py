@@ -29,6 +29,7 @@ from bot.models import Channel, Decision, Priority, Report
 from bot.nl import CHANNEL_NL
 from bot.settings import HelpdeskConfig
 from bot.store import OutboxItem
+from bot.text import has_visible_text
 
 log = logging.getLogger("triage.slack")
 
@@ -98,6 +99,10 @@ class SlackIntake:
             return self._quarantine(
                 event, f"cannot turn the Slack message into a report: {exc}", now
             )
+        if not has_visible_text(report.subject + report.body):
+            # Only zero-width spaces or other invisible characters: nothing to triage, but
+            # kept with the reason (nothing a customer sends is silently dropped).
+            return self._quarantine(event, "the message holds no visible text", now)
         if kind is MessageKind.THREAD_REPLY:
             ticket = self.store.ticket_for_message_ids(report.references)
             if ticket is not None:

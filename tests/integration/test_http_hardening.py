@@ -400,3 +400,20 @@ def test_http_endpoint_holds_64_connections_while_busy() -> None:
         for client in clients:
             client.close()
         endpoint.close()
+
+
+def test_a_slack_message_without_visible_text_is_no_ticket(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
+) -> None:
+    """Only zero-width spaces in a support channel: kept in quarantine with the reason,
+    never a ticket; a real message after it is one."""
+    with running_slack(tmp_path, monkeypatch, slack_api) as rig:
+        for number, text in enumerate(INVISIBLE):
+            event = rig.message(text, f"1795510800.00{number}500")
+            assert rig.slack.event(event, f"EvInv{number}").status == 200
+        wait_until(lambda: len(rig.store.quarantined()) == len(INVISIBLE), 20, "quarantine")
+        assert all("no visible text" in q.reason for q in rig.store.quarantined())
+        assert rig.store.count("tickets") == 0
+        real = rig.message("\u200bDe export werkt niet", "1795510800.009900")
+        assert rig.slack.event(real, "EvReal").status == 200
+        wait_until(lambda: rig.store.count("tickets") == 1, 20, "the real message as a ticket")
