@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
@@ -15,8 +16,10 @@ from bot.store import Store
 
 
 def tickets(paths: Paths, open_only: bool, as_json: bool, stdout: TextIO) -> int:
-    """List the tickets (only the open ones with --open), in the settings' time zone."""
-    tz = ZoneInfo(load_settings(paths.config_dir).calendar.timezone)
+    """List the tickets (only the open ones with --open), in the settings' time zone; on a
+    terminal the table fits its width."""
+    tz_name = load_settings(paths.config_dir).calendar.timezone
+    tz = ZoneInfo(tz_name)
     require_db(paths)
     with Store(paths.db) as store:
         rows = store.tickets(open_only=open_only)
@@ -24,5 +27,6 @@ def tickets(paths: Paths, open_only: bool, as_json: bool, stdout: TextIO) -> int
         for row in rows:
             print(json.dumps(ticket_json(row, tz), ensure_ascii=False), file=stdout)
     else:
-        print(ticket_table(rows), file=stdout)
+        width = shutil.get_terminal_size().columns if stdout.isatty() else None
+        print(ticket_table(rows, tz_name, width), file=stdout)
     return EXIT_OK

@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 
 from app.render.terminal import printable
 from bot.nl import (
+    CHANNEL_SHORT_NL,
     IMPORT_OUTCOME_NL,
     LONG_MONTHS,
     OUTAGE_KIND_NL,
+    STATUS_NL,
     business_duration,
     count,
     hours_minutes,
@@ -32,6 +34,7 @@ from bot.reports.sla import (
     ranked_reasons,
 )
 from bot.store import QuarantineRow, TicketRow
+from bot.text import shorten
 
 if TYPE_CHECKING:  # only its type: the terminal listings need not load the phone adapter
     from adapters.phone.intake import ImportSummary
@@ -264,26 +267,50 @@ def availability_text(report: AvailabilityReport, tz: ZoneInfo) -> str:
 
 
 # -- tickets, quarantine, phone imports ---------------------------------------------------
-def ticket_table(rows: list[TicketRow], tz_name: str = "Europe/Amsterdam") -> str:
-    """A compact table of tickets (for `triage tickets` and the demo)."""
+def ticket_table(
+    rows: list[TicketRow], tz_name: str = "Europe/Amsterdam", width: int | None = None
+) -> str:
+    """A table of tickets (for `triage tickets` and the demo), in Dutch throughout.
+
+    Columns are as wide as their widest cell; with `width` (a terminal's), the subject is
+    shortened so that no line is wider."""
     tz = ZoneInfo(tz_name)
-    header = (
-        f"{'#':>4}  {'ontvangen':<17} {'kanaal':<8} {'organisatie':<20} {'prio':<6} "
-        f"{'categorie':<10} {'reactie':<14} {'oplossing':<14} {'status':<6} onderwerp"
+    headers = (
+        "#",
+        "ontvangen",
+        "kanaal",
+        "organisatie",
+        "prioriteit",
+        "soort",
+        "reactie uiterlijk",
+        "oplossen uiterlijk",
+        "status",
+        "onderwerp",
     )
-    lines = [header, "-" * len(header)]
-    for row in rows:
-        prio = row.priority + ("!" if row.exempt else "")
-        lines.append(
-            f"{row.id:>4}  {when(row.received_at, tz):<16} {row.channel:<8} "
-            f"{printable((row.organisation or '-')[:20]):<20} {prio:<7} {row.category:<10} "
-            f"{when(row.reaction_due, tz):<16} {when(row.resolution_due, tz):<16} "
-            f"{row.status:<6} {printable(row.subject[:40]) or '(geen onderwerp)'}"
-        )
+    cells = [
+        [
+            str(row.id),
+            when(row.received_at, tz),
+            CHANNEL_SHORT_NL.get(row.channel, row.channel),
+            shorten(row.organisation or "-", 24),
+            row.priority.capitalize() + ("!" if row.exempt else ""),
+            row.category,
+            when(row.reaction_due, tz),
+            when(row.resolution_due, tz),
+            STATUS_NL.get(row.status, row.status),
+            row.subject or "(geen onderwerp)",
+        ]
+        for row in rows
+    ]
     if not rows:
-        lines.append("(geen tickets)")
-    else:
-        lines.append("! = Hoog/Middel niet telefonisch gemeld: geen garantie (SLA 4.D)")
+        return "(geen tickets)"
+    if width is not None:
+        fixed = text_table(headers[:-1], [c[:-1] for c in cells], align="r" + "l" * 8)
+        room = max(12, width - len(fixed[1]) - 2)
+        for row_cells in cells:
+            row_cells[-1] = shorten(printable(row_cells[-1]), room)
+    lines = text_table(headers, cells, align="r" + "l" * 9)
+    lines.append("! = Hoog/Middel niet telefonisch gemeld: geen garantie (SLA 4.D)")
     return "\n".join(lines)
 
 
