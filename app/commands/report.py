@@ -10,6 +10,7 @@ import argparse
 import json
 from datetime import datetime
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from adapters.slack.blocks import SlackMessage
 from adapters.slack.views.monthly import monthly_summary
@@ -21,9 +22,10 @@ from app.render.json import availability_json, sla_json
 from app.render.text import availability_text, sla_text
 from bot.clock import Clock
 from bot.errors import ConfigError
+from bot.nl import LONG_MONTHS
 from bot.pipeline import Triage
 from bot.reports.build import build_availability, build_sla
-from bot.reports.sla import month_period, parse_month
+from bot.reports.sla import Period, month_period, parse_month
 from bot.store import Store
 
 
@@ -54,6 +56,9 @@ def report_command(
             print(availability_text(availability, tz), file=out)
         return EXIT_OK
     sla = build_sla(setup.triage, store, period, now, args.organisation)
+    if not args.json and sla.totals.received == 0:
+        defaulted = not (args.month or args.start)
+        print(_nothing_received(store, period, tz, now, defaulted), file=out)
     if args.json:
         print(json.dumps(sla_json(sla), ensure_ascii=False, indent=2), file=out)
     else:
@@ -81,3 +86,24 @@ def monthly_message(triage: Triage, store: Store, month: str, now: datetime) -> 
     sla = build_sla(triage, store, period, now)
     availability = build_availability(store, period, now)
     return monthly_summary(sla, availability, month)
+
+
+def _nothing_received(
+    store: Store, period: Period, tz: ZoneInfo, now: datetime, defaulted: bool
+) -> str:
+    """Say plainly that the period had no tickets, and where the activity is."""
+    lines = [f"In {period.label} is geen enkele melding ontvangen: alle aantallen hieronder 0."]
+    last = store.last_received_before(period.start)
+    if last is not None:
+        local = last.astimezone(tz)
+        lines.append(
+            f"De laatste maand met meldingen daarvoor: {LONG_MONTHS[local.month - 1]} "
+            f"{local.year} (`--month {local:%Y-%m}`)."
+        )
+    if defaulted:
+        current = now.astimezone(tz)
+        lines.append(
+            f"Zonder --month is dit de vorige maand; de lopende maand tot nu: "
+            f"`triage report sla --month {current:%Y-%m}`."
+        )
+    return "\n".join(lines) + "\n"

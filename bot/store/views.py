@@ -145,6 +145,13 @@ class TicketViews(Database):
             for r in rows
         ]
 
+    def last_received_before(self, before: datetime) -> datetime | None:
+        """When the newest ticket received before `before` came in (None: there is none)."""
+        row = self._row(
+            "SELECT MAX(received_at) AS last FROM tickets WHERE received_at < ?", (iso(before),)
+        )
+        return moment(row["last"]) if row is not None else None
+
     def facts(self, start: datetime, end: datetime, as_of: datetime) -> list[TicketFacts]:
         """Tickets received in [start, end), as the store knew them at `as_of`.
 

@@ -390,3 +390,19 @@ def test_report_and_outage_edges_a_team_lead_meets(march: Month, tmp_path: Path)
         args = _parser().parse_args([*argv, "--db", str(march.paths.db)])
         with pytest.raises(TriageError, match=message):
             run_command(args, march.paths, io.StringIO(), clock=lambda: now)
+
+
+def test_a_month_without_tickets_says_so_and_points_to_the_activity(march: Month) -> None:
+    """On 30 July with no options: June had no tickets; the report says so, names April
+    (the last month with tickets) and how to see July so far."""
+    text = march.run(["report", "sla"], now=t(7, 30, 12))
+    assert text.startswith("In juni 2027 is geen enkele melding ontvangen")
+    assert "april 2027 (`--month 2027-04`)" in text
+    assert "`triage report sla --month 2027-07`" in text
+    # A month with tickets says nothing of the kind; an explicit empty month gives no hint
+    # about the default.
+    assert "geen enkele melding" not in march.run(
+        ["report", "sla", "--month", "2027-03"], t(5, 1, 9)
+    )
+    explicit = march.run(["report", "sla", "--month", "2027-06"], t(7, 30, 12))
+    assert "geen enkele melding" in explicit and "Zonder --month" not in explicit
