@@ -18,6 +18,7 @@ from typing import TextIO
 from app.bootstrap import Paths, load_setup
 from app.commands import EXIT_ERROR, EXIT_OK, utc_now
 from app.commands.classify import classify
+from app.commands.explain import explain
 from app.commands.ingest import ingest
 from app.commands.outage import outage
 from app.commands.outbox import outbox
@@ -144,6 +145,14 @@ def _parser() -> argparse.ArgumentParser:
     tickets = commands.add_parser("tickets", parents=[common], help="list stored tickets")
     tickets.add_argument("--open", action="store_true", help="only open tickets")
     tickets.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    why = commands.add_parser(
+        "explain",
+        parents=[common],
+        help="why a stored ticket got its priority, category, exemption and deadlines",
+    )
+    why.add_argument("ticket", metavar="N", help="the ticket number")
+    why.add_argument("--json", action="store_true", help="one JSON object")
 
     run = commands.add_parser(
         "run", parents=[common], help="run the bot: mailbox intake, outbox delivery"
@@ -279,6 +288,8 @@ def run_command(
         return run_demo(load_setup(paths), args.samples, out)
     if command == "tickets":
         return tickets(paths, args.open, args.json, out)
+    if command == "explain":
+        return explain(paths, args.ticket, args.json, out)
     if command == "quarantine":
         return quarantine(paths, args.json, out)
     if command == "run":

@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import TextIO
 
 from app.bootstrap import Setup
+from app.render.explain import explanation_text
 from app.render.terminal import printable
 from app.render.text import ticket_table
 from bot import nl
 from bot.classify_io import parse_report
+from bot.derivation import Step
 from bot.desk import Desk
 from bot.errors import ReportError
+from bot.explain import Explanation, load_explanation
 from bot.store import Store, TicketRow
 
 SAMPLES_FILE = "reports.jsonl"
@@ -97,4 +100,33 @@ def run_demo(setup: Setup, samples: Path, out: TextIO) -> int:
         from app.slack_demo import show_slack
 
         show_slack(setup, store, out, calls=path.parent / "phone" / "calls.csv")
+        show_explanations(setup, store, out)
     return 1 if bad else 0
+
+
+def show_explanations(setup: Setup, store: Store, out: TextIO) -> None:
+    """`triage explain` for two demo tickets: the first whose deadline skips a holiday, and
+    the first whose priority a team member changed (its history says who, when and why)."""
+    tz = setup.triage.calendar.tz
+    explanations = [
+        load_explanation(store, setup.triage, row.id) for row in store.tickets(open_only=False)
+    ]
+    holiday = next(
+        (e for e in explanations if any(_holiday(step.skipped) for step in _steps(e))), None
+    )
+    changed = next((e for e in explanations if e.rules_priority is not e.priority), None)
+    chosen = [e for e in (holiday, changed) if e is not None]
+    for explanation in dict.fromkeys(chosen):
+        print(
+            f"\n=== Waarom? triage explain {explanation.ticket} (in Slack: de knop Waarom?) ===\n",
+            file=out,
+        )
+        print(explanation_text(explanation, tz), file=out)
+
+
+def _steps(explanation: Explanation) -> list[Step]:
+    return [step for d in explanation.deadlines for step in d.steps]
+
+
+def _holiday(reason: str | None) -> bool:
+    return reason is not None and reason not in ("weekend", "na sluitingstijd")

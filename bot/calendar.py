@@ -99,6 +99,7 @@ class BusinessCalendar:
         self.config = config or CalendarConfig()
         self.tz = ZoneInfo(self.config.timezone)
         self._holiday_cache: dict[int, dict[date, str]] = {}
+        self._holiday_names: dict[int, dict[date, str]] = {}
         self._extra = frozenset(self.config.extra_closing_days)
         self._dropped = frozenset(self.config.dropped_holidays)
         self._weekdays = frozenset(self.config.working_weekdays)
@@ -123,6 +124,25 @@ class BusinessCalendar:
             and day not in self._extra
             and day not in self.holidays(day.year)
         )
+
+    def closed_because(self, day: date) -> str | None:
+        """Why `day` is not a working day, in Dutch ("Eerste kerstdag", "weekend",
+        "extra sluitingsdag"), or None when it is one. A holiday is named in Dutch when the
+        holidays package has Dutch names for the country (else in its own language)."""
+        if self.is_working_day(day):
+            return None
+        if day in self.holidays(day.year):
+            names = self._holiday_names.get(day.year)
+            if names is None:
+                # Only for the words: the working days themselves come from holidays().
+                names = dict(
+                    holidays.country_holidays(self.config.country, years=day.year, language="nl")
+                )
+                self._holiday_names[day.year] = names
+            return names.get(day) or self.holidays(day.year)[day]
+        if day in self._extra:
+            return "extra sluitingsdag"
+        return "weekend" if day.weekday() >= 5 else "geen werkdag"
 
     def next_working_day(self, day: date) -> date:
         """`day` itself when it is a working day, else the first working day after it."""

@@ -11,6 +11,7 @@
     │       └── Paused          the transport's configuration is refused (SMTP 535): pause all
     │   └── Deferred            this message waits for another (a thread for its post)
     ├── EngineError             the rules engine failed while evaluating a report
+    ├── UnknownTicket           a ticket number names no stored ticket (message in Dutch)
     └── StoreError              the SQLite store cannot be opened or has a newer schema
         ├── StoreUnavailable    a read or write failed (disk full, I/O error, locked too long)
         └── LeaseHeld           another instance works this store (who, where, since when)
@@ -89,6 +90,10 @@ class Deferred(AdapterError):
 
 class EngineError(TriageError):
     """The rules engine failed while evaluating a report (an action raised, a limit was hit)."""
+
+
+class UnknownTicket(TriageError):
+    """A ticket number that names no stored ticket; the message is Dutch, shown as is."""
 
 
 class StoreError(TriageError):

@@ -6,7 +6,7 @@ thing by the same name. Email wording lives in config/messages/ (editable withou
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.models import Channel
@@ -74,6 +74,11 @@ def when(value: datetime | None, tz: ZoneInfo, with_year: bool = False) -> str:
     local = value.astimezone(tz)
     year = f" {local.year}" if with_year else ""
     return f"{DAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]}{year} {local:%H:%M}"
+
+
+def day_label(day: date) -> str:
+    """'vr 18 dec': a calendar day the way `when` writes its date."""
+    return f"{DAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
 
 
 def long_when(value: datetime, tz: ZoneInfo) -> str:

@@ -24,11 +24,13 @@ from typing import Any
 from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 
+from adapters.slack.explain import Explainer
 from adapters.slack.ids import existing_id, ticket_number
 from adapters.slack.intake import SlackIntake
 from adapters.slack.signature import quiet_bolt_loggers
 from adapters.slack.transport import call
 from adapters.slack.views.deadlines import by_deadline
+from adapters.slack.views.explain import WHY_USAGE
 from adapters.slack.views.home import home_refusal_view, home_view
 from adapters.slack.views.lists import (
     BAD_BUTTON,
@@ -43,6 +45,7 @@ from adapters.slack.views.maintenance import outage_ended_text
 from adapters.slack.views.modals import parse_reason_metadata, reason_modal
 from adapters.slack.views.phone import CALLBACK as PHONE_CALLBACK
 from adapters.slack.views.phone import phone_modal, read_phone_modal
+from adapters.slack.views.post import ACTION_EXPLAIN
 from bot import nl
 from bot.calls import PhoneEntry
 from bot.clock import Clock
@@ -94,6 +97,7 @@ class SlackBot:
             # Our own posts in the team channel are not reports; classify_event also checks.
             ignoring_self_events_enabled=True,
         )
+        self.explainer = Explainer(client, desk, self.may_read, settings.team_channel)
         self._register()
 
     # -- authorisation --------------------------------------------------------------------
@@ -154,6 +158,7 @@ class SlackBot:
         app.action("assign")(self._on_assign)
         app.action("resolve")(self._on_resolve)
         app.action("outage_start")(self._on_outage_button)
+        app.action(ACTION_EXPLAIN)(self.explainer.on_click)
         app.view("prio_reason")(self._on_reason)
         app.view(PHONE_CALLBACK)(self._on_phone)
         app.command("/triage")(self._on_command)
@@ -473,7 +478,7 @@ class SlackBot:
         sub = words[0].lower() if words else "help"
         now, calendar = self.clock(), self.desk.triage.calendar
         try:
-            if sub in ("list", "show") and not self.may_read(user):
+            if sub in ("list", "show", "waarom") and not self.may_read(user):
                 ack(text=not_allowed_to_read_message())
                 return
             if sub == "list":
@@ -485,6 +490,12 @@ class SlackBot:
                     return
                 view = self.desk.view(ticket)
                 message = ticket_detail(view, self.desk.history(ticket), now, calendar)
+            elif sub == "waarom":
+                ticket = ticket_number(words[1]) if len(words) == 2 else None
+                if ticket is None:
+                    ack(text=WHY_USAGE)
+                    return
+                message = self.explainer.message(ticket)
             elif sub == "prio":
                 ack(text=self._prio_command(user, words[1:]))
                 self._changed()

@@ -110,6 +110,26 @@ def strip_accents(text: str) -> str:
     return _COMBINING.sub("", decomposed)
 
 
+def token_spans(text: str) -> list[tuple[int, int]] | None:
+    """Where each token that `WordMatcher.find` counts stands in `text` itself: (start, end)
+    character offsets, so that a hit's token positions can be shown in the original text
+    (`triage explain`). None when folding cannot be traced back character by character."""
+    if text.isascii():
+        return [m.span() for m in _TOKENS.finditer(text.lower())]
+    pieces: list[str] = []
+    origin: list[int] = []  # the original offset of every folded character
+    for index, char in enumerate(text):
+        folded = fold(char)
+        pieces.append(folded)
+        origin.extend([index] * len(folded))
+    joined = "".join(pieces)
+    if joined != fold(text):
+        # NFKD may reorder combining marks it does not strip across characters: then the
+        # offsets cannot be trusted, and the caller shows the text without marks.
+        return None
+    return [(origin[m.start()], origin[m.end() - 1] + 1) for m in _TOKENS.finditer(joined)]
+
+
 class TermError(ValueError):
     """A term cannot be used; the message says why, for a team lead."""
 

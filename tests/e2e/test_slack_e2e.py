@@ -78,6 +78,7 @@ def test_email_to_slack_post_to_middel_to_reminder(
             "assign",
             "resolve",
             "outage_start",
+            "explain",
         ]
         assert "di 24 nov 15:15" in json.dumps(blocks, ensure_ascii=False)  # Hoog: 15 minutes
 

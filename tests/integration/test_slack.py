@@ -90,6 +90,7 @@ def test_message_in_support_channel_becomes_a_post_with_buttons(
             "assign",
             "resolve",
             "outage_start",
+            "explain",
         ]
         text = json.dumps(post.json("blocks"), ensure_ascii=False)
         assert "Joost Verhoeven" in text and "Bakker Logistiek" in text

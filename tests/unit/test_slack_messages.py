@@ -201,6 +201,7 @@ def test_provisional_post_buttons() -> None:
         "set_category",
         "assign",
         "resolve",
+        "explain",
     ]
     by_id = {e["action_id"]: e for e in actions["elements"]}
     buttons = [e for e in actions["elements"] if e["type"] == "button"]
@@ -219,6 +220,13 @@ def test_provisional_post_buttons() -> None:
     assert resolve["style"] == "primary"
     assert set(resolve["confirm"]) == {"title", "text", "confirm", "deny"}
     assert resolve["confirm"]["deny"]["text"] == "Annuleren"
+    # "Waarom?" only reads: no style, no confirmation (adapters/slack/explain.py answers it).
+    assert by_id["explain"]["text"]["text"] == "Waarom?" and set(by_id["explain"]) == {
+        "type",
+        "action_id",
+        "text",
+        "value",
+    }
 
 
 def test_confirmed_and_assigned_post() -> None:
@@ -236,6 +244,7 @@ def test_confirmed_and_assigned_post() -> None:
         "set_category",
         "resolve",
         "outage_start",
+        "explain",
     ]
     text = all_text(message)
     assert "*Prioriteit:* Hoog, bevestigd door <@U0ABC123>" in text
@@ -639,7 +648,7 @@ def test_render_text_of_a_post() -> None:
         "SLA-garantie: ja",
         "Waarom: storing-middel, export",
         "Opgepakt door @U0XYZ789 · Status: open",
-        "[Prioriteit bevestigen] [Hoog] [Laag] [Categorie wijzigen] [Opgelost]",
+        "[Prioriteit bevestigen] [Hoog] [Laag] [Categorie wijzigen] [Opgelost] [Waarom?]",
     ):
         assert expected in lines
 

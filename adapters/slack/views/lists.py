@@ -185,6 +185,7 @@ def help_message(*, phone: bool = False) -> SlackMessage:
         "*Triage-commando's*",
         "• `/triage list` — open tickets, eerst aflopend bovenaan",
         "• `/triage show N` — ticket N met de geschiedenis",
+        "• `/triage waarom N` — waarom ticket N deze prioriteit, categorie en termijnen kreeg",
         "• `/triage prio N hoog|middel|laag reden` — prioriteit van ticket N wijzigen, "
         "met een reden (die wordt bewaard)",
         "• `/triage categorie N storing|vraag|wens|instelling [reden]` — categorie van "
@@ -197,10 +198,12 @@ def help_message(*, phone: bool = False) -> SlackMessage:
         lines.append("• `/triage telefoon` — een telefonische melding vastleggen")
     lines.append(
         "Knoppen bij elk ticket: prioriteit bevestigen of wijzigen, categorie wijzigen, "
-        "oppakken, oplossen."
+        "oppakken, oplossen, waarom?"
     )
     text = "\n".join(lines)
-    return SlackMessage("Triage-commando's: list, show, prio, categorie, help", [section(text)])
+    return SlackMessage(
+        "Triage-commando's: list, show, waarom, prio, categorie, help", [section(text)]
+    )
 
 
 def not_allowed_message() -> str:

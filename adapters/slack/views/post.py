@@ -42,6 +42,7 @@ ACTION_CATEGORY = "set_category"
 ACTION_ASSIGN = "assign"
 ACTION_OUTAGE = "outage_start"
 ACTION_RESOLVE = "resolve"
+ACTION_EXPLAIN = "explain"  # "Waarom?": answered by adapters/slack/explain.py
 TICKET_BLOCK_PREFIX = "ticket:"
 
 EXCERPT_POST_MAX = 600  # excerpt shown in the ticket post
@@ -175,6 +176,7 @@ def _actions(ticket: TicketView) -> Block:
     if ticket.priority is Priority.HOOG and ticket.category is Category.STORING:
         # A Hoog storing may be an outage: its window counts against availability (SLA 1).
         buttons.append(_button(ACTION_OUTAGE, "Storingsvenster starten", ticket.id))
+    buttons.append(_button(ACTION_EXPLAIN, "Waarom?", ticket.id))
     return {"type": "actions", "block_id": f"{TICKET_BLOCK_PREFIX}{ticket.id}", "elements": buttons}
 
 
