@@ -103,6 +103,26 @@ def business_duration(amount: timedelta) -> str:
     return " en ".join(parts)
 
 
+def spoken_duration(amount: timedelta, working_day: timedelta) -> str:
+    """A business duration as a person says it, the same in Slack, the terminal and reports:
+    exact below four hours ('45 werkminuten', '1 werkuur en 30 werkminuten'), whole hours
+    up to a working day ('6 werkuren'), then working days and hours ('1 werkdag', '2
+    werkdagen en 3 werkuren'). 7 h 59 min on an 8-hour day is '1 werkdag', not '7 werkuren
+    en 59 werkminuten'."""
+    amount = abs(amount)
+    if amount < timedelta(hours=4):
+        return business_duration(amount)
+    whole_hours = (round(amount.total_seconds() / 60) + 29) // 60  # half an hour rounds down
+    day_hours = max(1, round(working_day.total_seconds() / 3600))
+    days, rest = divmod(whole_hours, day_hours)
+    if not days:
+        return f"{rest} werkuren"
+    text = f"{days} {'werkdag' if days == 1 else 'werkdagen'}"
+    if rest:
+        text += f" en {rest} {'werkuur' if rest == 1 else 'werkuren'}"
+    return text
+
+
 def nl_number(value: float, decimals: int = 0) -> str:
     """A number the Dutch way: 44.700 and 99,79."""
     text = f"{value:,.{decimals}f}"

@@ -138,9 +138,15 @@ def assert_within_limits(message: SlackMessage | dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("now", "expected"),
     [
-        (at("2026-11-27 16:00"), "over 8 werkuren"),
-        (at("2026-11-27 16:30"), "over 7 werkuren en 30 werkminuten"),
+        # As a person says it: a full working day is "1 werkdag", and above four hours the
+        # minutes are rounded away ("7 werkuren en 59 werkminuten" was what a post said).
+        (at("2026-11-27 16:00"), "over 1 werkdag"),
+        (at("2026-11-27 16:00:30"), "over 1 werkdag"),
+        (at("2026-11-27 16:20"), "over 1 werkdag"),
+        (at("2026-11-27 16:30"), "over 7 werkuren"),
+        (at("2026-11-27 16:50"), "over 7 werkuren"),
         (at("2026-11-28 11:00"), "over 7 werkuren"),  # Saturday: the clock stands still
+        (at("2026-11-30 13:15"), "over 2 werkuren en 45 werkminuten"),
         (at("2026-11-30 15:00"), "over 1 werkuur"),
         (at("2026-11-30 15:59:40"), "nu"),
         (at("2026-11-30 16:00"), "nu"),

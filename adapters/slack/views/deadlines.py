@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from bot.calendar import BusinessCalendar
-from bot.nl import DAYS, DEADLINE_NL, MONTHS, business_duration, when
+from bot.nl import DAYS, DEADLINE_NL, MONTHS, spoken_duration, when
 from bot.tickets import TicketView
 
 
@@ -27,18 +27,9 @@ def clock_time(value: datetime, calendar: BusinessCalendar) -> str:
 
 # -- durations and countdowns ---------------------------------------------------------------
 def business_span(amount: timedelta, calendar: BusinessCalendar) -> str:
-    """A business duration for people: '3 werkuren' up to one working day, then
-    '2 werkdagen en 3 werkuren' (minutes dropped, they do not matter at that scale)."""
-    amount = abs(amount)
-    day = calendar.working_day
-    if amount <= day:
-        return business_duration(amount)
-    days, rest = divmod(amount, day)
-    hours = int(rest.total_seconds() // 3600)
-    text = f"{days} {'werkdag' if days == 1 else 'werkdagen'}"
-    if hours:
-        text += f" en {hours} {'werkuur' if hours == 1 else 'werkuren'}"
-    return text
+    """A business duration for people (bot.nl.spoken_duration: '3 werkuren', '1 werkdag',
+    '2 werkdagen en 3 werkuren')."""
+    return spoken_duration(amount, calendar.working_day)
 
 
 def _minutes(amount: timedelta) -> int:
