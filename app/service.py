@@ -217,6 +217,7 @@ class Service:
                 store,
                 settings.slack.team_channel,
                 monthly=monthly_message,
+                helpdesk_phone=settings.helpdesk.phone,
             )
             self.slack_intake = SlackIntake(
                 self.desk,

@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from adapters.slack.blocks import SlackMessage
 from adapters.slack.views.digest import digest_message
-from adapters.slack.views.post import reply_message, triage_post
+from adapters.slack.views.post import HELPDESK_PHONE, reply_message, triage_post
 from adapters.slack.views.reminders import reminder_message
 from adapters.slack.views.team import team_message
 from bot.desk import Desk
@@ -98,8 +98,10 @@ class SlackTransport:
         store: Store,
         team_channel: str,
         monthly: MonthlyBuilder | None = None,
+        helpdesk_phone: str = HELPDESK_PHONE,
     ) -> None:
         self.client, self.desk, self.store = client, desk, store
+        self.helpdesk_phone = helpdesk_phone
         self.team_channel = team_channel
         self.monthly = monthly
 
@@ -174,7 +176,12 @@ class SlackTransport:
         ticket_id = intent.ticket
         if self.store.slack_post(ticket_id) is not None:
             return  # posted before a crash; an update will refresh it
-        message = triage_post(self.desk.view(ticket_id), now, self.desk.triage.calendar)
+        message = triage_post(
+            self.desk.view(ticket_id),
+            now,
+            self.desk.triage.calendar,
+            helpdesk_phone=self.helpdesk_phone,
+        )
         response = call(
             self.client,
             "chat.postMessage",
@@ -188,7 +195,12 @@ class SlackTransport:
     def _update(self, intent: TicketUpdate, now: datetime) -> None:
         ticket_id = intent.ticket
         channel, ts = self._thread(ticket_id)
-        message = triage_post(self.desk.view(ticket_id), now, self.desk.triage.calendar)
+        message = triage_post(
+            self.desk.view(ticket_id),
+            now,
+            self.desk.triage.calendar,
+            helpdesk_phone=self.helpdesk_phone,
+        )
         call(
             self.client,
             "chat.update",

@@ -281,11 +281,18 @@ def test_reacted_and_laag_deadlines() -> None:
     assert "geen termijn" in triage_post(laag, FRI_16, CAL).text
 
 
-def test_exempt_post_warns() -> None:
-    reason = "Middel-storing gemeld via e-mail, niet telefonisch (SLA 4.D)"
-    message = triage_post(ticket(exempt=True, exempt_reason=reason), FRI_16, CAL)
+def test_exempt_post_warns_once_and_says_what_to_do() -> None:
+    reason = (
+        "Middel-storing gemeld via e-mail, niet telefonisch (SLA 4.D): reactie- en oplostijd "
+        "zijn een intern streefdoel, geen garantie"
+    )
+    message = triage_post(
+        ticket(exempt=True, exempt_reason=reason), FRI_16, CAL, helpdesk_phone="030-1234567"
+    )
     text = all_text(message)
-    assert f"⚠️ Geen SLA-garantie: {reason}" in text
+    assert "⚠️ Geen SLA-garantie (Middel-storing gemeld via e-mail, niet telefonisch" in text
+    assert "030-1234567" in text and "afgesproken contactpersoon" in text
+    assert text.lower().count("garantie") == 1  # it said "geen garantie" twice
     assert "SLA-garantie: ja" not in text
 
 

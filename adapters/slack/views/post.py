@@ -29,6 +29,7 @@ from adapters.slack.views.deadlines import countdown, deadline_text, next_deadli
 from bot.calendar import BusinessCalendar
 from bot.models import Category, Priority
 from bot.nl import CHANNEL_NL, DEADLINE_NL, STATUS_NL, when
+from bot.settings import HelpdeskConfig
 from bot.tickets import TicketView
 
 # -- ids the Slack adapter dispatches on ----------------------------------------------------
@@ -83,9 +84,20 @@ def _priority_text(ticket: TicketView) -> str:
     return text
 
 
-def _sla_text(ticket: TicketView) -> str:
+# The helpdesk number customers are asked to call (SLA 3.C) when settings give no other.
+HELPDESK_PHONE = HelpdeskConfig().phone
+
+
+def _sla_text(ticket: TicketView, helpdesk_phone: str = HELPDESK_PHONE) -> str:
     if ticket.exempt:
-        return f"⚠️ Geen SLA-garantie: {escape(ticket.exempt_reason or 'zie SLA 4.D')}"
+        # The stored reason ends in "...: reactie- en oplostijd zijn een intern streefdoel,
+        # geen garantie": said once here, with what to do about it.
+        reason = (ticket.exempt_reason or "zie SLA 4.D").split(": reactie- en oplostijd")[0]
+        return (
+            f"⚠️ Geen SLA-garantie ({escape(reason)}): de termijnen zijn een intern "
+            "streefdoel. Is het echt Hoog of Middel? Vraag een afgesproken contactpersoon "
+            f"van de klant te bellen ({helpdesk_phone}); dan gelden de termijnen wél."
+        )
     if ticket.reaction_due is None and ticket.resolution_due is None:
         return "SLA: geen reactie- of oplostermijn voor deze prioriteit en categorie"
     if ticket.sla_start is not None:
@@ -187,6 +199,7 @@ def ticket_blocks(
     *,
     actions: bool,
     resolved_by: str | None = None,
+    helpdesk_phone: str = HELPDESK_PHONE,
 ) -> list[Block]:
     """The ticket as the post and `/triage show` show it; `actions` adds the buttons."""
     tz = calendar.tz
@@ -208,7 +221,7 @@ def ticket_blocks(
                 if ticket.needs_triage and ticket.provisional
                 else ticket.category.value
             ),
-            _sla_text(ticket),
+            _sla_text(ticket, helpdesk_phone),
             f"*Reactie:* {deadline_text(ticket.reaction_due, ticket.reacted_at, now, calendar)}",
             f"*Oplossing:* "
             f"{deadline_text(ticket.resolution_due, ticket.resolved_at, now, calendar)}",
@@ -249,13 +262,21 @@ def triage_post(
     calendar: BusinessCalendar,
     *,
     resolved_by: str | None = None,
+    helpdesk_phone: str = HELPDESK_PHONE,
 ) -> SlackMessage:
     """The post per ticket in the team channel, with buttons while the ticket is open.
 
     `resolved_by` names who resolved it (the ticket view does not carry it); without it a
     resolved ticket credits its assignee.
     """
-    blocks = ticket_blocks(ticket, now, calendar, actions=True, resolved_by=resolved_by)
+    blocks = ticket_blocks(
+        ticket,
+        now,
+        calendar,
+        actions=True,
+        resolved_by=resolved_by,
+        helpdesk_phone=helpdesk_phone,
+    )
     return SlackMessage(post_fallback(ticket, now, calendar), blocks)
 
 
