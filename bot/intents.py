@@ -230,6 +230,10 @@ class Acknowledgement(_Intent):
     message_id: str
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
+    # For the operator's log line when it is sent; rows queued before they existed lack them.
+    ticket: int | None = None
+    language: str | None = None
+    exempt: bool | None = None
 
 
 Intent: TypeAlias = Annotated[

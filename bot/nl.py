@@ -1,7 +1,8 @@
 """Every Dutch word people read outside the email templates: labels, dates, times, durations.
 
-One place, so the Slack post, the terminal, the HTML report and the acknowledgement call a
-thing by the same name. Email wording lives in config/messages/ (editable without code).
+One place, so the Slack post, the terminal and the HTML report call a thing by the same
+name. Email wording, with its own labels per language, lives in config/messages/ (editable
+without code).
 """
 
 from __future__ import annotations
@@ -22,13 +23,6 @@ CHANNEL_NL = {
 # The same as a bare noun, for the demo's ticket blocks; keyed by the stored value. Only the
 # widget differs from CHANNEL_NL ("widget" here, "de support-widget" there).
 CHANNEL_SHORT_NL = {"email": "e-mail", "widget": "widget", "slack": "Slack", "phone": "telefoon"}
-# The category in the acknowledgement, spelled out for the customer (keyed by value).
-CATEGORY_NL = {
-    "storing": "storing",
-    "vraag": "vraag",
-    "wens": "wens (nieuwe functionaliteit)",
-    "instelling": "verzoek om een instelling",
-}
 # Kinds of outage window (SLA 1, 2.A).
 OUTAGE_KIND_NL = {
     "storing": "storing",

@@ -15,6 +15,7 @@ no row fails for it, `paused` says why, and it is tried again every few minutes.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,6 +38,8 @@ RETRY_DELAYS = (
 CLAIM = timedelta(minutes=1)
 # How often a paused transport (refused configuration) is tried again.
 PAUSE_RETRY = timedelta(minutes=5)
+# A payload value the log line may show: an op, a kind, a language (never customer text).
+_WORD = re.compile(r"[a-z_]{1,20}")
 
 
 class Transport(Protocol):
@@ -57,6 +60,33 @@ class Delivery:
     failed: int = 0
     # (outbox id, dedupe key, why) of each row that failed for good this round.
     failures: tuple[tuple[int, str, str], ...] = ()
+
+
+def describe(row: OutboxRow) -> str:
+    """One line about a row for the operator's log, without customer text.
+
+    'outbox #7 email op=email ticket=3 language=en exempt=true',
+    'outbox #9 slack op=remind kind=before deadline=reaction ticket=3'. Only the fields named
+    here, and only when they are short words or numbers: never an address, subject or body.
+    """
+    payload = row.payload
+    ticket = payload.get("ticket", row.ticket_id)
+    fields = {
+        # Acknowledgements were stored without an op (see bot.intents.from_payload).
+        "op": payload.get("op", row.kind),
+        "kind": payload.get("kind"),
+        "deadline": payload.get("deadline"),
+        "ticket": ticket if isinstance(ticket, int) else None,
+        "language": payload.get("language"),
+        "exempt": payload.get("exempt"),
+    }
+    parts = [f"outbox #{row.id}", row.kind]
+    for key, value in fields.items():
+        if isinstance(value, bool):
+            parts.append(f"{key}={str(value).lower()}")
+        elif isinstance(value, int) or (isinstance(value, str) and _WORD.fullmatch(value)):
+            parts.append(f"{key}={value}")
+    return " ".join(parts)
 
 
 class OutboxWorker:
@@ -178,6 +208,7 @@ class OutboxWorker:
             # round (the next claim would fail the same way).
             self._unrecorded[row.id] = now
             raise
+        log.info("sent %s", describe(row))
         return "sent"
 
     def next_due(self) -> datetime | None:

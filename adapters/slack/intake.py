@@ -22,11 +22,12 @@ from adapters.slack.reports import (
     report_from_widget_message,
     ts_to_datetime,
 )
+from adapters.slack.views.ack import thread_ack
 from bot.desk import Desk
 from bot.errors import TriageError
 from bot.intents import SLACK, Message, to_payload
-from bot.models import Channel, Decision, Priority, Report
-from bot.nl import CHANNEL_NL
+from bot.language import language_of
+from bot.models import Channel, Decision, Report
 from bot.settings import HelpdeskConfig
 from bot.store import OutboxItem
 from bot.text import has_visible_text
@@ -156,23 +157,12 @@ class SlackIntake:
     def _slack_ack(
         self, ticket_id: int, decision: Decision, report: Report, thread: tuple[str, str]
     ) -> OutboxItem:
-        """A short Dutch reply in the reporter's thread: the ticket number and what to expect."""
-        status = "voorlopig" if decision.provisional else "vastgesteld"
-        lines = [
-            f"Bedankt, je melding is geregistreerd als *#{ticket_id}* "
-            f"({decision.category.value}, prioriteit {decision.priority.label}, {status}). "
-            "Het supportteam bekijkt hem zo snel mogelijk."
-        ]
-        if decision.exempt:
-            lines.append(
-                f"Let op: een storing met prioriteit {Priority.HOOG.label} of "
-                f"{Priority.MIDDEL.label} valt alleen onder de SLA-reactietijden als een "
-                f"afgesproken contactpersoon hem telefonisch meldt (SLA 4.D). Meldingen via "
-                f"{CHANNEL_NL[report.channel]} behandelen we zo snel mogelijk, zonder garantie. "
-                f"Bel bij spoed {self.helpdesk.phone}."
-            )
+        """A short reply in the reporter's thread, in their language: the ticket number and
+        what to expect."""
+        language = language_of(report.subject, report.body)
+        text = thread_ack(ticket_id, decision, report.channel, self.helpdesk.phone, language)
         channel, ts = thread
-        reply = Message(text="\n".join(lines), channel=channel, thread_ts=ts)
+        reply = Message(text=text, channel=channel, thread_ts=ts)
         return OutboxItem(SLACK, f"slack-ack:{ticket_id}", to_payload(reply))
 
     def quarantine_error(

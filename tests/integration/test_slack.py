@@ -104,6 +104,23 @@ def test_message_in_support_channel_becomes_a_post_with_buttons(
         assert f"#{ticket}" in ack[0].params["text"] and "030-7600290" in ack[0].params["text"]
 
 
+def test_an_english_message_gets_its_thread_reply_in_english(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
+) -> None:
+    text = "The whole platform is down, nobody can work. We get a 500 error since this morning."
+    with running_slack(tmp_path, monkeypatch, slack_api) as rig:
+        ticket = new_ticket(rig, text, "1795510800.000100")
+        assert rig.deliver() == 2
+        [reply] = [
+            c for c in slack_api.calls("chat.postMessage") if c.params["channel"] == CUSTOMERS
+        ]
+        said = reply.params["text"]
+        assert said.startswith(f"Thank you, your report is registered as *#{ticket}* (incident")
+        # Hoog via Slack, not by phone (SLA 4.D): no guarantee, and whom to call for one.
+        assert "without a guarantee" in said and "can call 030-7600290" in said
+        assert "Bedankt" not in said
+
+
 def test_slack_retries_never_make_a_second_ticket(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

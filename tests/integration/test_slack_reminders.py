@@ -9,6 +9,8 @@ storing has a reaction window of 1 werkdag and is resolved in the next release (
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -557,3 +559,24 @@ def test_periodic_planning_after_a_confirm_sends_nothing_twice(env: Env) -> None
     tick(env, local(2026, 11, 30, 14, 26))  # the service's periodic plan of all tickets
     tick(env, local(2026, 11, 30, 14, 27))
     assert thread(env, ticket) == before
+
+
+def test_each_post_and_reminder_sent_is_logged_in_one_line(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="triage.outbox")
+    received = local(2026, 11, 27, 16)
+    ticket = new_ticket(env, received)
+    tick(env, received + timedelta(minutes=1))
+    tick(env, local(2026, 11, 30, 12))  # 50 % of the reaction time (see the weekend test)
+    sent = [r.getMessage() for r in caplog.records if r.getMessage().startswith("sent ")]
+    assert any(re.fullmatch(rf"sent outbox #\d+ slack op=post ticket={ticket}", s) for s in sent)
+    assert any(
+        re.fullmatch(
+            rf"sent outbox #\d+ slack op=remind kind=percent deadline=reaction ticket={ticket}", s
+        )
+        for s in sent
+    ), sent
+    assert any(re.fullmatch(r"sent outbox #\d+ slack op=digest", s) for s in sent), sent
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "Herinneringen" not in logged and "lindendaal" not in logged

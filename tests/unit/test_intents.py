@@ -94,6 +94,9 @@ EXAMPLES: list[Intent] = [
         message_id="<triage.3.ack.abc@dialog.nl>",
         in_reply_to="<m1@x.nl>",
         references=("<m0@x.nl>", "<m1@x.nl>"),
+        ticket=3,
+        language="nl",
+        exempt=True,
     ),
 ]
 
