@@ -33,6 +33,7 @@ from app.render.terminal import terminal_streams
 from bot.clock import Clock
 from bot.errors import ConfigError, RuleSetInvalid, TriageError
 from bot.models import Channel, Priority
+from bot.nl import count
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -237,8 +238,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             for problem in exc.problems:
                 print(problem, file=stderr)
             print(
-                f"triage: the rules in {paths.rules_dir} are invalid "
-                f"({len(exc.problems)} problem(s)); run `triage rules check`",
+                f"triage: de regels in {paths.rules_dir} kloppen niet "
+                f"({count(len(exc.problems), 'probleem', 'problemen')}, elk hierboven met "
+                "bestand:regel); `triage rules check` laat ze opnieuw zien",
                 file=stderr,
             )
             return EXIT_ERROR

@@ -26,6 +26,5 @@ def require_db(paths: Paths) -> None:
     otherwise create an empty one and report a spotless, empty month)."""
     if not paths.db.exists():
         raise ConfigError(
-            f"there is no database at {paths.db}: give the one `triage run` uses with --db "
-            "(or $TRIAGE_DB)"
+            f"er is geen database op {paths.db}: geef die van `triage run` met --db (of $TRIAGE_DB)"
         )

@@ -43,7 +43,7 @@ def report_command(
     now = clock()
     period = period_of(args, tz, now)
     if period.start > now:
-        raise ConfigError(f"{period.label} has not begun yet: there is nothing to report")
+        raise ConfigError(f"{period.label} is nog niet begonnen: er is niets te rapporteren")
     if args.report_kind == "availability":
         availability = build_availability(store, period, now)
         if args.json:
@@ -68,7 +68,7 @@ def report_command(
         try:
             args.html.write_text(page, encoding="utf-8")
         except OSError as exc:
-            raise ConfigError(f"cannot write {args.html}: {exc.strerror}") from exc
+            raise ConfigError(f"kan {args.html} niet schrijven: {exc.strerror}") from exc
         print(f"HTML-rapport geschreven naar {args.html}", file=out)
     return EXIT_OK
 

@@ -15,7 +15,7 @@ from bot.engine.examples import run_examples
 from bot.engine.loader import load_rules
 from bot.errors import ConfigError, RuleProblem, RuleSetInvalid
 from bot.evaluation import Case, evaluate, parse_cases
-from bot.nl import nl_number
+from bot.nl import count, nl_number
 from bot.settings import load_directory
 from bot.store import Store
 
@@ -27,7 +27,9 @@ def check(paths: Paths, directory: Path, stdout: TextIO) -> int:
     try:
         organisations = load_directory(paths.config_dir).organisations.keys()
     except ConfigError as exc:
-        problems.append(RuleProblem(str(paths.config_dir), 0, f"cannot check organisations: {exc}"))
+        problems.append(
+            RuleProblem(str(paths.config_dir), 0, f"kan de organisaties niet nakijken: {exc}")
+        )
         organisations = None
     try:
         rule_set = load_rules(directory, organisations)
@@ -37,12 +39,17 @@ def check(paths: Paths, directory: Path, stdout: TextIO) -> int:
     if problems:
         for problem in problems:
             print(problem, file=stdout)
-        print(f"{len(problems)} problem(s) found", file=stdout)
+        print(
+            f"{count(len(problems), 'probleem', 'problemen')} gevonden, elk met bestand:regel",
+            file=stdout,
+        )
         return EXIT_ERROR
     assert rule_set is not None
     print(
-        f"OK: {len(rule_set.files)} files, {len(rule_set.rules)} rules, "
-        f"{len(rule_set.examples)} examples ({rule_set.version})",
+        f"OK: {count(len(rule_set.files), 'bestand', 'bestanden')}, "
+        f"{count(len(rule_set.decisions), 'beslisregel', 'beslisregels')}, "
+        f"{count(len(rule_set.rules), 'woordregel', 'woordregels')}, "
+        f"{count(len(rule_set.examples), 'voorbeeld', 'voorbeelden')} ({rule_set.version})",
         file=stdout,
     )
     return EXIT_OK
@@ -57,8 +64,9 @@ def test(paths: Paths, stdout: TextIO) -> int:
         print(failure, file=stdout)
     passed = len(examples) - len(failures)
     print(
-        f"{passed} passed, {len(failures)} failed ({len(examples)} examples in "
-        f"{len(setup.rule_set.files)} files)",
+        f"{passed} geslaagd, {len(failures)} mislukt "
+        f"({count(len(examples), 'voorbeeld', 'voorbeelden')} in "
+        f"{count(len(setup.rule_set.files), 'bestand', 'bestanden')})",
         file=stdout,
     )
     return EXIT_ERROR if failures or not examples else EXIT_OK

@@ -24,7 +24,7 @@ def build_sla(
     directory = triage.directory
     if organisation is not None and organisation not in directory.organisations:
         known = ", ".join(sorted(directory.organisations))
-        raise ConfigError(f"unknown organisation {organisation!r} (known: {known})")
+        raise ConfigError(f"onbekende organisatie {organisation!r} (bekend: {known})")
     names = {key: org.name for key, org in directory.organisations.items()}
     facts = [
         dataclasses.replace(f, organisation_name=names.get(f.organisation or ""))

@@ -209,7 +209,7 @@ def test_reload_broken_edit_keeps_old_rules_and_says_why(tmp_path: Path) -> None
     assert result.loaded is False
     assert result.version == before == engine.rule_set.version
     assert len(result.problems) == 1
-    assert "unknown priority 'urgent'" in str(result.problems[0])
+    assert "onbekende prioriteit 'urgent'" in str(result.problems[0])
     assert str(result.problems[0]).startswith(str(tmp_path / "10-rules.yaml") + ":")
     assert run(engine, "inloggen").priority is Priority.HOOG
 
