@@ -36,6 +36,14 @@ from bot.models import Channel, Priority
 from bot.nl import count
 
 
+def _add_quiet(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress line on the terminal (for scripts; without a terminal there is none)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="triage",
@@ -131,6 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluation.add_argument(
         "--min", type=float, metavar="PCT", help="exit 1 when priority agreement is below PCT"
     )
+    _add_quiet(evaluation)
 
     demo = commands.add_parser(
         "demo", parents=[common], help="triage the bundled sample reports and show them"
@@ -189,6 +198,7 @@ def _parser() -> argparse.ArgumentParser:
         "(default: the phone section of settings.yaml, else by file extension)",
     )
     phone.add_argument("--mapping", type=Path, help="a YAML column mapping for other CSV layouts")
+    _add_quiet(phone)
 
     outage = commands.add_parser(
         "outage", parents=[common], help="record and list outage windows (SLA 1)"
@@ -219,6 +229,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--from", dest="start", help="YYYY-MM-DD (with --to, instead of --month)")
         sub.add_argument("--to", dest="end", help="YYYY-MM-DD, inclusive")
         sub.add_argument("--json", action="store_true", help="JSON instead of a table")
+        _add_quiet(sub)
         if name == "sla":
             sub.add_argument("--organisation", help="only this organisation (id)")
             sub.add_argument("--html", type=Path, help="also write a self-contained HTML page")
@@ -268,7 +279,9 @@ def run_command(
         if args.rules_command == "eval":
             if (args.file is None) == (not args.from_store):
                 raise ConfigError("geef een bestand met gelabelde meldingen, of --from-store")
-            return rules_eval(paths, args.file, args.from_store, args.json, args.min, out)
+            return rules_eval(
+                paths, args.file, args.from_store, args.json, args.min, out, args.quiet
+            )
         if args.rules_command == "check":
             return rules_check(paths, directory, out)
         return rules_test(Paths(paths.config_dir, directory, paths.db), out)

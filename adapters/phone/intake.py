@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -92,10 +93,16 @@ class PhoneIntake:
         self.hoog_mention = hoog_mention
 
     def ingest(
-        self, data: bytes, name: str, mapping: ColumnMapping, now: datetime
+        self,
+        data: bytes,
+        name: str,
+        mapping: ColumnMapping,
+        now: datetime,
+        each: Callable[[list[CallRecord]], Iterable[CallRecord]] | None = None,
     ) -> ImportSummary:
         """Import a call log; bad rows are reported with file:line, skipped, and kept in
-        quarantine with the reason (once: a log that grows is read again)."""
+        quarantine with the reason (once: a log that grows is read again). `each` wraps the
+        calls as they are taken in (the command line shows progress with it)."""
         try:
             parsed = parse_call_log(data, name, mapping)
         except CallLogError as exc:
@@ -116,7 +123,7 @@ class PhoneIntake:
             )
             if self.store.quarantine("phone", str(problem), raw.encode(), now, key=key):
                 summary.new_problems.append(str(problem))
-        for call in parsed.calls:
+        for call in each(parsed.calls) if each is not None else parsed.calls:
             summary.outcomes.append(self.call(call, now))
         log.info(
             "phone import %s: %d calls, %d new tickets, %d linked, %d missed, %d already known, "

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
 from adapters.phone.intake import PhoneIntake
 from adapters.phone.mapping import ColumnMapping, load_mapping
+from adapters.phone.records import CallRecord
 from app.bootstrap import Paths, Setup, load_setup
 from app.commands import EXIT_BAD_INPUT, EXIT_OK
+from app.render.progress import progress
 from app.render.text import describe_import
 from bot.clock import Clock
 from bot.desk import Desk
@@ -20,7 +23,9 @@ def ingest(args: argparse.Namespace, paths: Paths, out: TextIO, clock: Clock) ->
     """`triage ingest phone FILE...` (phone is the only kind so far)."""
     setup = load_setup(paths)
     with Store(paths.db) as store:
-        return ingest_phone(setup, store, args.files, args.format, args.mapping, out, clock)
+        return ingest_phone(
+            setup, store, args.files, args.format, args.mapping, out, clock, args.quiet
+        )
 
 
 def ingest_phone(
@@ -31,8 +36,10 @@ def ingest_phone(
     mapping_file: Path | None,
     out: TextIO,
     clock: Clock,
+    quiet: bool = False,
 ) -> int:
-    """Import call logs; exit 2 when a row was bad (the good rows are imported anyway)."""
+    """Import call logs; exit 2 when a row was bad (the good rows are imported anyway). A
+    progress line per file on a terminal unless `quiet`."""
     settings = setup.settings
     desk = Desk(
         setup.triage,
@@ -51,10 +58,15 @@ def ingest_phone(
         try:
             data = path.read_bytes()
         except OSError as exc:
-            print(f"{path}: cannot read: {exc.strerror}", file=out)
+            print(f"{path}: kan het bestand niet lezen: {exc.strerror}", file=out)
             bad = True
             continue
-        summary = intake.ingest(data, str(path), mapping, clock())
+        label = f"Gesprekken uit {path.name}"
+
+        def shown(calls: list[CallRecord], label: str = label) -> Iterable[CallRecord]:
+            return progress(calls, len(calls), label, quiet)
+
+        summary = intake.ingest(data, str(path), mapping, clock(), each=shown)
         print(describe_import(summary), file=out)
         if summary.problems and not summary.outcomes:
             print(format_hint(data, mapping), file=out)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TextIO
 
@@ -18,12 +19,13 @@ from app.commands import EXIT_OK, require_db
 from app.commands.times import period_of
 from app.render.html import render_html
 from app.render.json import availability_json, sla_json
+from app.render.progress import progress
 from app.render.text import availability_text, sla_text
 from bot.clock import Clock
 from bot.errors import ConfigError
 from bot.pipeline import Triage
 from bot.reports.build import build_availability, build_sla
-from bot.reports.sla import month_period, parse_month
+from bot.reports.sla import Period, month_period, parse_month
 from bot.store import Store
 
 
@@ -53,7 +55,13 @@ def report_command(
         else:
             print(availability_text(availability, tz), file=out)
         return EXIT_OK
-    sla = build_sla(setup.triage, store, period, now, args.organisation)
+
+    def shown(months: list[Period]) -> Iterable[Period]:
+        if len(months) < 2:  # one month is quick: no line for it
+            return months
+        return progress(months, len(months), f"SLA-rapport {period.label}", args.quiet)
+
+    sla = build_sla(setup.triage, store, period, now, args.organisation, each=shown)
     if args.json:
         print(json.dumps(sla_json(sla), ensure_ascii=False, indent=2), file=out)
     else:

@@ -11,6 +11,7 @@ from typing import TextIO
 from app.bootstrap import Paths, Setup, load_setup
 from app.commands import EXIT_ERROR, EXIT_OK, require_db
 from app.render.evaluation import evaluation_text
+from app.render.progress import progress
 from bot.engine.examples import run_examples
 from bot.engine.loader import load_rules
 from bot.errors import ConfigError, RuleProblem, RuleSetInvalid
@@ -79,6 +80,7 @@ def evaluate_file(
     as_json: bool,
     minimum: float | None,
     stdout: TextIO,
+    quiet: bool = False,
 ) -> int:
     """`triage rules eval`: agreement of the rules with labelled reports (a file, or the
     team's final priorities in the store); exit 1 below `--min` percent priority agreement."""
@@ -99,7 +101,7 @@ def evaluate_file(
             raise ConfigError(f"kan {source} niet lezen: {exc.strerror or exc}") from exc
         cases = parse_cases(text.splitlines())
         where = str(source)
-    result = evaluate(setup.triage, cases)
+    result = evaluate(setup.triage, progress(cases, len(cases), "Meldingen beoordelen", quiet))
     if as_json:
         print(json.dumps(result.as_json(), ensure_ascii=False, indent=2), file=stdout)
     else:
