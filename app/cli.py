@@ -25,6 +25,7 @@ from app.commands.quarantine import quarantine
 from app.commands.report import report
 from app.commands.rules import check as rules_check
 from app.commands.rules import evaluate_file as rules_eval
+from app.commands.rules import suggest_words as rules_suggest
 from app.commands.rules import test as rules_test
 from app.commands.run import run
 from app.commands.tickets import tickets
@@ -140,6 +141,24 @@ def _parser() -> argparse.ArgumentParser:
         "--min", type=float, metavar="PCT", help="exit 1 when priority agreement is below PCT"
     )
     _add_quiet(evaluation)
+    suggestions = rules_commands.add_parser(
+        "suggest",
+        parents=[common],
+        help="words that set apart the tickets whose priority or category the team changed, "
+        "as rule lines to review (never applied)",
+    )
+    suggestions.add_argument("--json", action="store_true", help="one JSON object")
+    suggestions.add_argument(
+        "--min-count",
+        type=int,
+        default=2,
+        metavar="N",
+        help="a phrase must be in at least N changed tickets (default 2)",
+    )
+    suggestions.add_argument(
+        "--top", type=int, default=8, metavar="N", help="phrases per change (default 8)"
+    )
+    _add_quiet(suggestions)
 
     demo = commands.add_parser(
         "demo", parents=[common], help="triage the bundled sample reports and show them"
@@ -282,6 +301,8 @@ def run_command(
             return rules_eval(
                 paths, args.file, args.from_store, args.json, args.min, out, args.quiet
             )
+        if args.rules_command == "suggest":
+            return rules_suggest(paths, args.json, args.min_count, args.top, out, args.quiet)
         if args.rules_command == "check":
             return rules_check(paths, directory, out)
         return rules_test(Paths(paths.config_dir, directory, paths.db), out)

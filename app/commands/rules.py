@@ -1,5 +1,6 @@
-"""`triage rules check` (validate every rule file), `triage rules test` (run the examples) and
-`triage rules eval` (agreement with labelled reports)."""
+"""`triage rules check` (validate every rule file), `triage rules test` (run the examples),
+`triage rules eval` (agreement with labelled reports) and `triage rules suggest` (words from
+the team's corrections)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from app.bootstrap import Paths, Setup, load_setup
 from app.commands import EXIT_ERROR, EXIT_OK, require_db
 from app.render.evaluation import evaluation_text
 from app.render.progress import progress
+from app.render.suggest import suggestions_json, suggestions_text
+from bot.corrections import Correction
 from bot.engine.examples import run_examples
 from bot.engine.loader import load_rules
 from bot.errors import ConfigError, RuleProblem, RuleSetInvalid
@@ -19,6 +22,7 @@ from bot.evaluation import Case, evaluate, parse_cases
 from bot.nl import count, nl_number
 from bot.settings import load_directory
 from bot.store import Store
+from bot.suggest import suggest
 
 
 def check(paths: Paths, directory: Path, stdout: TextIO) -> int:
@@ -114,4 +118,40 @@ def evaluate_file(
                 file=stdout,
             )
         return EXIT_ERROR
+    return EXIT_OK
+
+
+def suggest_words(
+    paths: Paths,
+    as_json: bool,
+    min_count: int,
+    top: int,
+    stdout: TextIO,
+    quiet: bool = False,
+) -> int:
+    """`triage rules suggest`: from the tickets whose priority or category the team changed,
+    the phrases that set them apart, as rule lines for a person to review (never applied)."""
+    if min_count < 1 or top < 1:
+        raise ConfigError("--min-count en --top zijn minstens 1")
+    setup = load_setup(paths)
+    require_db(paths)
+    with Store(paths.db) as store:
+        corrections = store.corrections()
+
+    def shown(items: list[Correction]) -> Iterable[Correction]:
+        return progress(items, len(items), "Tickets lezen", quiet)
+
+    found = suggest(corrections, min_count=min_count, top=top, each=shown)
+    factors = setup.rule_set.factors
+
+    def already(words: str) -> str | None:
+        pairs = factors.meanings(words)
+        return ", ".join(f"{factor}={value}" for factor, value in pairs) or None
+
+    if as_json:
+        print(
+            json.dumps(suggestions_json(found, already), ensure_ascii=False, indent=2), file=stdout
+        )
+    else:
+        print(suggestions_text(found, str(paths.db), already), file=stdout)
     return EXIT_OK
