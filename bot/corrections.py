@@ -26,7 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.models import Category, Priority
-from bot.nl import LONG_MONTHS, MONTHS
+from bot.nl import LONG_MONTHS, MONTHS, nl_number
 
 UNRECOGNISED = "niet herkend"
 
@@ -101,6 +101,13 @@ class MonthCorrections:
         """Share of the decided tickets whose priority the team changed (None: none decided)."""
         return 100.0 * self.priority_changed / self.decided if self.decided else None
 
+    def priority_text(self) -> str:
+        """'2 van 31 (6 %)': priorities changed of the decided tickets; '-' when none."""
+        pct = self.priority_pct
+        if pct is None:
+            return "-"
+        return f"{self.priority_changed} van {self.decided} ({nl_number(pct)} %)"
+
     def as_json(self) -> dict[str, Any]:
         pct = self.priority_pct
         return {
@@ -122,6 +129,10 @@ class Involved:
     name: str
     changed: int
     decided: int
+
+    def text(self) -> str:
+        """'beslisregel x (2 van 9)': changed of decided."""
+        return f"{self.name} ({self.changed} van {self.decided})"
 
     def as_json(self) -> dict[str, Any]:
         return {"name": self.name, "changed": self.changed, "decided": self.decided}

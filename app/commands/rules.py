@@ -11,10 +11,16 @@ from typing import TextIO
 
 from app.bootstrap import Paths, Setup, load_setup
 from app.commands import EXIT_ERROR, EXIT_OK, require_db
-from app.render.evaluation import evaluation_text
+from app.render.evaluation import evaluation_text, trend_text
 from app.render.progress import progress
 from app.render.suggest import suggestions_json, suggestions_text
-from bot.corrections import Correction
+from bot.corrections import (
+    Correction,
+    CorrectionTrend,
+    correction_trend,
+    month_key,
+    month_keys,
+)
 from bot.engine.examples import run_examples
 from bot.engine.loader import load_rules
 from bot.errors import ConfigError, RuleProblem, RuleSetInvalid
@@ -23,6 +29,9 @@ from bot.nl import count, nl_number
 from bot.settings import load_directory
 from bot.store import Store
 from bot.suggest import suggest
+
+# Months of the corrections trend that `rules eval --from-store` shows.
+TREND_MONTHS = 12
 
 
 def check(paths: Paths, directory: Path, stdout: TextIO) -> int:
@@ -89,6 +98,7 @@ def evaluate_file(
     """`triage rules eval`: agreement of the rules with labelled reports (a file, or the
     team's final priorities in the store); exit 1 below `--min` percent priority agreement."""
     setup = load_setup(paths)
+    trend: CorrectionTrend | None = None
     if from_store:
         require_db(paths)
         with Store(paths.db) as store:
@@ -96,7 +106,12 @@ def evaluate_file(
                 Case(f"#{ticket}", report, priority, category)
                 for ticket, report, priority, category in store.team_labels()
             ]
+            corrections = store.corrections()
         where = f"de beslissingen van het team in {paths.db}"
+        tz = setup.triage.calendar.tz
+        if corrections:
+            last = month_key(corrections[-1].received_at, tz)
+            trend = correction_trend(corrections, tz, month_keys(last, TREND_MONTHS))
     else:
         assert source is not None
         try:
@@ -107,9 +122,14 @@ def evaluate_file(
         where = str(source)
     result = evaluate(setup.triage, progress(cases, len(cases), "Meldingen beoordelen", quiet))
     if as_json:
-        print(json.dumps(result.as_json(), ensure_ascii=False, indent=2), file=stdout)
+        data = result.as_json()
+        if from_store:
+            data["trend"] = trend.as_json() if trend is not None else None
+        print(json.dumps(data, ensure_ascii=False, indent=2), file=stdout)
     else:
         print(evaluation_text(result, where), file=stdout)
+        if trend is not None:
+            print("\n" + trend_text(trend), file=stdout)
     if minimum is not None and result.priority_pct < minimum:
         if not as_json:
             print(
