@@ -16,7 +16,11 @@ How, plainly:
   standard error, sqrt(1/(a+0.5) + 1/(A-a+0.5) + 1/(b+0.5) + 1/(B-b+0.5)): how sure it is
   that the phrase is more common among the changed tickets. It must occur in at least
   `min_count` changed tickets and score at least `min_z` (1.96: not likely chance), so a
-  word that every kind of ticket has ("typfout" in all of them) is no finding;
+  word that every kind of ticket has ("typfout" in all of them) is no finding. The phrases
+  that pass are ranked by the low end of that interval, ratio - 1.96 x standard error: how
+  much more common they are at least. The ratio alone would put a phrase seen in a few
+  changed tickets and never elsewhere above one in nearly all of them and a few others; z
+  alone would favour frequent words ("andere" over "andere klant");
 - of phrases inside each other with the same changed tickets, only the best is kept
   ("andere klant", not also "klant"; on a tie the longer, more precise one).
 
@@ -66,6 +70,7 @@ class Phrase:
     unchanged: int  # unchanged tickets with it
     score: float  # the log odds ratio
     z: float  # the score over its standard error
+    low: float  # the low end of the score's 95 % interval: what it is at least
     tickets: tuple[int, ...]
 
     def as_json(self) -> dict[str, Any]:
@@ -75,6 +80,7 @@ class Phrase:
             "unchanged": self.unchanged,
             "score": round(self.score, 2),
             "z": round(self.z, 2),
+            "low": round(self.low, 2),
             "tickets": list(self.tickets),
         }
 
@@ -120,10 +126,10 @@ def phrases_of(subject: str, body: str, longest: int = 3) -> set[str]:
 
 def log_odds(a: int, total_a: int, b: int, total_b: int) -> tuple[float, float]:
     """Smoothed log odds ratio of a phrase in a of total_a against b of total_b tickets, and
-    that ratio over its standard error."""
+    its standard error (never 0: every cell has its half)."""
     cells = (a + 0.5, total_a - a + 0.5, b + 0.5, total_b - b + 0.5)
     ratio = math.log(cells[0] / cells[1]) - math.log(cells[2] / cells[3])
-    return ratio, ratio / math.sqrt(sum(1 / c for c in cells))
+    return ratio, math.sqrt(sum(1 / c for c in cells))
 
 
 def suggest(
@@ -172,13 +178,14 @@ def suggest(
         scored = []
         for gram, a in in_change[key].items():
             b = elsewhere[gram]
-            ratio, z = log_odds(a, len(items), b, total_b)
-            if z < min_z:
+            ratio, error = log_odds(a, len(items), b, total_b)
+            if ratio / error < min_z:
                 continue
             tickets = tuple(i.ticket_id for i in items if gram in grams[i.ticket_id])
-            scored.append(Phrase(gram, a, b, ratio, z, tickets))
+            low = ratio - 1.96 * error
+            scored.append(Phrase(gram, a, b, ratio, ratio / error, low, tickets))
         # On a tie the longer phrase: it says the same about these tickets, more precisely.
-        scored.sort(key=lambda p: (-p.z, -p.changed, -len(p.words.split()), p.words))
+        scored.sort(key=lambda p: (-p.low, -p.changed, -len(p.words.split()), p.words))
         kept: list[Phrase] = []
         for phrase in scored:
             if len(kept) == top:
