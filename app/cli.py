@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from app.arguments import DutchArgumentParser
 from app.bootstrap import Paths, load_setup
 from app.commands import EXIT_ERROR, EXIT_OK, utc_now
 from app.commands.classify import classify
@@ -46,7 +47,7 @@ def _add_quiet(parser: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = DutchArgumentParser(
         prog="triage",
         description="Support triage for Dialog B.V.: priority, category and SLA deadlines.",
     )
@@ -69,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         help="SQLite store (default ./var/triage.db, or $TRIAGE_DB)",
     )
     # The global options are also accepted after the command (`triage tickets --db x.db`).
-    common = argparse.ArgumentParser(add_help=False)
+    common = DutchArgumentParser(add_help=False)
     for action in list(parser._actions):
         if action.dest in {"config_dir", "rules_dir", "db"}:
             common.add_argument(
