@@ -96,7 +96,7 @@ def monthly_message(triage: Triage, store: Store, month: str, now: datetime) -> 
     sla = build_sla(triage, store, period, now)
     availability = build_availability(store, period, now)
     trend = correction_trend(
-        store.corrections(as_of=min(now, period.end)),
+        store.corrections(as_of=min(now, period.end), texts=False),
         tz,
         month_keys(month, TREND_MONTHS_SLACK),
         [month],
@@ -110,7 +110,7 @@ def corrections_trend(setup: Setup, store: Store, period: Period, now: datetime)
     tz = setup.triage.calendar.tz
     months = [month_key(piece.start, tz) for piece in months_of(period, tz)]
     return correction_trend(
-        store.corrections(as_of=min(now, period.end)),
+        store.corrections(as_of=min(now, period.end), texts=False),
         tz,
         month_keys(months[-1], TREND_MONTHS_HTML),
         months,

@@ -106,7 +106,7 @@ def evaluate_file(
                 Case(f"#{ticket}", report, priority, category)
                 for ticket, report, priority, category in store.team_labels()
             ]
-            corrections = store.corrections()
+            corrections = store.corrections(texts=False)
         where = f"de beslissingen van het team in {paths.db}"
         tz = setup.triage.calendar.tz
         if corrections:

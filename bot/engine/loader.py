@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.engine.factors import FactorReader
-from bot.engine.problems import Broken, explain, validate_file
+from bot.engine.problems import Broken, explain, names_in_unreadable, validate_file
 from bot.engine.schema import Example, RuleFile, RuleSpec, SlaSpec
 from bot.engine.tables import LoadedDecision, load_tables
 from bot.engine.text import TermError, TermMatcher, compile_term
@@ -138,6 +138,7 @@ def check_sources(
         doc, syntax = parse_yaml(text, name)
         problems.extend(syntax)
         if doc is None:
+            broken.update(names_in_unreadable(text))
             continue
         checked = validate_file(doc, problems)
         if checked is not None:

@@ -127,6 +127,43 @@ def validate_file(
     return pruned, parsed, _broken(doc.data, paths)
 
 
+_SECTION = re.compile(r"^([A-Za-z_]+)\s*:")
+_CHILD_KEY = re.compile(r"^(\s+)(['\"]?)([A-Za-z0-9][\w.-]*)\2\s*:")
+_ITEM_NAME = re.compile(r"^\s*-\s+name\s*:\s*['\"]?([\w.-]+)")
+
+
+def names_in_unreadable(text: str) -> Broken:
+    """The names a file that YAML cannot read would have defined, read from its lines (the
+    keys under `factors:` and `lists:`, the `- name:` of decisions and rules): so that what
+    other files say about them is not reported as unknown on top of the syntax error."""
+    found = Broken()
+    section = ""
+    keys: list[tuple[int, str]] = []
+
+    def close() -> None:
+        if section in ("factors", "lists") and keys:
+            level = min(indent for indent, _ in keys)
+            getattr(found, section).update(name for indent, name in keys if indent == level)
+        keys.clear()
+
+    for line in text.splitlines():
+        top = _SECTION.match(line)
+        if top:
+            close()
+            section = top[1]
+            continue
+        if section in ("factors", "lists"):
+            child = _CHILD_KEY.match(line)
+            if child:
+                keys.append((len(child[1].expandtabs(8)), child[3]))
+        elif section in ("decisions", "rules"):
+            item = _ITEM_NAME.match(line)
+            if item:
+                getattr(found, section).add(item[1])
+    close()
+    return found
+
+
 def _item_of(loc: Sequence[Any]) -> tuple[str | int, ...]:
     if len(loc) > 1 and loc[0] in _ITEM_SECTIONS:
         return (loc[0], loc[1])

@@ -21,16 +21,18 @@ TEAM_KINDS = ("confirmed", "changed", "category")
 class Corrections(Database):
     """Reads of the decisions table for learning from corrections (a mixin of Store)."""
 
-    def corrections(self, as_of: datetime | None = None) -> list[Correction]:
+    def corrections(self, as_of: datetime | None = None, texts: bool = True) -> list[Correction]:
         """Every ticket whose first decision was the rules' provisional one, with the last
-        decision a person made on it before `as_of` (default: any time), by receipt."""
+        decision a person made on it before `as_of` (default: any time), by receipt; without
+        `texts` the subject and body are left empty (the trend does not read them)."""
         kinds = ", ".join("?" * len(TEAM_KINDS))
         before = " AND x.decided_at < ?" if as_of is not None else ""
         params: list[object] = [*TEAM_KINDS]
         if as_of is not None:
             params.append(iso(as_of))
+        text = "r.subject, r.body" if texts else "'' AS subject, '' AS body"
         rows = self._rows(
-            "SELECT t.id, t.received_at, r.subject, r.body, "
+            f"SELECT t.id, t.received_at, {text}, "
             "f.priority, f.category, f.decision_row, f.rules, f.needs_triage, "
             "p.priority AS team_priority, p.category AS team_category, p.decided_by, "
             "p.decided_at "

@@ -89,6 +89,9 @@ def test_the_store_hands_out_first_and_last_decisions(env: Env, history: dict[st
     at_end = {c.ticket_id: c for c in env.store.corrections(as_of=local(2026, 12, 1))}
     assert not at_end[history["nov_late"]].decided
     assert at_end[history["nov_changed"]].priority_changed
+    assert changed.body == EXPORT
+    # The trend reads no text: it is left out.
+    assert {(c.subject, c.body) for c in env.store.corrections(texts=False)} == {("", "")}
 
 
 def test_the_trend_per_month(env: Env, history: dict[str, int]) -> None:

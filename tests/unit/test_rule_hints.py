@@ -226,3 +226,20 @@ def test_items_left_out_cause_no_follow_up_problems_in_other_files() -> None:
         "10-x.yaml:2: verplichte sleutel 'values' ontbreekt in factors.beveiliging",
         "10-x.yaml:4: onbekende sleutel 'valeus' in factors.beveiliging (bedoel je 'values'?)",
     ]
+
+
+def test_a_file_yaml_cannot_read_causes_no_follow_up_problems() -> None:
+    # The factor file has a tab: YAML reads none of it. The rows in the other file that
+    # name its factor are not reported as naming an unknown factor; a factor nobody defined
+    # still is.
+    factors = FACTOR.split("decisions:")[0].replace("          - datalek", "\t  - datalek")
+    rows = "decisions:" + FACTOR.split("decisions:")[1]
+    rows += (
+        "  - name: onbekend\n"
+        "    description: x\n"
+        "    when: {omvang: iedereen}\n"
+        "    then: {category: storing}\n"
+    )
+    found = problems(factors, rows)
+    assert [p.split(": ", 1)[0] for p in found] == ["10-x.yaml:7", "20-x.yaml:9"]
+    assert "tab" in found[0] and "onbekende factor 'omvang'" in found[1]
