@@ -5,7 +5,7 @@ Shown on stderr, and only when stderr is a terminal and the caller was not asked
 redrawn in place (a carriage return) at most ten times a second and always at the end, when it
 is finished with the time it took and a new line, so what is printed next starts on its own line:
 
-    Meldingen beoordelen  [##########----------]  50 %  1.200 van 2.400  nog ca. 0:04
+    Meldingen beoordelen [##########----------]  50 %  1.200 van 2.400  nog ca. 0:04
 
 The label goes through `printable` like everything else on the terminal; the carriage return
 that redraws the line is written past it, to the terminal itself.
