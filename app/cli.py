@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from app.arguments import DutchArgumentParser
 from app.bootstrap import Paths, load_setup
 from app.commands import EXIT_ERROR, EXIT_OK, utc_now
 from app.commands.classify import classify
@@ -26,6 +27,7 @@ from app.commands.quarantine import quarantine
 from app.commands.report import report
 from app.commands.rules import check as rules_check
 from app.commands.rules import evaluate_file as rules_eval
+from app.commands.rules import suggest_words as rules_suggest
 from app.commands.rules import test as rules_test
 from app.commands.run import run
 from app.commands.tickets import tickets
@@ -34,10 +36,19 @@ from app.render.terminal import terminal_streams
 from bot.clock import Clock
 from bot.errors import ConfigError, RuleSetInvalid, TriageError
 from bot.models import Channel, Priority
+from bot.nl import count
+
+
+def _add_quiet(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress line on the terminal (for scripts; without a terminal there is none)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = DutchArgumentParser(
         prog="triage",
         description="Support triage for Dialog B.V.: priority, category and SLA deadlines.",
     )
@@ -60,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
         help="SQLite store (default ./var/triage.db, or $TRIAGE_DB)",
     )
     # The global options are also accepted after the command (`triage tickets --db x.db`).
-    common = argparse.ArgumentParser(add_help=False)
+    common = DutchArgumentParser(add_help=False)
     for action in list(parser._actions):
         if action.dest in {"config_dir", "rules_dir", "db"}:
             common.add_argument(
@@ -131,6 +142,25 @@ def _parser() -> argparse.ArgumentParser:
     evaluation.add_argument(
         "--min", type=float, metavar="PCT", help="exit 1 when priority agreement is below PCT"
     )
+    _add_quiet(evaluation)
+    suggestions = rules_commands.add_parser(
+        "suggest",
+        parents=[common],
+        help="words that set apart the tickets whose priority or category the team changed, "
+        "as rule lines to review (never applied)",
+    )
+    suggestions.add_argument("--json", action="store_true", help="one JSON object")
+    suggestions.add_argument(
+        "--min-count",
+        type=int,
+        default=2,
+        metavar="N",
+        help="a phrase must be in at least N changed tickets (default 2)",
+    )
+    suggestions.add_argument(
+        "--top", type=int, default=8, metavar="N", help="phrases per change (default 8)"
+    )
+    _add_quiet(suggestions)
 
     demo = commands.add_parser(
         "demo", parents=[common], help="triage the bundled sample reports and show them"
@@ -202,6 +232,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="utf-8, cp1252 or latin-1 (default: the mapping's, else recognised per file)",
     )
+    _add_quiet(phone)
 
     outage = commands.add_parser(
         "outage", parents=[common], help="record and list outage windows (SLA 1)"
@@ -232,6 +263,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--from", dest="start", help="YYYY-MM-DD (with --to, instead of --month)")
         sub.add_argument("--to", dest="end", help="YYYY-MM-DD, inclusive")
         sub.add_argument("--json", action="store_true", help="JSON instead of a table")
+        _add_quiet(sub)
         if name == "sla":
             sub.add_argument("--organisation", help="only this organisation (id)")
             sub.add_argument("--html", type=Path, help="also write a self-contained HTML page")
@@ -251,8 +283,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             for problem in exc.problems:
                 print(problem, file=stderr)
             print(
-                f"triage: the rules in {paths.rules_dir} are invalid "
-                f"({len(exc.problems)} problem(s)); run `triage rules check`",
+                f"triage: de regels in {paths.rules_dir} kloppen niet "
+                f"({count(len(exc.problems), 'probleem', 'problemen')}, elk hierboven met "
+                "bestand:regel); `triage rules check` laat ze opnieuw zien",
                 file=stderr,
             )
             return EXIT_ERROR
@@ -280,7 +313,11 @@ def run_command(
         if args.rules_command == "eval":
             if (args.file is None) == (not args.from_store):
                 raise ConfigError("geef een bestand met gelabelde meldingen, of --from-store")
-            return rules_eval(paths, args.file, args.from_store, args.json, args.min, out)
+            return rules_eval(
+                paths, args.file, args.from_store, args.json, args.min, out, args.quiet
+            )
+        if args.rules_command == "suggest":
+            return rules_suggest(paths, args.json, args.min_count, args.top, out, args.quiet)
         if args.rules_command == "check":
             return rules_check(paths, directory, out)
         return rules_test(Paths(paths.config_dir, directory, paths.db), out)

@@ -26,7 +26,7 @@ ReminderKind = Literal["percent", "before", "breach", "overdue", "outside_hours"
 MAX_OVERDUE_REPEATS = 100
 
 _PERCENT = re.compile(r"^\s*(\d+)\s*%?\s*$")
-_DURATION_HELP = "e.g. '1 werkuur', '30 werkminuten', '2 business hours' or '1 werkdag'"
+_DURATION_HELP = "bijvoorbeeld '1 werkuur', '30 werkminuten', '2 business hours' of '1 werkdag'"
 
 
 def _describe(target: Target) -> str:
@@ -44,8 +44,8 @@ def _percent(value: object) -> int:
         number = int(match[1])
     if number is None or not 1 <= number <= 99:
         raise ValueError(
-            f"{value!r} is not a percentage from 1 to 99 (the share of the time from "
-            "receipt to the deadline after which to remind)"
+            f"{value!r} is geen percentage van 1 tot 99 (het deel van de tijd van ontvangst "
+            "tot de deadline waarna herinnerd wordt)"
         )
     return number
 
@@ -55,11 +55,11 @@ def _business_duration(value: object) -> Target:
     try:
         target = Target.parse(value)
     except ValueError as exc:
-        raise ValueError(f"cannot read duration {value!r}: use {_DURATION_HELP}") from exc
+        raise ValueError(f"duur {value!r} is niet te lezen: gebruik {_DURATION_HELP}") from exc
     if target.kind != "business":
-        raise ValueError(f"{value!r} is not an amount of business time: use {_DURATION_HELP}")
+        raise ValueError(f"{value!r} is geen hoeveelheid werktijd: gebruik {_DURATION_HELP}")
     if target.amount <= 0:
-        raise ValueError(f"{value!r} is no time at all: use a positive amount, {_DURATION_HELP}")
+        raise ValueError(f"{value!r} is geen tijd: gebruik een positief aantal, {_DURATION_HELP}")
     return target
 
 
@@ -70,7 +70,7 @@ def _every(value: object) -> Target:
     try:
         return _business_duration(value)
     except ValueError as exc:
-        raise ValueError(f"{exc} (or 'none' for no repeats)") from exc
+        raise ValueError(f"{exc} (of 'geen' voor niet herhalen)") from exc
 
 
 def _as_list(value: object) -> object:
@@ -91,8 +91,8 @@ def _hours_minutes(value: object) -> object:
     # it as 540 seconds, 00:09. Refuse numbers so a digest never goes out at 00:09.
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise ValueError(
-            f'{value!r} is not a time of day: write it in quotes, e.g. "09:00" '
-            "(YAML reads 9:00 without quotes as the number 540)"
+            f'{value!r} is geen tijdstip: zet het tussen aanhalingstekens, bijvoorbeeld "09:00" '
+            "(zonder aanhalingstekens leest YAML 9:00 als het getal 540)"
         )
     return value
 
@@ -112,7 +112,7 @@ class DeadlineReminders(_Strict):
     def _unique_percent(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         twice = sorted({p for p in value if value.count(p) > 1})
         if twice:
-            raise ValueError(f"{', '.join(f'{p}%' for p in twice)} is listed more than once")
+            raise ValueError(f"{', '.join(f'{p}%' for p in twice)} staat er meer dan eens")
         return tuple(sorted(value))
 
     @field_validator("before")
@@ -128,8 +128,8 @@ class DeadlineReminders(_Strict):
                 else ("minutes", target.amount * (60 if target.unit == "hours" else 1))
             )
             if norm in seen:
-                same = "" if seen[norm] == _describe(target) else f" (the same as {seen[norm]})"
-                raise ValueError(f"{_describe(target)} is listed more than once{same}")
+                same = "" if seen[norm] == _describe(target) else f" (hetzelfde als {seen[norm]})"
+                raise ValueError(f"{_describe(target)} staat er meer dan eens{same}")
             seen[norm] = _describe(target)
         return value
 
@@ -148,7 +148,7 @@ class DigestPolicy(_Strict):
     @classmethod
     def _local(cls, value: time) -> time:
         if value.tzinfo is not None:
-            raise ValueError("digest.at is local business time; leave out the UTC offset")
+            raise ValueError("digest.at is lokale tijd: laat de UTC-afwijking weg")
         return value
 
 

@@ -19,6 +19,7 @@ import hashlib
 import io
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -111,10 +112,12 @@ class PhoneIntake:
         name: str,
         layout: Layout | ColumnMapping,
         now: datetime,
+        on_call: Callable[[], None] | None = None,
     ) -> ImportSummary:
         """Import a call log (an open file, read as a stream, or its bytes); bad rows are
         reported with file:line, skipped, and kept in quarantine with the reason (once: a log
-        that grows is read again).
+        that grows is read again). `on_call` is told of every call taken in (the command
+        line shows progress with it).
 
         The calls are stored in batches of BATCH_CALLS, one commit each: a crash or a read
         error half-way keeps the batches before it, and importing the file again adds the
@@ -161,6 +164,8 @@ class PhoneIntake:
                     else:
                         calls += 1
                         summary.outcomes.append(self.call(entry, now))
+                        if on_call is not None:
+                            on_call()
         log.info(
             "phone import %s (%s): %d calls, %d new tickets, %d linked, %d missed, "
             "%d already known, %d bad rows",

@@ -1,7 +1,8 @@
 """The commands of `triage`, one module per command group; app/cli.py parses and dispatches.
 
-classify (one report or JSON Lines), rules (check, test), tickets, explain, quarantine, run
-(the bot), ingest (phone logs), outage (add, end, list), report (sla, availability).
+classify (one report or JSON Lines), rules (check, test, eval, suggest), tickets, explain,
+quarantine, run (the bot), ingest (phone logs), outage (add, end, list), report (sla,
+availability).
 `triage demo` is app/demo.py. Each command returns its exit status; only app/cli.py turns
 errors into messages. This package holds what they share: the exit codes, the clock and the
 database check.
@@ -27,6 +28,5 @@ def require_db(paths: Paths) -> None:
     otherwise create an empty one and report a spotless, empty month)."""
     if not paths.db.exists():
         raise ConfigError(
-            f"there is no database at {paths.db}: give the one `triage run` uses with --db "
-            "(or $TRIAGE_DB)"
+            f"er is geen database op {paths.db}: geef die van `triage run` met --db (of $TRIAGE_DB)"
         )

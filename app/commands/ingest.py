@@ -10,10 +10,14 @@ from adapters.phone.intake import PhoneIntake
 from adapters.phone.mapping import ColumnMapping, Layout, requested_layout
 from app.bootstrap import Paths, Setup, load_setup
 from app.commands import EXIT_BAD_INPUT, EXIT_OK
+from app.render.progress import progress
 from app.render.text import describe_import
 from bot.clock import Clock
 from bot.desk import Desk
 from bot.store import Store
+
+# The progress line of a streamed log counts calls as the intake reports them (advance).
+_NOTHING: list[None] = []
 
 
 def ingest(args: argparse.Namespace, paths: Paths, out: TextIO, clock: Clock) -> int:
@@ -29,7 +33,7 @@ def ingest(args: argparse.Namespace, paths: Paths, out: TextIO, clock: Clock) ->
             phone.format, phone.mapping_file, args.encoding, from_settings=True
         )
     with Store(paths.db) as store:
-        return ingest_phone(setup, store, args.files, layout, out, clock)
+        return ingest_phone(setup, store, args.files, layout, out, clock, args.quiet)
 
 
 def ingest_phone(
@@ -39,9 +43,10 @@ def ingest_phone(
     layout: Layout,
     out: TextIO,
     clock: Clock,
+    quiet: bool = False,
 ) -> int:
     """Import call logs, each read as a stream; exit 2 when a row was bad (the good rows are
-    imported anyway)."""
+    imported anyway). A progress line per file on a terminal unless `quiet`."""
     settings = setup.settings
     desk = Desk(
         setup.triage,
@@ -53,10 +58,14 @@ def ingest_phone(
     bad = False
     for path in files:
         try:
-            with path.open("rb") as handle:
-                summary = intake.ingest(handle, str(path), layout, clock())
+            # A stream has no known number of calls: the line counts them as they come.
+            with (
+                path.open("rb") as handle,
+                progress(_NOTHING, None, f"Gesprekken uit {path.name}", quiet) as shown,
+            ):
+                summary = intake.ingest(handle, str(path), layout, clock(), on_call=shown.advance)
         except OSError as exc:
-            print(f"{path}: cannot read: {exc.strerror}", file=out)
+            print(f"{path}: kan het bestand niet lezen: {exc.strerror}", file=out)
             bad = True
             continue
         if summary.read_as:

@@ -39,15 +39,17 @@ def outage_command(
         start = parse_time(args.start, tz, "--start")
         end = parse_time(args.end, tz, "--end") if args.end else None
         if end is not None and end < start:
-            raise ConfigError("--end is before --start")
+            raise ConfigError("--end ligt voor --start")
         # Planned maintenance is announced ahead (SLA 2.B), so it may lie in the future; an
         # unplanned outage or force majeure is recorded when it happens.
         if not args.planned and end is not None and end > now:
-            raise ConfigError("--end is in the future: leave it out and end the window later")
+            raise ConfigError(
+                "--end ligt in de toekomst: laat het weg en beëindig het venster later"
+            )
         if not args.planned and start > now:
-            raise ConfigError("--start is in the future; record an outage when it happens")
+            raise ConfigError("--start ligt in de toekomst: leg een storing vast als hij er is")
         if not args.reason.strip():
-            raise ConfigError("--reason is empty: say what happened (it is in the report)")
+            raise ConfigError("--reason is leeg: zeg wat er gebeurde (het staat in het rapport)")
         kind = "planned" if args.planned else "force_majeure" if args.force_majeure else "storing"
         outage_id = store.add_outage(start, end, kind, args.reason.strip(), now, args.scope, "cli")
         until = nl.when(end, tz, with_year=True) if end else "nog bezig"
@@ -60,16 +62,18 @@ def outage_command(
     if args.outage_command == "end":
         end = parse_time(args.at, tz, "--at") if args.at else now
         if end > now:
-            raise ConfigError("--at is in the future: end the window when it is over")
+            raise ConfigError("--at ligt in de toekomst: beëindig het venster als het voorbij is")
         known = {o.id: o for o in store.outages_between(None, None)}
         if args.id not in known:
-            raise ConfigError(f"there is no outage #{args.id} (see `triage outage list`)")
+            raise ConfigError(f"er is geen storingsvenster #{args.id} (zie `triage outage list`)")
         if known[args.id].end is not None:
             ended = nl.when(known[args.id].end, tz, with_year=True)
-            raise ConfigError(f"outage #{args.id} already ended ({ended})")
+            raise ConfigError(f"storingsvenster #{args.id} is al beëindigd ({ended})")
         if end < known[args.id].start:
             started = nl.when(known[args.id].start, tz, with_year=True)
-            raise ConfigError(f"outage #{args.id} started {started}: it cannot end before that")
+            raise ConfigError(
+                f"storingsvenster #{args.id} begon {started}: het kan niet eerder eindigen"
+            )
         ended_outage = store.end_outage(args.id, end, "cli")
         print(
             f"Storingsvenster #{ended_outage.id} beëindigd om {nl.when(end, tz, with_year=True)}.",

@@ -19,19 +19,21 @@ def parse_time(text: str, tz: ZoneInfo, what: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError as exc:
-        raise ConfigError(f"{what}: {text!r} is not an ISO 8601 time (2026-11-24T14:00)") from exc
+        raise ConfigError(
+            f"{what}: {text!r} is geen tijd in ISO 8601 (zoals 2026-11-24T14:00)"
+        ) from exc
     if value.tzinfo is not None:
         return value
     local = value.replace(tzinfo=tz)
     if local.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value:
         raise ConfigError(
-            f"{what}: {text!r} does not exist in {tz.key} (the clocks skip that hour); "
-            "give the time with its offset"
+            f"{what}: {text!r} bestaat niet in {tz.key} (de klok slaat dat uur over); "
+            "geef de tijd met de UTC-afwijking"
         )
     if local.utcoffset() != value.replace(tzinfo=tz, fold=1).utcoffset():
         raise ConfigError(
-            f"{what}: {text!r} happened twice in {tz.key} (the clocks went back); give the "
-            "time with its offset, +02:00 for the first, +01:00 for the second"
+            f"{what}: {text!r} kwam twee keer voor in {tz.key} (de klok ging terug); geef de "
+            "tijd met de UTC-afwijking, +02:00 voor de eerste keer, +01:00 voor de tweede"
         )
     return local
 
@@ -39,16 +41,16 @@ def parse_time(text: str, tz: ZoneInfo, what: str) -> datetime:
 def period_of(args: argparse.Namespace, tz: ZoneInfo, now: datetime) -> Period:
     """The report's period from --month or --from/--to (default: last month)."""
     if (args.start or args.end) and getattr(args, "month", None):
-        raise ConfigError("give either --month or --from/--to, not both")
+        raise ConfigError("geef --month of --from/--to, niet allebei")
     if args.start or args.end:
         if not (args.start and args.end):
-            raise ConfigError("--from and --to go together (YYYY-MM-DD, both inclusive)")
+            raise ConfigError("--from en --to horen bij elkaar (JJJJ-MM-DD, allebei inclusief)")
         try:
             first, last = date.fromisoformat(args.start), date.fromisoformat(args.end)
         except ValueError as exc:
-            raise ConfigError(f"--from/--to: {exc}") from exc
+            raise ConfigError(f"--from/--to: geen datum als 2026-11-30 ({exc})") from exc
         if last < first:
-            raise ConfigError("--to is before --from")
+            raise ConfigError("--to ligt voor --from")
         start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
         end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=tz)
         return Period(start, end, f"{first:%d-%m-%Y} t/m {last:%d-%m-%Y}")
@@ -56,7 +58,7 @@ def period_of(args: argparse.Namespace, tz: ZoneInfo, now: datetime) -> Period:
         try:
             year, month = parse_month(args.month)
         except ValueError as exc:
-            raise ConfigError(str(exc)) from exc
+            raise ConfigError(f"--month {args.month!r}: geef een maand als 2026-11") from exc
     else:
         local = now.astimezone(tz)
         year, month = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)

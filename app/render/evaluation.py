@@ -1,8 +1,10 @@
-"""`triage rules eval` for a person: agreement, the confusion matrix and every miss, in Dutch."""
+"""`triage rules eval` for a person: agreement, the confusion matrix and every miss, in Dutch;
+with `--from-store` also how often the team changed the provisional priority, per month."""
 
 from __future__ import annotations
 
 from app.render.terminal import printable
+from bot.corrections import CorrectionTrend
 from bot.evaluation import Evaluation, Miss
 from bot.models import Priority
 from bot.nl import nl_number
@@ -54,3 +56,24 @@ def _miss(miss: Miss) -> list[str]:
         )
         lines.append(f"    factoren: {printable(factors)}")
     return lines
+
+
+def trend_text(trend: CorrectionTrend) -> str:
+    """The team's corrections of the rules of the time, month by month, and the rows most
+    involved."""
+    lines = [
+        "Zo vaak veranderde het team de voorlopige prioriteit (van de regels van toen), per maand "
+        "van ontvangst:"
+    ]
+    for month in trend.months:
+        waiting = month.provisional - month.decided
+        lines.append(
+            f"  {month.short_label}: {month.priority_text()}"
+            + (f", categorie veranderd: {month.category_changed}" if month.category_changed else "")
+            + (f"; {waiting} nog zonder oordeel" if waiting else "")
+        )
+    if trend.involved:
+        lines.append("Meest betrokken: " + ", ".join(printable(i.text()) for i in trend.involved))
+    if trend.directions:
+        lines.append("Zo veranderd: " + ", ".join(f"{w} ({n} keer)" for w, n in trend.directions))
+    return "\n".join(lines)

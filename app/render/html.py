@@ -3,7 +3,9 @@
 No external resources and no JavaScript: inline CSS, tables and three SVG charts, each with
 an element id (`chart-reaction`, `chart-breaches`, `chart-availability`), an explicit width
 and height, and solid fill colours (listed in `COLOURS`) so a screenshot can be checked for
-them. Every text that comes from data is escaped with html.escape.
+them. Every text that comes from data is escaped with html.escape. The team's own report also
+shows how often the team changed the rules' provisional priority, month by month
+(`chart-corrections`), and which rows were involved most; a customer's page does not.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from app.render.text import (
     tally_cells,
     window_cells,
 )
+from bot.corrections import CorrectionTrend
 from bot.nl import business_duration, hours, hours_minutes, nl_number, when
 from bot.reports.availability import AvailabilityReport, percent_text
 from bot.reports.sla import SlaReport, SlaRow, ranked_reasons
@@ -34,6 +37,7 @@ COLOURS = {
     "breach_internal": "#9467bd",  # purple
     "available_met": "#2ca02c",  # green
     "available_missed": "#d62728",  # red
+    "corrections": "#8c564b",  # brown
     "track": "#e6e6e6",
     "axis": "#333333",
 }
@@ -380,14 +384,96 @@ def _availability_tables(report: AvailabilityReport, tz: ZoneInfo) -> list[str]:
     return out
 
 
+def corrections_chart(trend: CorrectionTrend) -> str:
+    """Bars of the share of decided tickets whose priority the team changed, per month."""
+    width, height = CHART_WIDTH, CHART_HEIGHT
+    left, right, top, bottom = 40, 20, 30, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    out = [_svg_open("chart-corrections", width, height, "Prioriteit veranderd per maand")]
+    axis_y = top + plot_h
+    out.append(
+        f'<line x1="{left}" y1="{axis_y}" x2="{left + plot_w}" y2="{axis_y}" '
+        f'stroke="{COLOURS["axis"]}"/>'
+    )
+    shares = [m.priority_pct for m in trend.months]
+    top_value = _nice_max(max((p for p in shares if p is not None), default=0.0))
+    out.append(_text(left - 6, top + 4, f"{nl_number(top_value)} %", anchor="end"))
+    out.append(_text(left - 6, axis_y + 4, "0", anchor="end"))
+    slot = plot_w / max(1, len(trend.months))
+    bar_w = min(32.0, slot * 0.6)
+    for index, month in enumerate(trend.months):
+        x = left + slot * index + (slot - bar_w) / 2
+        share = month.priority_pct
+        if share:
+            h = share / top_value * plot_h
+            tip = f"{month.label}: {month.priority_text()}"
+            out.append(_rect(x, axis_y - h, bar_w, h, COLOURS["corrections"], tip))
+            out.append(_text(x + bar_w / 2, axis_y - h - 4, f"{nl_number(share)} %", size=10))
+        out.append(_text(x + bar_w / 2, axis_y + 16, month.short_label, size=10))
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _corrections_section(trend: CorrectionTrend) -> list[str]:
+    out = [
+        "<h2>Correcties door het team</h2>",
+        "<p>Hoe vaak het team de voorlopige prioriteit van de regels veranderde (SLA 4.G), per "
+        "maand van ontvangst. Hoe de regels van nu het werk van het team overdoen: "
+        "<code>triage rules eval --from-store</code>; woorden die de veranderde tickets "
+        "onderscheiden: <code>triage rules suggest</code>.</p>",
+        "<figure>",
+        "<figcaption>Prioriteit veranderd, in % van de beoordeelde tickets</figcaption>",
+        corrections_chart(trend),
+        "</figure>",
+        _table(
+            (
+                "maand",
+                "voorlopig",
+                "beoordeeld",
+                "prioriteit veranderd",
+                "categorie veranderd",
+                "% prioriteit veranderd",
+            ),
+            (
+                [
+                    m.label,
+                    str(m.provisional),
+                    str(m.decided),
+                    str(m.priority_changed),
+                    str(m.category_changed),
+                    f"{nl_number(m.priority_pct)} %" if m.priority_pct is not None else "-",
+                ]
+                for m in trend.months
+            ),
+        ),
+        "<h3>Meest betrokken bij de veranderingen in deze periode</h3>",
+    ]
+    if trend.involved:
+        out.append(
+            _table(
+                ("eerst beslist door", "veranderd", "beoordeeld"),
+                ([i.name, str(i.changed), str(i.decided)] for i in trend.involved),
+            )
+        )
+    else:
+        out.append("<p>Het team veranderde in deze periode niets.</p>")
+    if trend.directions:
+        out.append(
+            _table(("prioriteit veranderd", "aantal"), ([w, str(n)] for w, n in trend.directions))
+        )
+    return out
+
+
 def render_html(
     sla: SlaReport,
     availability: AvailabilityReport | None,
     title: str,
     generated_at: datetime,
     tz: ZoneInfo,
+    corrections: CorrectionTrend | None = None,
 ) -> str:
-    """One self-contained HTML page (inline CSS and SVG, no scripts, no external files)."""
+    """One self-contained HTML page (inline CSS and SVG, no scripts, no external files);
+    with `corrections`, a section on the team's corrections of the rules."""
     period = sla.period
     charts = [
         '<div class="charts">',
@@ -422,6 +508,7 @@ def render_html(
         *charts,
         *_sla_tables(sla, tz),
         *(_availability_tables(availability, tz) if availability is not None else []),
+        *(_corrections_section(corrections) if corrections is not None else []),
         "</body>",
         "</html>",
     ]

@@ -25,7 +25,7 @@ class ExampleFailure:
     differences: tuple[str, ...]
 
     def __str__(self) -> str:
-        lines = [f"{self.file}:{self.line}: example {self.report}"]
+        lines = [f"{self.file}:{self.line}: voorbeeld {self.report}"]
         lines.extend(f"    {d}" for d in self.differences)
         return "\n".join(lines)
 
@@ -39,7 +39,7 @@ def _short(report: Report) -> str:
 
 def _time(value: datetime | str | None) -> str:
     if value is None or value == "none":
-        return "none"
+        return "geen"
     assert isinstance(value, datetime)
     return value.isoformat()
 
@@ -52,20 +52,22 @@ def compare(loaded: LoadedExample, decision: Decision) -> list[str]:
         if key in expect.model_fields_set:
             wanted, got = getattr(expect, key), getattr(decision, key)
             if wanted != got:
-                diffs.append(f"{key}: expected {_plain(wanted)}, got {_plain(got)}")
+                diffs.append(f"{key}: verwacht {_plain(wanted)}, triage gaf {_plain(got)}")
     read = {factor.name: factor.value for factor in decision.factors}
     for name, wanted_value in (expect.factors or {}).items():
         got_value = read.get(name, UNKNOWN)
         if got_value != wanted_value:
-            diffs.append(f"factor {name}: expected {wanted_value}, got {got_value}")
+            diffs.append(f"factor {name}: verwacht {wanted_value}, triage gaf {got_value}")
     if expect.rules is not None and tuple(expect.rules) != decision.rules:
-        diffs.append(f"rules: expected {list(expect.rules)}, got {list(decision.rules)}")
+        diffs.append(f"rules: verwacht {list(expect.rules)}, triage gaf {list(decision.rules)}")
     for name in expect.rules_include or ():
         if name not in decision.rules:
-            diffs.append(f"rules: expected {name!r} to fire, got {list(decision.rules)}")
+            diffs.append(
+                f"rules: verwacht dat {name!r} afgaat, afgegaan zijn {list(decision.rules)}"
+            )
     for name in expect.rules_exclude or ():
         if name in decision.rules:
-            diffs.append(f"rules: expected {name!r} not to fire, but it did")
+            diffs.append(f"rules: verwacht dat {name!r} niet afgaat, maar hij ging af")
     for key in ("reaction_due", "resolution_due"):
         if key in expect.model_fields_set:
             wanted_t: datetime | str | None = getattr(expect, key)
@@ -79,7 +81,7 @@ def compare(loaded: LoadedExample, decision: Decision) -> list[str]:
                     if (isinstance(wanted_t, datetime) and got_t is not None)
                     else got_t
                 )
-                diffs.append(f"{key}: expected {_time(wanted_t)}, got {_time(shown)}")
+                diffs.append(f"{key}: verwacht {_time(wanted_t)}, triage gaf {_time(shown)}")
     return diffs
 
 
@@ -96,7 +98,7 @@ def run_examples(triage: Triage, examples: tuple[LoadedExample, ...]) -> list[Ex
             report = Report.model_validate(spec.model_dump())
         except ValidationError as exc:
             problem = describe_validation_error(exc)
-            failures.append(ExampleFailure(loaded.file, loaded.line, "(invalid)", (problem,)))
+            failures.append(ExampleFailure(loaded.file, loaded.line, "(ongeldig)", (problem,)))
             continue
         diffs = compare(loaded, triage.decide(report))
         if diffs:

@@ -53,6 +53,16 @@ class FactorReader:
             name: {v: i for i, v in enumerate(spec.values)} for name, spec in self.factors.items()
         }
 
+    def meanings(self, text: str) -> list[tuple[str, str]]:
+        """The (factor, value) pairs whose words occur in `text`, as written: no `near`, no
+        negation, no precedence (which words would set something at all)."""
+        found: list[tuple[str, str]] = []
+        for hit in self.matcher.find(text):
+            for factor, value, _ in self._meaning[hit.term]:
+                if (factor, value) not in found:
+                    found.append((factor, value))
+        return found
+
     def read(self, text: ReadText) -> dict[str, FactorValue]:
         """Every factor's value (UNKNOWN when no word set it)."""
         found: dict[str, FactorValue] = {}

@@ -11,11 +11,11 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
 from bot.engine.factors import FactorReader
+from bot.engine.problems import Broken, explain, names_in_unreadable, validate_file
 from bot.engine.schema import Example, RuleFile, RuleSpec, SlaSpec
 from bot.engine.tables import LoadedDecision, load_tables
 from bot.engine.text import TermError, TermMatcher, compile_term
@@ -95,7 +95,7 @@ class RuleSet:
 def rule_files(directory: Path) -> list[Path]:
     """The rule files of a directory, in name order."""
     if not directory.is_dir():
-        raise RuleSetInvalid([RuleProblem(str(directory), 0, "rules directory does not exist")])
+        raise RuleSetInvalid([RuleProblem(str(directory), 0, "deze map met regels bestaat niet")])
     found = {p for glob in RULE_FILE_GLOBS for p in directory.glob(glob) if p.is_file()}
     return sorted(found, key=lambda p: p.name)
 
@@ -117,23 +117,33 @@ def check_sources(
     reminders: tuple[ReminderPolicy, str, int] | None = None
     first_seen: dict[str, LoadedRule] = {}
     known_orgs = set(organisations) if organisations is not None else None
+    broken = Broken()  # items left out for their own problems: no follow-up problems
 
     if not sources:
-        raise RuleSetInvalid([RuleProblem("rules", 0, "no rule files (*.yaml) found")])
+        raise RuleSetInvalid([RuleProblem("rules", 0, "geen regelbestanden (*.yaml) gevonden")])
 
     parsed_files: list[tuple[str, YamlDocument, RuleFile]] = []
     for name, raw in sources.items():
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            problems.append(RuleProblem(name, 1, f"not UTF-8 text: {exc}"))
+            problems.append(
+                RuleProblem(
+                    name,
+                    1,
+                    f"geen UTF-8-tekst (byte {exc.start}): sla het bestand op als UTF-8",
+                )
+            )
             continue
         doc, syntax = parse_yaml(text, name)
         problems.extend(syntax)
         if doc is None:
+            broken.update(names_in_unreadable(text))
             continue
-        parsed = _validate(doc, problems)
-        if parsed is not None:
+        checked = validate_file(doc, problems)
+        if checked is not None:
+            doc, parsed, left_out = checked
+            broken.update(left_out)
             parsed_files.append((name, doc, parsed))
 
     # Word lists first: a rule may use a list defined in any file.
@@ -147,7 +157,8 @@ def check_sources(
                     RuleProblem(
                         name,
                         line,
-                        f"duplicate list name {list_name!r} (also at {other_file}:{other_line})",
+                        f"woordenlijst {list_name!r} staat er twee keer "
+                        f"(ook in {other_file}:{other_line})",
                     )
                 )
                 continue
@@ -157,19 +168,21 @@ def check_sources(
                     RuleProblem(
                         name,
                         line,
-                        f"list {list_name!r} refers to {nested[0]}: lists cannot "
-                        "contain other lists",
+                        f"woordenlijst {list_name!r} noemt {nested[0]}: een lijst kan geen "
+                        "andere lijst bevatten; schrijf de woorden uit",
                     )
                 )
             lists[list_name] = (words, name, line)
 
     factors, decisions = load_tables(
-        parsed_files, {k: v[0] for k, v in lists.items()}, known_orgs, problems
+        parsed_files, {k: v[0] for k, v in lists.items()}, known_orgs, problems, broken
     )
     for name, doc, parsed in parsed_files:
         for position, spec in enumerate(parsed.rules):
             line = doc.line_of(("rules", position))
-            spec = _expand_lists(spec, {k: v[0] for k, v in lists.items()}, doc, position, problems)
+            spec = _expand_lists(
+                spec, {k: v[0] for k, v in lists.items()}, doc, position, problems, broken
+            )
             rule = LoadedRule(spec, name, line, len(rules))
             if spec.name in first_seen:
                 other = first_seen[spec.name]
@@ -177,7 +190,8 @@ def check_sources(
                     RuleProblem(
                         name,
                         line,
-                        f"duplicate rule name {spec.name!r} (also at {other.file}:{other.line})",
+                        f"woordregel {spec.name!r} staat er twee keer "
+                        f"(ook in {other.file}:{other.line})",
                     )
                 )
                 continue
@@ -190,7 +204,9 @@ def check_sources(
             line = doc.line_of(("sla",))
             if sla is not None:
                 problems.append(
-                    RuleProblem(name, line, f"a second sla section (first in {sla[1]}:{sla[2]})")
+                    RuleProblem(
+                        name, line, f"een tweede sla-blok (het eerste staat in {sla[1]}:{sla[2]})"
+                    )
                 )
             else:
                 sla = (parsed.sla, name, line)
@@ -201,7 +217,8 @@ def check_sources(
                     RuleProblem(
                         name,
                         line,
-                        f"a second reminders section (first in {reminders[1]}:{reminders[2]})",
+                        f"een tweede reminders-blok (het eerste staat in "
+                        f"{reminders[1]}:{reminders[2]})",
                     )
                 )
             else:
@@ -211,13 +228,17 @@ def check_sources(
                     for error in exc.errors():
                         error["loc"] = ("reminders", *error["loc"])
                         problems.append(
-                            RuleProblem(name, doc.line_of(error["loc"]), _explain(error))
+                            RuleProblem(name, doc.line_of(error["loc"]), explain(error))
                         )
 
     decision_names = {d.name for d in decisions}
     for loaded in examples:
         expect = loaded.example.expect
-        if expect.decision is not None and expect.decision not in decision_names:
+        if (
+            expect.decision is not None
+            and expect.decision not in decision_names
+            and expect.decision not in broken.decisions
+        ):
             problems.append(
                 RuleProblem(
                     loaded.file,
@@ -226,7 +247,7 @@ def check_sources(
                 )
             )
         for factor in expect.factors or {}:
-            if factor not in factors:
+            if factor not in factors and factor not in broken.factors:
                 problems.append(
                     RuleProblem(
                         loaded.file, loaded.line, f"voorbeeld noemt onbekende factor {factor!r}"
@@ -235,9 +256,11 @@ def check_sources(
         for listed in (
             (expect.rules or ()) + (expect.rules_include or ()) + (expect.rules_exclude or ())
         ):
-            if listed not in first_seen:
+            if listed not in first_seen and listed not in broken.rules:
                 problems.append(
-                    RuleProblem(loaded.file, loaded.line, f"example names unknown rule {listed!r}")
+                    RuleProblem(
+                        loaded.file, loaded.line, f"voorbeeld noemt onbekende woordregel {listed!r}"
+                    )
                 )
 
     if len(rules) + len(decisions) > MAX_RULES:
@@ -246,9 +269,9 @@ def check_sources(
             RuleProblem(
                 last.file,
                 last.line,
-                f"{len(rules) + len(decisions)} rules: the engine allows at most {MAX_RULES} "
-                "(decision-table rows count too; durable-rules hangs compiling ~512); merge rules "
-                "with word lists (@name) instead",
+                f"{len(rules) + len(decisions)} regels: de engine kan er hoogstens {MAX_RULES} "
+                "aan (beslisregels tellen mee; bij ~512 loopt durable-rules vast); voeg regels "
+                "samen met woordenlijsten (@naam)",
             )
         )
     if sla is None and not problems:
@@ -256,7 +279,7 @@ def check_sources(
             RuleProblem(
                 next(iter(sources)),
                 1,
-                "no file has an 'sla' section: the SLA targets (Bijlage 1) are missing",
+                "geen enkel bestand heeft een sla-blok: de SLA-termijnen (Bijlage 1) ontbreken",
             )
         )
     if problems or sla is None:
@@ -286,6 +309,7 @@ def _expand_lists(
     doc: YamlDocument,
     position: int,
     problems: list[RuleProblem],
+    broken: Broken,
 ) -> RuleSpec:
     """Replace @name references by the words of that list (in `all`: one group)."""
     text = spec.when.text
@@ -297,11 +321,15 @@ def _expand_lists(
             return (term,)
         found = lists.get(term[1:])
         if found is None:
+            if term[1:] in broken.lists:
+                return ()
             line = doc.line_of(("rules", position, "when", "text", group, index))
-            known = ", ".join(f"@{n}" for n in sorted(lists)) or "none defined"
+            known = ", ".join(f"@{n}" for n in sorted(lists)) or "geen"
             problems.append(
                 RuleProblem(
-                    doc.file, line, f"rule {spec.name!r}: unknown word list {term} (known: {known})"
+                    doc.file,
+                    line,
+                    f"woordregel {spec.name!r}: onbekende woordenlijst {term} (bekend: {known})",
                 )
             )
             return ()
@@ -322,48 +350,6 @@ def _expand_lists(
     return spec.model_copy(update={"when": spec.when.model_copy(update={"text": new_text})})
 
 
-def _validate(doc: YamlDocument, problems: list[RuleProblem]) -> RuleFile | None:
-    if doc.data is None:
-        return RuleFile()
-    if not isinstance(doc.data, dict):
-        problems.append(
-            RuleProblem(doc.file, 1, "a rule file is a mapping with rules:, examples:, sla:")
-        )
-        return None
-    try:
-        return RuleFile.model_validate(doc.data)
-    except ValidationError as exc:
-        for error in exc.errors():
-            problems.append(RuleProblem(doc.file, doc.line_of(error["loc"]), _explain(error)))
-        return None
-
-
-def _explain(error: Any) -> str:
-    """A pydantic error in words a team lead understands, with where it is."""
-    loc = [part for part in error["loc"] if not str(part).startswith(("function-", "tagged"))]
-    where = _path(loc)
-    kind = error["type"]
-    value = error.get("input")
-    if kind == "extra_forbidden":
-        parent = _path(loc[:-1]) or "the file"
-        return f"unknown key {loc[-1]!r} in {parent}"
-    if kind == "enum":
-        expected = error.get("ctx", {}).get("expected", "")
-        what = loc[-2] if isinstance(loc[-1], int) and len(loc) > 1 else loc[-1]
-        return f"unknown {what} {value!r} at {where} (expected {expected})"
-    if kind == "missing":
-        return f"missing required key {loc[-1]!r} in {_path(loc[:-1]) or 'the file'}"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{where}: {message}" if where else message
-
-
-def _path(loc: Iterable[Any]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def _check_rule(
     rule: LoadedRule,
     doc: YamlDocument,
@@ -380,7 +366,9 @@ def _check_rule(
                         compile_term(term)
                     except TermError as exc:
                         line = doc.line_of(("rules", position, "when", "text", group, i))
-                        problems.append(RuleProblem(rule.file, line, f"rule {rule.name!r}: {exc}"))
+                        problems.append(
+                            RuleProblem(rule.file, line, f"woordregel {rule.name!r}: {exc}")
+                        )
     if known_orgs is not None:
         for i, org in enumerate(rule.spec.when.organisation):
             if org not in known_orgs:
@@ -389,7 +377,7 @@ def _check_rule(
                     RuleProblem(
                         rule.file,
                         line,
-                        f"rule {rule.name!r}: unknown organisation {org!r} "
-                        "(not in config/organisations.yaml)",
+                        f"woordregel {rule.name!r}: onbekende organisatie {org!r} "
+                        "(niet in config/organisations.yaml)",
                     )
                 )

@@ -78,7 +78,7 @@ class TextCondition(_Strict):
     @model_validator(mode="after")
     def _not_empty(self) -> TextCondition:
         if not (self.any or self.all or self.none):
-            raise ValueError("text needs at least one of any, all, none")
+            raise ValueError("text heeft minstens een van any, all of none nodig")
         return self
 
 
@@ -104,9 +104,9 @@ class Then(_Strict):
     @model_validator(mode="after")
     def _something(self) -> Then:
         if self.category is None and self.priority is None:
-            raise ValueError("then needs a category, a priority or both")
+            raise ValueError("then heeft een category, een priority of allebei nodig")
         if self.override and self.priority is None:
-            raise ValueError("override only makes sense with a priority")
+            raise ValueError("override heeft alleen zin met een priority")
         return self
 
 
@@ -122,8 +122,8 @@ class RuleSpec(_Strict):
     def _no_category_loop(self) -> RuleSpec:
         if self.when.category and self.then.category is not None:
             raise ValueError(
-                "a rule that tests the category cannot also set it "
-                "(categories are decided first, then the rules that test them run)"
+                "een regel die de categorie test kan hem niet ook zetten (eerst wordt de "
+                "categorie bepaald, daarna lopen de regels die hem testen)"
             )
         return self
 
@@ -164,7 +164,7 @@ class ExampleExpect(_Strict):
     @model_validator(mode="after")
     def _something(self) -> ExampleExpect:
         if not self.model_fields_set:
-            raise ValueError("expect needs at least one key to compare")
+            raise ValueError("expect heeft minstens een sleutel nodig om te vergelijken")
         return self
 
 
@@ -211,7 +211,7 @@ class Target(_Strict):
         if value is None:
             return cls(kind="none")
         if not isinstance(value, str):
-            raise ValueError(f"a target is text such as '1 working day', not {value!r}")
+            raise ValueError(f"een termijn is tekst zoals '1 werkdag', niet {value!r}")
         text = value.strip().lower()
         if text in {"none", "geen", "-"}:
             return cls(kind="none")
@@ -220,8 +220,8 @@ class Target(_Strict):
         match = _DURATION.match(text)
         if not match:
             raise ValueError(
-                f"cannot read target {value!r}: use e.g. '15 business minutes', "
-                "'4 business hours', '1 working day', 'next release' or 'none'"
+                f"termijn {value!r} is niet te lezen: schrijf bijvoorbeeld '15 werkminuten', "
+                "'4 werkuren', '1 werkdag', 'volgende release' of 'geen'"
             )
         word = match["unit"].lower()
         unit = _UNITS.get(word) or _UNITS[word.removesuffix("s")]
@@ -294,7 +294,9 @@ class SlaSpec(_Strict):
                     missing.append(f"{category.value}/{priority.value}")
         if missing:
             raise ValueError(
-                "targets are missing for " + ", ".join(missing) + " (add them or an 'any' entry)"
+                "er ontbreken termijnen voor "
+                + ", ".join(missing)
+                + " (vul ze aan, of geef een 'any'-regel)"
             )
         return value
 
@@ -367,10 +369,12 @@ class FactorSpec(_Strict):
         for name, value in self.values.items():
             if value.negated is not None and value.negated not in self.values:
                 raise ValueError(
-                    f"value {name!r}: negated: {value.negated!r} is not a value of this factor"
+                    f"waarde {name!r}: negated: {value.negated!r} is geen waarde van deze factor"
                 )
         if UNKNOWN in self.values:
-            raise ValueError(f"{UNKNOWN!r} is the value of a factor no word set; do not list it")
+            raise ValueError(
+                f"{UNKNOWN!r} is de waarde van een factor die geen woord zette; noem hem niet"
+            )
         return self
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.engine.problems import Broken
 from bot.engine.schema import UNKNOWN, DecisionRow, FactorSpec, FactorValue, RuleFile
 from bot.engine.words import TermError, parse_term
 from bot.engine.yamlfile import YamlDocument
@@ -39,8 +40,11 @@ def load_tables(
     lists: Mapping[str, tuple[str, ...]],
     known_orgs: set[str] | None,
     problems: list[RuleProblem],
+    broken: Broken | None = None,
 ) -> tuple[dict[str, FactorSpec], tuple[LoadedDecision, ...]]:
-    """Factors (with @lists expanded) and decision rows of all files, checked."""
+    """Factors (with @lists expanded) and decision rows of all files, checked; names in
+    `broken` (items left out for their own problems) are not reported again as unknown."""
+    broken = broken or Broken()
     factors: dict[str, FactorSpec] = {}
     where: dict[str, tuple[str, int]] = {}
     for name, doc, parsed in parsed_files:
@@ -56,7 +60,7 @@ def load_tables(
                     )
                 )
                 continue
-            factors[factor] = _expanded(factor, spec, lists, doc, problems)
+            factors[factor] = _expanded(factor, spec, lists, doc, problems, broken.lists)
             where[factor] = (name, line)
     decisions: list[LoadedDecision] = []
     seen: dict[str, LoadedDecision] = {}
@@ -77,7 +81,7 @@ def load_tables(
                 continue
             seen[row.name] = loaded
             decisions.append(loaded)
-            _check_row(loaded, factors, doc, position, known_orgs, problems)
+            _check_row(loaded, factors, doc, position, known_orgs, problems, broken.factors)
     return factors, tuple(decisions)
 
 
@@ -87,6 +91,7 @@ def _expanded(
     lists: Mapping[str, tuple[str, ...]],
     doc: YamlDocument,
     problems: list[RuleProblem],
+    broken_lists: set[str],
 ) -> FactorSpec:
     values: dict[str, FactorValue] = {}
     for value, definition in spec.values.items():
@@ -96,6 +101,8 @@ def _expanded(
             if word.startswith("@"):
                 found = lists.get(word[1:])
                 if found is None:
+                    if word[1:] in broken_lists:
+                        continue
                     known = ", ".join(f"@{n}" for n in sorted(lists)) or "geen"
                     problems.append(
                         RuleProblem(
@@ -127,6 +134,7 @@ def _check_row(
     position: int,
     known_orgs: set[str] | None,
     problems: list[RuleProblem],
+    broken_factors: set[str],
 ) -> None:
     row = loaded.row
     for key, values in row.when.items():
@@ -137,6 +145,8 @@ def _check_row(
             allowed = known_orgs
         elif key in factors:
             allowed = {*factors[key].values, UNKNOWN}
+        elif key in broken_factors:
+            continue
         else:
             known = ", ".join([*sorted(factors), *CONTEXT_KEYS])
             problems.append(

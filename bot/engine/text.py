@@ -76,7 +76,7 @@ def _word_pattern(word: str, first: bool, last: bool) -> str:
     """
     lead, core, trail = word.startswith("*"), word.strip("*"), word.endswith("*")
     if not core:
-        raise TermError(f"{word!r} has no letters besides '*'")
+        raise TermError(f"{word!r} heeft geen letters naast '*'")
     before = (WORD + "*") if lead and not first else ""
     if first and not lead:
         before = f"(?:^|{NOT_WORD})"
@@ -96,7 +96,7 @@ def compile_term(term: str) -> Pattern | _Simple | _Phrase:
     """Turn one term into a matcher; raises TermError with a reason a team lead understands."""
     raw = term.strip()
     if not raw:
-        raise TermError("empty term")
+        raise TermError("leeg woord")
     if len(raw) >= 2 and raw.startswith("/") and raw.endswith("/"):
         try:
             return compile_pattern(raw[1:-1])
@@ -108,7 +108,7 @@ def compile_term(term: str) -> Pattern | _Simple | _Phrase:
         return _Simple(simple[2], prefix=bool(simple[3]), suffix=bool(simple[1]))
     words = folded.split()
     if "*" in "".join(w.strip("*") for w in words):
-        raise TermError(f"{term!r}: '*' is only allowed at the start or end of a word")
+        raise TermError(f"{term!r}: '*' mag alleen aan het begin of eind van een woord")
     parts = [_SIMPLE.match(w) for w in words]
     if all(parts):
         return _Phrase(tuple(_Simple(p[2], bool(p[3]), bool(p[1])) for p in parts if p))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.store.corrections import Corrections
 from bot.store.lease import Leases
 from bot.store.operations import Operations
 from bot.store.outbox import OutboxRows
@@ -9,7 +10,7 @@ from bot.store.tickets import Tickets
 from bot.store.views import TicketViews
 
 
-class Store(Tickets, TicketViews, OutboxRows, Operations, Leases):
+class Store(Tickets, TicketViews, OutboxRows, Operations, Leases, Corrections):
     """A SQLite database file (or ':memory:'), migrated to SCHEMA_VERSION on open.
 
     Every write that belongs together happens in one transaction: the methods below each

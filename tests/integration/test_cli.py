@@ -230,7 +230,7 @@ def test_rules_check_ok_and_broken(
     status, out, _ = triage([*repo_args, "rules", "check", str(broken)], "", monkeypatch, capsys)
     assert status == 1
     assert f"{broken / '50-broken.yaml'}:" in out
-    assert "problem(s) found" in out
+    assert "1 probleem gevonden, elk met bestand:regel" in out
 
 
 def test_rules_check_each_kind_of_error(
@@ -244,11 +244,14 @@ def test_rules_check_each_kind_of_error(
     target = broken / "50-broken.yaml"
     head = "rules:\n  - name: x\n    description: d\n"
     cases = {
-        head + "    then: {priority: urgent}\n": "50-broken.yaml:4: unknown priority 'urgent'",
+        head + "    then: {priority: urgent}\n": "50-broken.yaml:4: onbekende prioriteit 'urgent'",
         head + "    then: {priority: hoog, kleur: rood}\n": (
-            "50-broken.yaml:4: unknown key 'kleur' in rules[0].then"
+            "50-broken.yaml:4: onbekende sleutel 'kleur' in rules[0].then (wel: category, "
+            "priority, override)"
         ),
-        head + "    then: {priority: hoog\n": "50-broken.yaml:5: YAML syntax error",
+        head + "    then: {priority: hoog\n": (
+            "50-broken.yaml:4: de { op deze regel wordt niet gesloten: zet } aan het eind"
+        ),
     }
     for text, expected in cases.items():
         target.write_text(text, encoding="utf-8")
@@ -267,7 +270,7 @@ def test_rules_test_passes_on_shipped_rules_and_reports_failures(
 ) -> None:
     status, out, _ = triage([*repo_args, "rules", "test"], "", monkeypatch, capsys)
     assert status == 0, out
-    assert " 0 failed" in out
+    assert " 0 mislukt" in out
     rules = tmp_path / "rules"
     shutil.copytree(REPO / "rules", rules)
     (rules / "90-wrong.yaml").write_text(
@@ -278,10 +281,10 @@ def test_rules_test_passes_on_shipped_rules_and_reports_failures(
     )
     status, out, _ = triage([*repo_args, "rules", "test", str(rules)], "", monkeypatch, capsys)
     assert status == 1
-    assert f"{rules / '90-wrong.yaml'}:2: example 'Inloggen Niemand kan inloggen" in out
-    assert "category: expected wens, got storing" in out
-    assert "reaction_due: expected none, got 2026-11-24" in out
-    assert "1 failed" in out
+    assert f"{rules / '90-wrong.yaml'}:2: voorbeeld 'Inloggen Niemand kan inloggen" in out
+    assert "category: verwacht wens, triage gaf storing" in out
+    assert "reaction_due: verwacht geen, triage gaf 2026-11-24" in out
+    assert "1 mislukt" in out
 
 
 def test_demo_runs_on_the_bundled_samples(
@@ -301,7 +304,7 @@ def test_quarantine_listing(
     # A mistyped --db is an error, not an empty quarantine (nor an empty database created).
     status, _, err = triage([*repo_args, "quarantine"], "", monkeypatch, capsys)
     db = Path(repo_args[-1])
-    assert status == 1 and "there is no database" in err and not db.exists()
+    assert status == 1 and "er is geen database" in err and not db.exists()
     Store(db).close()
     status, out, _ = triage([*repo_args, "quarantine"], "", monkeypatch, capsys)
     assert status == 0 and "quarantine is empty" in out
@@ -525,4 +528,4 @@ def test_too_many_rules_is_a_check_error(
     (rules / "90-many.yaml").write_text(many, encoding="utf-8")
     status, out, _ = triage([*repo_args, "rules", "check", str(rules)], "", monkeypatch, capsys)
     assert status == 1
-    assert "rules: the engine allows at most 400" in out
+    assert "regels: de engine kan er hoogstens 400 aan" in out

@@ -432,7 +432,7 @@ def test_rules_edits_are_picked_up_while_running(
         )
         result = service.check_rules()
         assert result is not None and not result.loaded
-        assert "90-extra.yaml:4: unknown priority 'urgent'" in str(result.problems[0])
+        assert "90-extra.yaml:4: onbekende prioriteit 'urgent'" in str(result.problems[0])
         assert engine.rule_set.version == good  # the previous rules stay active
 
 

@@ -63,7 +63,7 @@ def test_rules_check_and_rules_test_finish_on_catastrophic_patterns(tmp_path: Pa
             check=False,
         )
         assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert " 0 failed" in proc.stdout
+    assert " 0 mislukt" in proc.stdout
 
 
 def test_sigterm_stops_the_bot_while_it_classifies_catastrophic_mail(

@@ -276,7 +276,7 @@ def test_outage_end_and_bad_input(march: Month) -> None:
     args = _parser().parse_args(["outage", "end", "1", "--db", str(march.paths.db)])
     from bot.errors import TriageError
 
-    with pytest.raises(TriageError, match="already ended"):
+    with pytest.raises(TriageError, match="is al beëindigd"):
         run_command(args, march.paths, io.StringIO(), clock=lambda: now)
     bad = _parser().parse_args(
         ["outage", "add", "--start", "gisteren", "--reason", "x", "--db", str(march.paths.db)]
@@ -339,9 +339,9 @@ def test_outage_times_in_the_future_or_in_the_dst_gap_are_refused(march: Month) 
 
     now = t(3, 10, 12)
     for argv, message, at in (
-        (["--start", "2027-03-10T11:00", "--end", "2027-03-10T13:00"], "future", now),
-        (["--start", "2027-03-28T02:30"], "does not exist", t(3, 28, 12)),
-        (["--start", "2026-10-25T02:30"], "happened twice", t(3, 28, 12)),
+        (["--start", "2027-03-10T11:00", "--end", "2027-03-10T13:00"], "toekomst", now),
+        (["--start", "2027-03-28T02:30"], "bestaat niet", t(3, 28, 12)),
+        (["--start", "2026-10-25T02:30"], "kwam twee keer voor", t(3, 28, 12)),
     ):
         args = _parser().parse_args(
             ["outage", "add", *argv, "--reason", "x", "--db", str(march.paths.db)]
@@ -352,7 +352,7 @@ def test_outage_times_in_the_future_or_in_the_dst_gap_are_refused(march: Month) 
     args = _parser().parse_args(
         ["outage", "end", "1", "--at", "2027-03-10T12:30", "--db", str(march.paths.db)]
     )
-    with pytest.raises(TriageError, match="future"):
+    with pytest.raises(TriageError, match="toekomst"):
         run_command(args, march.paths, io.StringIO(), clock=lambda: now)
 
 
@@ -377,14 +377,14 @@ def test_report_and_outage_edges_a_team_lead_meets(march: Month, tmp_path: Path)
     )
     assert "gepland onderhoud" in out
     for argv, message in (
-        (["report", "sla", "--month", "2027-05"], "has not begun"),
+        (["report", "sla", "--month", "2027-05"], "nog niet begonnen"),
         (
             ["report", "sla", "--month", "2027-03", "--from", "2027-03-01", "--to", "2027-03-02"],
-            "either --month",
+            "geef --month of --from/--to, niet allebei",
         ),
         (
             ["report", "sla", "--month", "2027-03", "--html", str(tmp_path / "nope" / "r.html")],
-            "cannot write",
+            "niet schrijven",
         ),
     ):
         args = _parser().parse_args([*argv, "--db", str(march.paths.db)])

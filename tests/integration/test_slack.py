@@ -456,7 +456,7 @@ def test_rule_edits_are_announced_and_broken_ones_refused(
         )
         result = rig.service.check_rules()
         assert result is not None and not result.loaded
-        assert any("expected storing" in p.message for p in result.problems)
+        assert any("verwacht storing" in p.message for p in result.problems)
         assert rig.service.setup.triage.engine.rule_set.version == active
         extra.unlink()
 

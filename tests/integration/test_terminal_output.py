@@ -105,5 +105,5 @@ def test_outage_reason_in_list_and_availability_report(tmp_path: Path) -> None:
 def test_error_messages_are_escaped_too(tmp_path: Path) -> None:
     proc = triage(tmp_path / "\x1b]0;pwned\x07.db", "tickets")
     assert proc.returncode == 1
-    assert "there is no database at" in proc.stderr
+    assert "er is geen database op" in proc.stderr
     assert not RAW_CONTROL.search(proc.stderr), repr(proc.stderr)

@@ -209,7 +209,7 @@ def test_reload_broken_edit_keeps_old_rules_and_says_why(tmp_path: Path) -> None
     assert result.loaded is False
     assert result.version == before == engine.rule_set.version
     assert len(result.problems) == 1
-    assert "unknown priority 'urgent'" in str(result.problems[0])
+    assert "onbekende prioriteit 'urgent'" in str(result.problems[0])
     assert str(result.problems[0]).startswith(str(tmp_path / "10-rules.yaml") + ":")
     assert run(engine, "inloggen").priority is Priority.HOOG
 
@@ -288,10 +288,12 @@ def test_unknown_and_duplicate_lists_are_reported_with_lines() -> None:
         )
     messages = [str(p) for p in caught.value.problems]
     assert (
-        "10.yaml:8: rule 'groot-en-kern': unknown word list @kern (known: @grote-groep, "
-        "@kernfunctie)" in messages
+        "10.yaml:8: woordregel 'groot-en-kern': onbekende woordenlijst @kern (bekend: "
+        "@grote-groep, @kernfunctie)" in messages
     )
-    assert "20.yaml:2: duplicate list name 'grote-groep' (also at 10.yaml:3)" in messages
+    assert "20.yaml:2: woordenlijst 'grote-groep' staat er twee keer (ook in 10.yaml:3)" in (
+        messages
+    )
 
 
 def test_typographic_apostrophe_matches() -> None:

@@ -713,7 +713,7 @@ def test_rules_check_names_file_and_line_of_a_broken_decision_table(
     (directory / "10-factoren.yaml").write_text(FACTORS, encoding="utf-8")
     args = ["--config-dir", str(REPO / "config"), "--db", str(tmp_path / "t.db")]
     assert main([*args, "rules", "check", str(directory)]) == 0
-    assert capsys.readouterr().out.startswith("OK: 2 files")
+    assert capsys.readouterr().out.startswith("OK: 2 bestanden")
     broken = directory / "75-kapot.yaml"
     text = (
         "decisions:\n"
@@ -741,4 +741,4 @@ def test_rules_check_names_file_and_line_of_a_broken_decision_table(
     duplicate = f"{broken}:{line_of(text, 'name: storing')}: "
     assert duplicate in out
     assert f"{first}:{line_of(FACTORS, 'name: storing')}" in out
-    assert "3 problem(s) found" in out
+    assert "3 problemen gevonden" in out

@@ -59,7 +59,7 @@ def problems(term: str) -> list[str]:
 def test_a_pattern_re2_cannot_run_is_refused_with_file_line_and_why(pattern: str, why: str) -> None:
     term = "'/" + pattern.replace("'", "''") + "/'"
     [found] = problems(term)
-    assert found.startswith(f"rules/10-x.yaml:6: rule 'kapot': patroon /{pattern}/: ")
+    assert found.startswith(f"rules/10-x.yaml:6: woordregel 'kapot': patroon /{pattern}/: ")
     assert why in found
 
 
