@@ -150,7 +150,7 @@ def test_explain_errors_are_dutch(
     assert status == 1 and "is geen ticketnummer" in err
     missing = [*samples_db[:-1], str(tmp_path / "nope.db")]
     status, _, err = triage([*missing, "explain", "1"], "", monkeypatch, capsys)
-    assert status == 1 and "there is no database" in err
+    assert status == 1 and "er is geen database" in err
     assert not (tmp_path / "nope.db").exists()
 
 

@@ -71,12 +71,13 @@ def run(db: Path, args: list[str], stderr_on_terminal: bool) -> tuple[int, str, 
     ("args", "label", "total"),
     [
         pytest.param(EVAL, "Meldingen beoordelen", "173 van 173", id="rules-eval"),
-        pytest.param(PHONE, "Gesprekken uit export_nl.csv", "van", id="ingest-phone"),
+        # A call log is read as a stream: no total is known, the line counts the calls.
+        pytest.param(PHONE, "Gesprekken uit export_nl.csv", None, id="ingest-phone"),
         pytest.param(YEAR, "SLA-rapport 01-01-2026 t/m 31-12-2026", "12 van 12", id="report"),
     ],
 )
 def test_progress_on_a_terminal_and_never_for_scripts(
-    tmp_path: Path, args: list[str], label: str, total: str
+    tmp_path: Path, args: list[str], label: str, total: str | None
 ) -> None:
     # Each case on a fresh store: an import is only new once.
     outputs = []
@@ -90,7 +91,11 @@ def test_progress_on_a_terminal_and_never_for_scripts(
         status, out, err = run(db, [*args, *extra], on_terminal)
         assert status in (0, 1, 2), err
         outputs.append(out)
-        if case == "terminal":
+        if case == "terminal" and total is None:
+            final = err.split("\r")[-1]
+            assert err.startswith(f"\r{label}  "), err
+            assert final.startswith(f"{label}  4  klaar in "), err
+        elif case == "terminal":
             final = err.split("\r")[-1]
             assert err.startswith(f"\r{label} ["), err
             assert final.startswith(f"{label} [####################] 100 %  "), err
