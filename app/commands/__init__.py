@@ -1,9 +1,9 @@
 """The commands of `triage`, one module per command group; app/cli.py parses and dispatches.
 
-classify (one report or JSON Lines), rules (check, test), tickets, quarantine, run (the bot),
-ingest (phone logs), outage (add, end, list), report (sla, availability). `triage demo` is
-app/demo.py. Each command returns its exit status; only app/cli.py turns errors into messages.
-This package holds what they share: the exit codes, the clock and the database check.
+classify (one report or JSON Lines), rules (check, test, eval, diff), tickets, quarantine, run
+(the bot), ingest (phone logs), outage (add, end, list), report (sla, availability). `triage
+demo` is app/demo.py. Each command returns its exit status; only app/cli.py turns errors into
+messages. This package holds what they share: the exit codes, the clock and the database check.
 """
 
 from __future__ import annotations
