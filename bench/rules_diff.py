@@ -7,7 +7,10 @@ less on this 2-core machine). Prints figures; asserts nothing.
 2. Times the real command in its own process, as a team lead runs it: `triage rules diff
    COPY --quiet --json` on a copy of the rules in which one factor word moved to another value
    (`meerdere collega*`: omvang enkele -> groot-deel), with two worker processes (the default
-   here) and with one; and on the unchanged rules.
+   here) and with one; and on the unchanged rules. With the wall time it prints the processor
+   time of the command and its workers, and the load average: on a machine that others share,
+   the wall time depends on them; on an idle one it is about the processor time divided by
+   the workers.
 3. Times the replay a running bot does when it announces a rules edit: the last 30 days
    through the rules before and after the edit (bot/replay.py `reload_replay`).
 
@@ -20,7 +23,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -84,8 +89,9 @@ def fill(db: Path, count: int) -> float:
     return time.perf_counter() - started
 
 
-def rules_diff(db: Path, rules: Path, *extra: str) -> tuple[float, dict[str, Any]]:
-    """Run `triage rules diff` as its own process; its wall time and JSON output."""
+def rules_diff(db: Path, rules: Path, *extra: str) -> tuple[float, float, dict[str, Any]]:
+    """Run `triage rules diff` as its own process: its wall time, the processor time of it and
+    its workers (what an idle machine divides over its cores), and its JSON output."""
     command = [
         str(Path(sys.executable).parent / "triage"),
         "--config-dir",
@@ -99,9 +105,13 @@ def rules_diff(db: Path, rules: Path, *extra: str) -> tuple[float, dict[str, Any
         "--json",
         *extra,
     ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=True)
-    return time.perf_counter() - started, json.loads(done.stdout)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, cpu, json.loads(done.stdout)
 
 
 def main() -> int:
@@ -121,16 +131,21 @@ def main() -> int:
         shutil.copytree(REPO / "rules", edited)
         move_word(edited / "20-omvang-en-functie.yaml", "meerdere collega*", "enkele", "groot-deel")
 
-        print(f"`triage rules diff` over {tickets} stored tickets (own process, --quiet --json):")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(
+            f"`triage rules diff` over {tickets} stored tickets (own process, --quiet --json; "
+            f"load average before: {load} on {os.cpu_count()} processors):"
+        )
         for label, rules, extra in (
             ("word moved, 2 workers", edited, ("--jobs", "2")),
             ("word moved, 1 process", edited, ("--jobs", "1")),
             ("unchanged rules, 2 workers", REPO / "rules", ("--jobs", "2")),
         ):
-            seconds, out = rules_diff(db, rules, *extra)
+            seconds, cpu, out = rules_diff(db, rules, *extra)
             print(
-                f"  {label:27s} {seconds:6.1f} s  ({out['changed']} tickets change, "
-                f"{out['replayed'] / seconds:,.0f} tickets/s; team changed {out['team_changed']})"
+                f"  {label:27s} {seconds:6.1f} s  (processor time {cpu:5.1f} s; "
+                f"{out['changed']} tickets change, {out['replayed'] / seconds:,.0f} tickets/s; "
+                f"team changed {out['team_changed']})"
             )
 
         setup = load_bench_setup(REPO / "config", edited)
