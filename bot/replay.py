@@ -240,8 +240,9 @@ def reload_replay(
     that local day, so `triage rules diff --since DAY` replays the same tickets): the rules
     `previous` against `triage`'s active ones, on a throw-away engine for the previous.
 
-    None when the replay cannot be done (the store cannot be read, the engine refuses):
-    the announcement of the edit still goes out, without the counts."""
+    None when the replay cannot be done: the announcement of the edit still goes out,
+    without the counts (the store that cannot be read or the engine that refuses is logged;
+    anything else is a bug and logged with its traceback)."""
     since = (now.astimezone(triage.calendar.tz) - timedelta(days=days)).date()
     start = datetime.combine(since, time(0), tzinfo=triage.calendar.tz)
     try:
@@ -254,6 +255,15 @@ def reload_replay(
     except (StoreError, EngineError) as exc:
         log.warning("replaying the last %d days for the rules announcement failed: %s", days, exc)
         return None
+    except Exception:
+        log.exception("replaying the last %d days for the rules announcement failed", days)
+        return None
+    log.info(
+        "rules edit replayed over %d tickets since %s: %d would be judged differently",
+        tally.replayed,
+        since.isoformat(),
+        len(tally.changes),
+    )
     return tally.summary(since, days)
 
 

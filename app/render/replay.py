@@ -92,6 +92,9 @@ def _change(change: TicketChange, tz: ZoneInfo) -> list[str]:
         ):
             if was != now:
                 lines.append(f"    {name}: {when(was, tz)} → {when(now, tz)}")
+    if before.organisation != after.organisation:
+        # config/organisations.yaml changed since: the exemption and deadlines follow it.
+        lines.append(f"    organisatie {before.organisation or '-'} → {after.organisation or '-'}")
     row_before, row_after = change.rows
     if row_before != row_after:
         lines.append(f"    beslisregel {_row(row_before)} → {_row(row_after)}")

@@ -8,20 +8,24 @@ import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from adapters.slack.views.rules import MAX_WORDS, reloaded_message
+from app.bootstrap import Paths, load_setup
 from bot.engine.changes import RuleChanges, WordMove, diff
 from bot.engine.loader import load_rules
 from bot.intents import ReplayCount, ReplaySummary, RulesReloaded, from_payload, to_payload
 from bot.models import Category, Decision, Factor, Priority, Report
 from bot.nl import replay_change, replay_verdict
-from bot.replay import Tally, compare, factor_shifts
+from bot.replay import Tally, compare, factor_shifts, reload_replay
+from bot.store import Store
 from tests.conftest import REPO
 from tests.rules_edit import move_word
 
 AT = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 REPORT = Report(channel="email", received_at=AT, sender="a@b.nl", body="Niemand kan inloggen")
 
 
@@ -266,3 +270,41 @@ def test_announcement_caps_the_words_and_leaves_out_what_was_not_replayed() -> N
     )
     assert "zou geen van de 9 tickets anders beoordelen." in str(nothing.blocks)
     assert "rules diff" not in str(nothing.blocks)
+
+
+def test_reload_replay_window_starts_at_local_midnight(tmp_path: Path) -> None:
+    edited = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", edited)
+    move_word(edited / "20-omvang-en-functie.yaml", "meerdere collega*", "enkele", "groot-deel")
+    setup = load_setup(Paths(REPO / "config", edited, tmp_path / "t.db"))
+    now = datetime(2026, 11, 24, 10, 0, tzinfo=AMSTERDAM)
+    with Store(tmp_path / "t.db") as store:
+        for at in ("2026-10-24T23:59:00+02:00", "2026-10-25T00:00:00+02:00"):
+            report = Report(
+                channel="email",
+                received_at=datetime.fromisoformat(at),
+                sender="a.devries@zorggroepnoord.nl",
+                body="Meerdere collega's kunnen niet inloggen.",
+            )
+            store.record(report, setup.triage.decide(report), now)
+        summary = reload_replay(store, setup.triage, load_rules(REPO / "rules"), now)
+    assert summary is not None
+    assert (summary.since, summary.days, summary.replayed, summary.changed) == (
+        date(2026, 10, 25),
+        30,
+        1,
+        1,
+    )
+    assert [(c.aspect, c.before, c.after, c.count) for c in summary.counts] == [
+        ("priority", "middel", "hoog", 1)
+    ]
+
+
+def test_a_replay_that_fails_leaves_the_announcement_without_counts(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    setup = load_setup(Paths(REPO / "config", REPO / "rules", tmp_path / "t.db"))
+    store = Store(tmp_path / "t.db")
+    store.close()  # a store that cannot be read at all
+    assert reload_replay(store, setup.triage, setup.rule_set, AT) is None
+    assert "replaying the last 30 days for the rules announcement failed" in caplog.text
