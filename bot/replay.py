@@ -33,6 +33,7 @@ from bot.errors import EngineError, StoreError
 from bot.intents import Aspect, ReplayCount, ReplaySummary
 from bot.models import Category, Decision, Factor, Priority, Report
 from bot.pipeline import Triage
+from bot.reading import read_report
 from bot.store import ReplayRow, Store
 
 log = logging.getLogger("triage.replay")
@@ -41,6 +42,7 @@ log = logging.getLogger("triage.replay")
 ASPECTS: tuple[Aspect, ...] = ("priority", "category", "exempt", "recognised", "deadlines")
 UNKNOWN = "onbekend"  # a factor that no word set (as rules/README.md calls it)
 RELOAD_DAYS = 30  # the reload announcement replays the tickets of this many days
+SUBJECT_CHARS = 80  # a report without a subject is named by the start of its text
 
 
 class FactorShift(BaseModel):
@@ -169,7 +171,7 @@ def compare(
         return None
     return TicketChange(
         ticket=ticket,
-        subject=report.subject or _first_line(report.body),
+        subject=report.subject or read_report("", report.body).heart(SUBJECT_CHARS),
         received_at=report.received_at,
         aspects=tuple(aspects),
         before=before,
@@ -280,7 +282,3 @@ def _word_rules(decision: Decision) -> list[str]:
 
 def _yes(value: bool) -> str:
     return "ja" if value else "nee"
-
-
-def _first_line(body: str) -> str:
-    return next((line.strip() for line in body.splitlines() if line.strip()), "")[:80]
