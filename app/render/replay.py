@@ -43,9 +43,10 @@ def diff_text(tally: Tally, source: DiffSource, tz: ZoneInfo) -> str:
     lines.append(team)
     if tally.other_calendar:
         lines.append(
-            f"Let op: {_tickets(tally.other_calendar)} kregen hun eerste beoordeling met een "
-            "andere kalender (feestdagen, openingstijden, releases); hun termijnen kunnen ook "
-            "daardoor verschillen."
+            f"Let op: {_tickets(tally.other_calendar)} "
+            + ("kreeg zijn" if tally.other_calendar == 1 else "kregen hun")
+            + " eerste beoordeling met een andere kalender (feestdagen, openingstijden, "
+            "releases); de termijnen kunnen ook daardoor verschillen."
         )
     for change in sorted(tally.changes, key=lambda c: c.ticket):
         lines += ["", *_change(change, tz)]

@@ -14,6 +14,7 @@ import pytest
 
 from adapters.slack.views.rules import MAX_WORDS, reloaded_message
 from app.bootstrap import Paths, load_setup
+from app.render.replay import DiffSource, diff_text
 from bot.engine.changes import RuleChanges, WordMove, diff
 from bot.engine.loader import load_rules
 from bot.intents import ReplayCount, ReplaySummary, RulesReloaded, from_payload, to_payload
@@ -308,3 +309,44 @@ def test_a_replay_that_fails_leaves_the_announcement_without_counts(
     store.close()  # a store that cannot be read at all
     assert reload_replay(store, setup.triage, setup.rule_set, AT) is None
     assert "replaying the last 30 days for the rules announcement failed" in caplog.text
+
+
+def test_text_of_a_diff_names_every_reason() -> None:
+    tally = Tally(replayed=3, team_changed=0, other_calendar=1)
+    moved = compare(
+        8,
+        REPORT.model_copy(update={"subject": "Inloggen \x1b[2J"}),
+        decision(organisation="acme", calendar_version="cal-0"),
+        decision(
+            exempt=False,
+            exempt_reason=None,
+            needs_triage=True,
+            decision=None,
+            rules=("sso",),
+            resolution_due=AT + timedelta(days=6),
+            organisation="zorggroep-noord",
+            factors=(),
+        ),
+    )
+    assert moved is not None
+    tally.changes.append(moved)
+    source = DiffSource("var/triage.db", "rules", "rules-2", date(2026, 11, 1))
+    text = diff_text(tally, source, AMSTERDAM)
+    assert text.splitlines()[:2] == [
+        "Opnieuw beoordeeld: 3 tickets uit var/triage.db, ontvangen sinds zo 1 nov 2026, met de "
+        "regels in rules (rules-2).",
+        "Vergeleken met hun eerste beoordeling door de regels: deze regels zouden 1 van 3 "
+        "tickets anders beoordelen: 1× niet meer vrijgesteld, 1× niet meer herkend.",
+    ]
+    assert "Let op: 1 ticket kreeg zijn eerste beoordeling met een andere kalender" in text
+    block = text.split("\n\n")[1].splitlines()
+    assert block == [
+        "#8  di 24 nov 10:00  «Inloggen \\u001b[2J»",  # the subject cannot drive the terminal
+        "    niet meer vrijgesteld; niet meer herkend",
+        "    oplossen: zo 29 nov 10:00 → ma 30 nov 10:00",
+        "    organisatie acme → zorggroep-noord",
+        "    beslisregel storing-met-beperkingen → geen (niet herkend of een woordregel)",
+        "    regels nu ook: sso",
+        "    omvang: enkele («meerdere collega*») → onbekend",
+        "    (eerste beoordeling met een andere kalender)",
+    ]
