@@ -29,6 +29,8 @@ from app.commands.rules import check as rules_check
 from app.commands.rules import evaluate_file as rules_eval
 from app.commands.rules import suggest_words as rules_suggest
 from app.commands.rules import test as rules_test
+from app.commands.rules_diff import add_parser as add_rules_diff
+from app.commands.rules_diff import rules_diff
 from app.commands.run import run
 from app.commands.tickets import tickets
 from app.demo import run_demo
@@ -114,7 +116,9 @@ def _parser() -> argparse.ArgumentParser:
         "--store", action="store_true", help="also store each report and its ticket in --db"
     )
 
-    rules = commands.add_parser("rules", parents=[common], help="check or test the rule files")
+    rules = commands.add_parser(
+        "rules", parents=[common], help="check, test, evaluate or replay the rule files"
+    )
     rules_commands = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
     for name, text in (
         ("check", "validate every rule file without running anything"),
@@ -161,6 +165,7 @@ def _parser() -> argparse.ArgumentParser:
         "--top", type=int, default=8, metavar="N", help="phrases per change (default 8)"
     )
     _add_quiet(suggestions)
+    add_rules_diff(rules_commands, common)
 
     demo = commands.add_parser(
         "demo", parents=[common], help="triage the bundled sample reports and show them"
@@ -320,6 +325,8 @@ def run_command(
             return rules_suggest(paths, args.json, args.min_count, args.top, out, args.quiet)
         if args.rules_command == "check":
             return rules_check(paths, directory, out)
+        if args.rules_command == "diff":
+            return rules_diff(args, paths, directory, out, sys.stderr)
         return rules_test(Paths(paths.config_dir, directory, paths.db), out)
     if command == "demo":
         return run_demo(load_setup(paths), args.samples, out)

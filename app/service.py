@@ -62,6 +62,7 @@ from bot.intents import (
 from bot.models import Decision, Report
 from bot.outbox import OutboxWorker, Transport
 from bot.pipeline import Triage
+from bot.replay import reload_replay
 from bot.store import OutboxItem, Store
 
 log = logging.getLogger("triage.run")
@@ -461,12 +462,13 @@ class Service:
 
         A valid edit (it passes `rules check` and its examples pass, as `rules test`) is
         swapped in without a restart; an invalid one is refused with file:line and the rules
-        in use stay active. Both are logged and announced in the team channel.
-        """
+        in use stay active. Both are logged and announced in the team channel, a valid one
+        with what it changes in the last 30 days' tickets (bot/replay.py)."""
         fingerprint = _fingerprint(self.paths.rules_dir)
         if fingerprint == self.rules_fingerprint:
             return None
         self.rules_fingerprint = fingerprint
+        previous = self.setup.triage.engine.rule_set
         result = reload_rules(
             self.setup.triage.engine,
             self.paths.rules_dir,
@@ -496,7 +498,8 @@ class Service:
             )
             if self.slack is not None:
                 files = [Path(f).name for f in self.setup.triage.engine.rule_set.files]
-                reloaded = RulesReloaded.of(result.version, result.changes, files)
+                replay = reload_replay(self.store, self.setup.triage, previous, now)
+                reloaded = RulesReloaded.of(result.version, result.changes, files, replay)
                 self._announce(f"rules:{result.version}", reloaded, now)
         return result
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, get_args
+from typing import Annotated, Any, Literal, TypeAlias, get_args
 
 from pydantic import (
     AliasChoices,
@@ -28,11 +28,9 @@ from pydantic import (
     TypeAdapter,
 )
 
+from bot.engine.changes import RuleChanges, WordMove
 from bot.errors import RuleProblem
 from bot.reminders import DeadlineName, ReminderKind
-
-if TYPE_CHECKING:
-    from bot.engine.reload import RuleChanges
 
 # Stored as `datetime.isoformat()`, as before intents: the store compares a reminder's "at"
 # with SQL on that text (Store.newer_due, Store.reminder_sent).
@@ -168,8 +166,36 @@ class PhoneImportSummary(_Intent):
     summary: str
 
 
+Aspect: TypeAlias = Literal["priority", "category", "exempt", "recognised", "deadlines"]
+
+
+class ReplayCount(_Intent):
+    """How many replayed tickets go from `before` to `after` in one respect.
+
+    `aspect`: priority, category (values as stored), exempt ("ja"/"nee"), recognised
+    ("ja"/"nee": a rule recognised the report) or deadlines (only the deadlines moved).
+    """
+
+    aspect: Aspect
+    before: str = ""
+    after: str = ""
+    count: int = Field(ge=1)
+
+
+class ReplaySummary(_Intent):
+    """Stored tickets received on or after `since` (a local date), replayed through the rules
+    before and after an edit: how many, and how many the edit would judge differently."""
+
+    since: date
+    days: int
+    replayed: int
+    changed: int
+    counts: tuple[ReplayCount, ...] = ()
+
+
 class RulesReloaded(_Intent):
-    """A valid edit of the rules is active: which rules changed."""
+    """A valid edit of the rules is active: which rules changed, by content, and what the
+    edit would have changed in the last days' tickets (`replay`; None when not replayed)."""
 
     op: Literal["rules_reloaded"] = "rules_reloaded"
     version: str
@@ -178,10 +204,19 @@ class RulesReloaded(_Intent):
     removed: tuple[str, ...] = ()
     sla_changed: bool = False
     reminders_changed: bool = False
+    reordered: bool = False  # the decision rows kept their content but not their order
+    words: tuple[WordMove, ...] = ()  # in the changed factors
     files: tuple[str, ...] = ()  # the rule files now in use (names)
+    replay: ReplaySummary | None = None
 
     @classmethod
-    def of(cls, version: str, changes: RuleChanges, files: Sequence[str]) -> RulesReloaded:
+    def of(
+        cls,
+        version: str,
+        changes: RuleChanges,
+        files: Sequence[str],
+        replay: ReplaySummary | None = None,
+    ) -> RulesReloaded:
         return cls(
             version=version,
             added=changes.added,
@@ -189,7 +224,10 @@ class RulesReloaded(_Intent):
             removed=changes.removed,
             sla_changed=changes.sla_changed,
             reminders_changed=changes.reminders_changed,
+            reordered=changes.reordered,
+            words=changes.words,
             files=tuple(files),
+            replay=replay,
         )
 
 

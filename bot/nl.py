@@ -7,6 +7,7 @@ without code).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -141,3 +142,48 @@ def hours_minutes(amount: timedelta | None) -> str:
 def count(amount: int, one: str, many: str) -> str:
     """'1 gesprek', '3 gesprekken': the number with the right form of the noun."""
     return f"{amount} {one if amount == 1 else many}"
+
+
+def short_date(day: date) -> str:
+    """'ma 26 okt' (a local date)."""
+    return f"{DAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
+
+
+# -- replaying tickets through rules (`rules diff`, the reload announcement) ---------------
+ASPECT_NL = {
+    "priority": "prioriteit",
+    "category": "categorie",
+    "exempt": "vrijstelling (4.D)",
+    "recognised": "herkend",
+    "deadlines": "termijnen",
+}
+
+
+def replay_change(aspect: str, before: str, after: str) -> str:
+    """One kind of change of a replayed ticket: 'Middel → Hoog', 'storing → vraag',
+    'nu vrijgesteld', 'niet meer herkend', 'alleen andere termijnen'."""
+    if aspect == "priority":
+        return f"{before.capitalize()} → {after.capitalize()}"
+    if aspect == "category":
+        return f"{before} → {after}"
+    if aspect == "exempt":
+        return "nu vrijgesteld" if after == "ja" else "niet meer vrijgesteld"
+    if aspect == "recognised":
+        return "nu herkend" if after == "ja" else "niet meer herkend"
+    return "alleen andere termijnen"
+
+
+def replay_verdict(
+    changed: int, replayed: int, parts: Sequence[tuple[int, str]], verb: str = "zou"
+) -> str:
+    """'zou 4 van 212 tickets anders beoordelen: 2× Middel → Hoog, 2× storing → vraag'
+    (`verb` "zouden" after a plural subject)."""
+    if replayed == 0:
+        return f"{verb} geen tickets anders beoordelen: er zijn geen tickets in deze periode"
+    tickets = f"{nl_number(replayed)} {'ticket' if replayed == 1 else 'tickets'}"
+    if changed == 0:
+        return f"{verb} geen van de {tickets} anders beoordelen"
+    text = f"{verb} {nl_number(changed)} van {tickets} anders beoordelen"
+    if parts:
+        text += ": " + ", ".join(f"{nl_number(n)}× {what}" for n, what in parts)
+    return text

@@ -1,7 +1,7 @@
 """The commands of `triage`, one module per command group; app/cli.py parses and dispatches.
 
-classify (one report or JSON Lines), rules (check, test, eval, suggest), tickets, explain,
-quarantine, run (the bot), ingest (phone logs), outage (add, end, list), report (sla,
+classify (one report or JSON Lines), rules (check, test, eval, suggest, diff), tickets,
+explain, quarantine, run (the bot), ingest (phone logs), outage (add, end, list), report (sla,
 availability).
 `triage demo` is app/demo.py. Each command returns its exit status; only app/cli.py turns
 errors into messages. This package holds what they share: the exit codes, the clock and the

@@ -5,11 +5,12 @@ Every write that belongs together happens in one transaction (`with store.transa
 tx:` for a caller's own unit of work). A report is stored once per source key, so delivering
 the same report twice is harmless. Modules: `db` (connection, transactions, migrations),
 `schema` (the migrations), `writes` (statements shared inside a transaction), `transaction`
-(the unit of work), `tickets`, `views`, `outbox`, `operations`, `lease` (one mixin each), `rows`
-(records handed out), `store` (the `Store` they make up).
+(the unit of work), `tickets`, `views`, `outbox`, `operations`, `lease`, `replays` (one mixin each),
+`rows` (records handed out), `store` (the `Store` they make up).
 """
 
 from bot.store.lease import LeaseInfo
+from bot.store.replays import ReplayRow
 from bot.store.rows import OutboxItem, OutboxRow, QuarantineRow, Recorded, TicketRow
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
 from bot.store.store import Store
@@ -25,6 +26,7 @@ __all__ = [
     "OutboxRow",
     "QuarantineRow",
     "Recorded",
+    "ReplayRow",
     "StaleTicket",
     "Store",
     "TicketRow",

@@ -6,11 +6,12 @@ from bot.store.corrections import Corrections
 from bot.store.lease import Leases
 from bot.store.operations import Operations
 from bot.store.outbox import OutboxRows
+from bot.store.replays import Replays
 from bot.store.tickets import Tickets
 from bot.store.views import TicketViews
 
 
-class Store(Tickets, TicketViews, OutboxRows, Operations, Leases, Corrections):
+class Store(Tickets, TicketViews, OutboxRows, Operations, Leases, Corrections, Replays):
     """A SQLite database file (or ':memory:'), migrated to SCHEMA_VERSION on open.
 
     Every write that belongs together happens in one transaction: the methods below each

@@ -1,4 +1,5 @@
-"""Rules changes in the team channel: an edit is active (what changed), or it was refused (why)."""
+"""Rules changes in the team channel: an edit is active (what changed, and what it would change
+in recent tickets), or it was refused (why)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,20 @@ from adapters.slack.blocks import (
     fallback,
     section,
 )
+from bot.engine.changes import FACTOR, WordMove
 from bot.engine.reload import ReloadResult
 from bot.errors import RuleProblem
 from bot.intents import RulesRefused, RulesReloaded
+from bot.nl import replay_change, replay_verdict, short_date
 
 MAX_PROBLEMS = 20  # rule problems listed when a rules change is refused
+MAX_WORDS = 15  # moved words listed in a reload announcement
 
 
 def reloaded_message(intent: RulesReloaded) -> SlackMessage:
-    """A valid rules edit is active: which rules were added, changed, removed."""
+    """A valid rules edit is active: exactly the rules added, changed and removed (by
+    content), the words that moved between factor values, and what the edit would have
+    changed in the last days' tickets, with a pointer to `triage rules diff`."""
     parts = []
     for word, names in (
         ("toegevoegd", intent.added),
@@ -30,7 +36,9 @@ def reloaded_message(intent: RulesReloaded) -> SlackMessage:
         ("verwijderd", intent.removed),
     ):
         if names:
-            parts.append(f"{word} {', '.join(f'`{escape(n)}`' for n in names)}")
+            parts.append(f"{word} {', '.join(_rule_name(n) for n in names)}")
+    if intent.reordered:
+        parts.append("volgorde van de beslistabel gewijzigd")
     if intent.sla_changed:
         parts.append("SLA gewijzigd")
     if intent.reminders_changed:
@@ -38,6 +46,28 @@ def reloaded_message(intent: RulesReloaded) -> SlackMessage:
     summary = "; ".join(parts) if parts else "geen inhoudelijke wijzigingen"
     text = f"🔄 Regels bijgewerkt: {summary}"
     blocks = [section(text)]
+    if intent.words:
+        lines = [_word_move(move) for move in intent.words[:MAX_WORDS]]
+        if len(intent.words) > MAX_WORDS:
+            lines.append(f"…en nog {len(intent.words) - MAX_WORDS} woorden")
+        blocks.append(section("\n".join(lines)))
+    replay = intent.replay
+    if replay is not None:
+        verdict = replay_verdict(
+            replay.changed,
+            replay.replayed,
+            [(c.count, replay_change(c.aspect, c.before, c.after)) for c in replay.counts],
+        )
+        blocks.append(
+            section(
+                f"Tickets van de laatste {replay.days} dagen (sinds {short_date(replay.since)}) "
+                f"opnieuw beoordeeld: deze wijziging {verdict}."
+            )
+        )
+        if replay.changed:
+            blocks.append(
+                context(f"Per ticket: `triage rules diff --since {replay.since.isoformat()}`")
+            )
     files = intent.files
     shown = ", ".join(f"`{escape(f)}`" for f in files[:10])
     if len(files) > 10:
@@ -47,6 +77,23 @@ def reloaded_message(intent: RulesReloaded) -> SlackMessage:
         version += f" · bestanden: {shown}"
     blocks.append(context(version))
     return SlackMessage(fallback(text), blocks)
+
+
+def _rule_name(name: str) -> str:
+    """A changed rule as the team lead knows it: `naam`, or factor `naam`."""
+    if name.startswith(FACTOR):
+        return f"factor `{escape(name.removeprefix(FACTOR))}`"
+    return f"`{escape(name)}`"
+
+
+def _word_move(move: WordMove) -> str:
+    """'• `meerdere collega*` (omvang): enkele → groot-deel'."""
+    where = f"• `{escape(move.word)}` ({escape(move.factor)}): "
+    if move.before is None:
+        return where + f"nieuw, zet {escape(move.after or '')}"
+    if move.after is None:
+        return where + f"weggehaald uit {escape(move.before)}"
+    return where + f"{escape(move.before)} → {escape(move.after)}"
 
 
 def refused_message(intent: RulesRefused) -> SlackMessage:
