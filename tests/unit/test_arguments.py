@@ -19,7 +19,7 @@ from app.cli import main
         (
             ["rules", "frobnicate"],
             "triage rules: fout: ACTION: 'frobnicate' bestaat niet (kies uit 'check', 'test', "
-            "'eval', 'suggest')",
+            "'eval', 'suggest', 'diff')",
         ),
         (["rules", "suggest", "--top", "veel"], "--top: 'veel' is geen geheel getal"),
         (["rules", "eval", "--min", "x"], "--min: 'x' is geen getal"),
