@@ -247,7 +247,7 @@ class Service:
                     "the widget section is configured but TRIAGE_WIDGET__SECRET is not set"
                 )
             if self.slack_intake is None:
-                raise ConfigError("the widget endpoint needs the slack section (team channel)")
+                raise ConfigError("de widget heeft de sectie slack nodig (het teamkanaal)")
         http_mode = settings.slack is not None and settings.slack.mode == "http"
         if http_mode or settings.widget is not None:
             slack_http = settings.slack if http_mode else None

@@ -112,7 +112,9 @@ class BusinessCalendar:
             try:
                 shipped = holidays.country_holidays(self.config.country, years=year)
             except NotImplementedError as exc:
-                raise ConfigError(f"holidays has no calendar for {self.config.country!r}") from exc
+                raise ConfigError(
+                    f"het pakket holidays kent geen kalender voor {self.config.country!r}"
+                ) from exc
             cached = {d: name for d, name in shipped.items() if d not in self._dropped}
             self._holiday_cache[year] = cached
         return cached
@@ -150,7 +152,9 @@ class BusinessCalendar:
             candidate = day + timedelta(days=offset)
             if self.is_working_day(candidate):
                 return candidate
-        raise ConfigError("the business calendar has no working days (check calendar settings)")
+        raise ConfigError(
+            "de werkkalender heeft geen werkdagen (controleer calendar in settings.yaml)"
+        )
 
     def _working_days_from(self, day: date) -> Iterator[date]:
         while True:
@@ -324,7 +328,9 @@ class ReleaseCalendar:
             index = bisect_right(releases, instant)
             if index < len(releases):
                 return releases[index]
-        raise ConfigError("no release found within a year: check the release settings")
+        raise ConfigError(
+            "geen release binnen een jaar gevonden: controleer releases in settings.yaml"
+        )
 
 
 def _aware(instant: datetime) -> datetime:

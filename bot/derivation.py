@@ -143,7 +143,7 @@ def walk(calendar: BusinessCalendar, start: datetime, amount: timedelta) -> tupl
         if reason is not None:
             days_off += 1
             if days_off > _MAX_DAYS_OFF:  # as BusinessCalendar.next_working_day says it
-                raise ConfigError("the business calendar has no working days")
+                raise ConfigError("de werkkalender heeft geen werkdagen")
             steps.append(Step(day, skipped=reason))
             day += timedelta(days=1)
             continue

@@ -52,7 +52,7 @@ class Database:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the store {self.path}: {exc}") from exc
+            raise StoreError(f"kan de database {self.path} niet openen: {exc}") from exc
 
     def close(self) -> None:
         self._db.close()

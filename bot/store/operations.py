@@ -51,12 +51,13 @@ class Operations(Database):
         with self._transaction() as db:
             row = db.execute("SELECT start, end FROM outages WHERE id = ?", (outage_id,)).fetchone()
             if row is None:
-                raise StoreError(f"there is no outage #{outage_id}")
+                raise StoreError(f"storingsvenster #{outage_id} bestaat niet")
             if row["end"] is not None:
-                raise StoreError(f"outage #{outage_id} already ended at {row['end']}")
+                raise StoreError(f"storingsvenster #{outage_id} is al beëindigd ({row['end']})")
             if end < datetime.fromisoformat(row["start"]):
                 raise StoreError(
-                    f"outage #{outage_id} cannot end before it started ({row['start']})"
+                    f"storingsvenster #{outage_id} kan niet eindigen voor het begon "
+                    f"({row['start']})"
                 )
             db.execute(
                 "UPDATE outages SET end = ?, ended_by = ? WHERE id = ?",

@@ -87,7 +87,7 @@ class Tickets(Transactions):
                 "SELECT decision_id, status FROM tickets WHERE id = ?", (ticket_id,)
             ).fetchone()
             if row is None:
-                raise StoreError(f"there is no ticket #{ticket_id}")
+                raise StoreError(f"ticket #{ticket_id} bestaat niet")
             if expected_decision is not None and (
                 row["decision_id"] != expected_decision or row["status"] != "open"
             ):
@@ -190,7 +190,7 @@ class Tickets(Transactions):
             (ticket_id,),
         )
         if row is None:
-            raise StoreError(f"there is no ticket #{ticket_id}")
+            raise StoreError(f"ticket #{ticket_id} bestaat niet")
         return Report.model_validate_json(row["payload"])
 
     def linking_call(self, ticket_id: int) -> Report | None:

@@ -105,7 +105,7 @@ class TicketViews(Database):
         """One ticket as the team sees it; StoreError when there is no such ticket."""
         row = self._row(_VIEW_SQL + " WHERE t.id = ?", (ticket_id,))
         if row is None:
-            raise StoreError(f"there is no ticket #{ticket_id}")
+            raise StoreError(f"ticket #{ticket_id} bestaat niet")
         return _view(row)
 
     def ticket_views(self, open_only: bool = True) -> list[TicketView]:

@@ -163,7 +163,7 @@ def cancel(db: sqlite3.Connection, ticket_id: int, patterns: Sequence[str]) -> i
 def require_ticket(db: sqlite3.Connection, ticket_id: int) -> None:
     """StoreError unless the ticket exists."""
     if db.execute("SELECT 1 FROM tickets WHERE id = ?", (ticket_id,)).fetchone() is None:
-        raise StoreError(f"there is no ticket #{ticket_id}")
+        raise StoreError(f"ticket #{ticket_id} bestaat niet")
 
 
 def after_change(

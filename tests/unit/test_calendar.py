@@ -573,7 +573,7 @@ def _no_working_days() -> BusinessCalendar:
     ],
 )
 def test_calendar_without_working_days_raises(call: Callable[[BusinessCalendar], Any]) -> None:
-    with pytest.raises(ConfigError, match="no working days"):
+    with pytest.raises(ConfigError, match="geen werkdagen"):
         call(_no_working_days())
 
 

@@ -85,7 +85,10 @@ def test_ticket_round_trip_and_history(tmp_path: Path, triage: Triage) -> None:
 
 
 def test_decision_for_unknown_ticket(tmp_path: Path, triage: Triage) -> None:
-    with Store(tmp_path / "t.db") as store, pytest.raises(StoreError, match="no ticket #9"):
+    with (
+        Store(tmp_path / "t.db") as store,
+        pytest.raises(StoreError, match="ticket #9 bestaat niet"),
+    ):
         store.add_decision(9, triage.decide(report("kapot")), "confirmed", "x", NOW)
 
 
