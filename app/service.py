@@ -73,14 +73,14 @@ def utc_now() -> datetime:
 
 
 NOTHING_CONFIGURED = (
-    "nothing to run: no adapter is configured. Configure the support mailbox in "
-    "config/settings.yaml (section imap: host, username; optionally port, folder, tls) and "
-    "put the password in the environment as TRIAGE_IMAP__PASSWORD (or in a git-ignored .env); "
-    "or set TRIAGE_IMAP__HOST, TRIAGE_IMAP__USERNAME and TRIAGE_IMAP__PASSWORD. "
-    "Acknowledgements need the smtp section (TRIAGE_SMTP__HOST, ...). "
-    "For Slack: section slack (team_channel, support_channels) with TRIAGE_SLACK__BOT_TOKEN "
-    "and TRIAGE_SLACK__APP_TOKEN (Socket Mode) in the environment. For phone call logs: "
-    "phone.watch_dir (TRIAGE_PHONE__WATCH_DIR), a folder the phone system writes its logs to."
+    "niets te doen: er is geen enkele bron ingesteld. Stel de support-mailbox in in "
+    "config/settings.yaml (sectie imap: host, username; eventueel port, folder, tls) en zet "
+    "het wachtwoord in de omgeving als TRIAGE_IMAP__PASSWORD (of in een .env die git "
+    "negeert); of zet TRIAGE_IMAP__HOST, TRIAGE_IMAP__USERNAME en TRIAGE_IMAP__PASSWORD. "
+    "Ontvangstbevestigingen hebben de sectie smtp nodig (TRIAGE_SMTP__HOST, ...). Voor "
+    "Slack: sectie slack (team_channel, support_channels) met TRIAGE_SLACK__BOT_TOKEN en "
+    "TRIAGE_SLACK__APP_TOKEN (Socket Mode) in de omgeving. Voor belgegevens: phone.watch_dir "
+    "(TRIAGE_PHONE__WATCH_DIR), de map waarin de telefooncentrale zijn logs schrijft."
 )
 # How often the planner writes upcoming reminders and the next digest into the outbox.
 PLAN_INTERVAL = 60.0
@@ -203,9 +203,9 @@ class Service:
             missing = settings.slack.missing()
             if missing:
                 raise ConfigError(
-                    f"the slack section is configured (mode {settings.slack.mode}) but "
-                    f"{', '.join(missing)} is not set: put it in the environment or in a "
-                    "git-ignored .env"
+                    f"de sectie slack is ingesteld (mode {settings.slack.mode}), maar "
+                    f"{', '.join(missing)} ontbreekt: zet het in de omgeving of in een .env "
+                    "die git negeert"
                 )
             self.slack_client = WebClient(
                 token=settings.slack.bot_token.get_secret_value(),
@@ -244,7 +244,7 @@ class Service:
         if settings.widget is not None:
             if not settings.widget.secret.get_secret_value():
                 raise ConfigError(
-                    "the widget section is configured but TRIAGE_WIDGET__SECRET is not set"
+                    "de sectie widget is ingesteld, maar TRIAGE_WIDGET__SECRET ontbreekt"
                 )
             if self.slack_intake is None:
                 raise ConfigError("de widget heeft de sectie slack nodig (het teamkanaal)")

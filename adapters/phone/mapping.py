@@ -297,8 +297,8 @@ def requested_layout(
     elif format is not None:
         if format not in PRESETS:
             raise ConfigError(
-                f"unknown call log format {format!r}: use {', '.join(sorted(PRESETS))} "
-                "or --mapping FILE"
+                f"onbekend formaat {format!r} voor belgegevens: kies uit "
+                f"{', '.join(sorted(PRESETS))}, of geef --mapping BESTAND"
             )
         mapping, name = PRESETS[format], format
         chosen_by = f"phone.format {where}" if from_settings else f"--format {format}"

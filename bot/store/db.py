@@ -74,12 +74,12 @@ class Database:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
-                raise self._unavailable("begin a write", exc) from exc
+                raise self._unavailable("een schrijfactie beginnen", exc) from exc
             try:
                 yield self._db
             except sqlite3.OperationalError as exc:
                 self._rollback()
-                raise self._unavailable("write", exc) from exc
+                raise self._unavailable("schrijven", exc) from exc
             except BaseException:
                 self._rollback()
                 raise
@@ -88,7 +88,7 @@ class Database:
                     self._db.execute("COMMIT")
                 except sqlite3.OperationalError as exc:
                     self._rollback()
-                    raise self._unavailable("commit", exc) from exc
+                    raise self._unavailable("vastleggen", exc) from exc
 
     def _rollback(self) -> None:
         """End a failed transaction; after a failed COMMIT SQLite may already have."""
@@ -102,7 +102,7 @@ class Database:
         code = getattr(exc, "sqlite_errorcode", None)
         if code is not None and code & 0xFF not in _UNAVAILABLE:
             return exc
-        return StoreUnavailable(f"the store {self.path} cannot {what}: {exc}")
+        return StoreUnavailable(f"de database {self.path}: {what} lukt niet: {exc}")
 
     @contextmanager
     def _savepoint(self) -> Iterator[sqlite3.Connection]:
@@ -134,7 +134,7 @@ class Database:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
-                raise self._unavailable("begin a write", exc) from exc
+                raise self._unavailable("een schrijfactie beginnen", exc) from exc
             self._batching = True
             try:
                 yield
@@ -144,7 +144,7 @@ class Database:
                 self._batching = False
                 self._rollback()  # also when COMMIT itself failed
                 if isinstance(exc, sqlite3.OperationalError):
-                    raise self._unavailable("write", exc) from exc
+                    raise self._unavailable("schrijven", exc) from exc
                 raise
 
     def _rows(self, sql: str, args: Sequence[object] = ()) -> list[sqlite3.Row]:
@@ -154,7 +154,7 @@ class Database:
             try:
                 return self._db.execute(sql, tuple(args)).fetchall()
             except sqlite3.OperationalError as exc:
-                raise self._unavailable("read", exc) from exc
+                raise self._unavailable("lezen", exc) from exc
 
     def _row(self, sql: str, args: Sequence[object] = ()) -> sqlite3.Row | None:
         """The first row of a read outside a transaction, or None."""
