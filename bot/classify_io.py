@@ -22,24 +22,26 @@ INPUT_KEYS = ("channel", "received_at", "sender", "subject", "body", "priority")
 
 
 def describe_validation_error(exc: ValidationError) -> str:
-    """One readable sentence per problem, for a person fixing their input."""
+    """One readable sentence per problem, in Dutch, for a person fixing their input."""
     messages = []
     for error in exc.errors():
         field = ".".join(str(p) for p in error["loc"])
         kind = error["type"]
         value = error.get("input")
         if kind == "timezone_aware":
-            messages.append(f"{field} {value!r} has no UTC offset: add one, e.g. +01:00 or Z")
+            messages.append(
+                f"{field} {value!r} heeft geen UTC-verschil: voeg er een toe, bijv. +01:00 of Z"
+            )
         elif kind == "enum":
-            expected = error.get("ctx", {}).get("expected", "")
-            messages.append(f"unknown {field} {value!r} (expected {expected})")
+            expected = str(error.get("ctx", {}).get("expected", "")).replace(" or ", " of ")
+            messages.append(f"onbekende {field} {value!r} (verwacht {expected})")
         elif kind == "missing":
-            messages.append(f"missing {field}")
+            messages.append(f"{field} ontbreekt")
         elif kind == "extra_forbidden":
-            messages.append(f"unknown key {field!r} (allowed: {', '.join(INPUT_KEYS)})")
+            messages.append(f"onbekende sleutel {field!r} (toegestaan: {', '.join(INPUT_KEYS)})")
         elif kind.startswith("datetime"):
             messages.append(
-                f"{field} {value!r} is not an ISO 8601 time such as 2026-11-24T10:00:00+01:00"
+                f"{field} {value!r} is geen ISO 8601-tijd zoals 2026-11-24T10:00:00+01:00"
             )
         else:
             message = str(error["msg"]).removeprefix("Value error, ")
@@ -50,7 +52,7 @@ def describe_validation_error(exc: ValidationError) -> str:
 def parse_report(data: Any) -> Report:
     """A Report from one decoded JSON value; ReportError says what is wrong."""
     if not isinstance(data, dict):
-        raise ReportError(f"expected a JSON object with {', '.join(INPUT_KEYS)}")
+        raise ReportError(f"verwacht een JSON-object met {', '.join(INPUT_KEYS)}")
     try:
         return Report.model_validate(data)
     except ValidationError as exc:
@@ -60,11 +62,11 @@ def parse_report(data: Any) -> Report:
 def parse_line(line: str) -> Report:
     """A Report from one JSON Lines line."""
     if not line.strip():
-        raise ReportError("empty line: expected a JSON object")
+        raise ReportError("lege regel: verwacht een JSON-object")
     try:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise ReportError(f"not valid JSON: {exc.msg} at column {exc.colno}") from exc
+        raise ReportError(f"geen geldige JSON: {exc.msg} in kolom {exc.colno}") from exc
     return parse_report(data)
 
 

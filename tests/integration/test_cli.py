@@ -90,20 +90,26 @@ def test_batch_contract(
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ('{"channel": "email", "body": ', "not valid JSON"),
-        ("[1, 2]", "expected a JSON object"),
-        ("", "empty line"),
+        ('{"channel": "email", "body": ', "geen geldige JSON"),
+        ("[1, 2]", "verwacht een JSON-object"),
+        ("", "lege regel"),
         (
             json.dumps({**GOOD, "received_at": "2026-11-24T14:00:00"}),
-            "received_at '2026-11-24T14:00:00' has no UTC offset",
+            "received_at '2026-11-24T14:00:00' heeft geen UTC-verschil",
         ),
-        (json.dumps({**GOOD, "received_at": "gisteren"}), "is not an ISO 8601 time"),
-        (json.dumps({**GOOD, "channel": "fax"}), "unknown channel 'fax'"),
-        (json.dumps({**GOOD, "priority": "urgent"}), "unknown priority 'urgent'"),
+        (json.dumps({**GOOD, "received_at": "gisteren"}), "is geen ISO 8601-tijd"),
+        (
+            json.dumps({**GOOD, "channel": "fax"}),
+            "onbekende channel 'fax' (verwacht 'email', 'widget', 'slack' of 'phone')",
+        ),
+        (json.dumps({**GOOD, "priority": "urgent"}), "onbekende priority 'urgent'"),
         (json.dumps({**GOOD, "body": "", "subject": ""}), "the report is empty"),
         (json.dumps({**GOOD, "body": "  \n "}), None),  # subject still has text: fine
-        (json.dumps({k: v for k, v in GOOD.items() if k != "received_at"}), "missing received_at"),
-        (json.dumps({**GOOD, "onderwerp": "x"}), "unknown key 'onderwerp'"),
+        (
+            json.dumps({k: v for k, v in GOOD.items() if k != "received_at"}),
+            "received_at ontbreekt",
+        ),
+        (json.dumps({**GOOD, "onderwerp": "x"}), "onbekende sleutel 'onderwerp'"),
         (json.dumps({**GOOD, "body": 42}), "body: Input should be a valid string"),
         # These three crashed the whole batch before they were validated:
         (
@@ -189,7 +195,7 @@ def test_single_report_from_stdin_with_naive_time(
         [*repo_args, "classify", "--at", "2026-11-24T10:00"], "kapot", monkeypatch, capsys
     )
     assert status == 1
-    assert "has no UTC offset" in err
+    assert "heeft geen UTC-verschil" in err
 
 
 def test_classify_store_is_idempotent(
