@@ -1,0 +1,1 @@
+"""Email adapter: parse incoming email into Reports."""

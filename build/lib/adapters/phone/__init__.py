@@ -1,0 +1,1 @@
+"""Phone adapter: call logs (Asterisk CDR, CSV exports, JSON Lines) into Reports."""

@@ -1,0 +1,44 @@
+"""Builds the pipeline from the config and rules directories (reads files: an edge module)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.calendar import BusinessCalendar, ReleaseCalendar
+from bot.directory import Directory
+from bot.engine.loader import RuleSet, load_rules
+from bot.engine.runner import RuleEngine
+from bot.pipeline import Triage
+from bot.settings import Settings, load_directory, load_settings
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the bot finds its config, its rules and its database."""
+
+    config_dir: Path
+    rules_dir: Path
+    db: Path
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Everything a command needs, loaded and validated."""
+
+    settings: Settings
+    directory: Directory
+    rule_set: RuleSet
+    triage: Triage
+
+
+def load_setup(paths: Paths) -> Setup:
+    """Load settings, organisations and rules; raises ConfigError or RuleSetInvalid."""
+    env_file = Path(".env")
+    settings = load_settings(paths.config_dir, env_file if env_file.is_file() else None)
+    directory = load_directory(paths.config_dir)
+    rule_set = load_rules(paths.rules_dir, organisations=directory.organisations.keys())
+    calendar = BusinessCalendar(settings.calendar)
+    releases = ReleaseCalendar(settings.releases, calendar)
+    triage = Triage(RuleEngine(rule_set), directory, calendar, releases)
+    return Setup(settings, directory, rule_set, triage)

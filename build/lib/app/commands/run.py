@@ -1,0 +1,91 @@
+"""`triage run`: the bot itself (mailbox, Slack, phone folder, outbox) until SIGTERM/SIGINT,
+or `--once`: process what is waiting, deliver the outbox and exit.
+
+Only one instance may work a store at a time (app/instance.py): a second `run` waits as a
+standby until the first stops or its lease expires; a second `run --once` refuses.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from datetime import date, timedelta
+
+from app.bootstrap import Paths, load_setup
+from app.commands import EXIT_ERROR, EXIT_OK
+from app.instance import InstanceLease
+from bot.errors import ConfigError
+from bot.store import Store
+
+
+def _since(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ConfigError(f"--since {value!r}: geef een datum als 2026-11-30") from exc
+
+
+def run(paths: Paths, once: bool, level: str, since: str | None = None) -> int:
+    """Run the service; a signal lets the current round finish before it stops."""
+    from app.service import Service, utc_now  # the adapters load only for this command
+
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    log = logging.getLogger("triage.run")
+    setup = load_setup(paths)
+    first_since = _since(since)
+    ttl = timedelta(seconds=setup.settings.run.lease_seconds)
+    with Store(paths.db) as store:
+        lease = InstanceLease(store, utc_now, ttl)
+        stopping = threading.Event()
+        service: Service | None = None
+
+        def stop(signum: int, _frame: object) -> None:
+            log.info("signal %d: finishing, then stopping", signum)
+            stopping.set()
+            if service is not None:
+                service.stop()
+
+        if once:
+            lease.acquire(wait=False)  # LeaseHeld: the message says who holds it
+            try:
+                service = Service(setup, paths, store, lease=lease, since=first_since)
+                summary = service.run_once()
+            finally:
+                lease.release()
+            counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.outcomes.items()))
+            print(f"processed: {counts or 'nothing waiting'}; sent {summary.sent}")
+            for line in summary.notices:
+                print(line)
+            return EXIT_OK
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        service = Service(setup, paths, store, lease=lease, since=first_since)
+        if not lease.acquire(wait=True, stop=stopping):
+            log.info("stopped while standing by")
+            return EXIT_OK
+        try:
+            lost = threading.Event()
+
+            def on_lost() -> None:
+                lost.set()
+                assert service is not None
+                service.stop()
+
+            lease.keep(on_lost)
+            if not stopping.is_set():
+                service.run()
+        finally:
+            lease.release()
+        if lost.is_set():
+            print(
+                "triage: de lease op de database is verloren (een andere triage nam het "
+                "over, of de database was te lang niet schrijfbaar); gestopt",
+                file=sys.stderr,
+            )
+            return EXIT_ERROR
+    return EXIT_OK

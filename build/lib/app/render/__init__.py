@@ -1,0 +1,1 @@
+"""Rendering for people: terminal text, JSON and the HTML report."""

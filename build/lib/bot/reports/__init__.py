@@ -1,0 +1,1 @@
+"""SLA and availability computation: numbers only, rendered in app/render and adapters/slack."""

@@ -1,0 +1,35 @@
+"""The only package that speaks SQL: reports, tickets, decisions, outbox and operations data
+in SQLite (WAL).
+
+Every write that belongs together happens in one transaction (`with store.transaction() as
+tx:` for a caller's own unit of work). A report is stored once per source key, so delivering
+the same report twice is harmless. Modules: `db` (connection, transactions, migrations),
+`schema` (the migrations), `writes` (statements shared inside a transaction), `transaction`
+(the unit of work), `tickets`, `views`, `outbox`, `operations`, `lease`, `replays` (one mixin each),
+`rows` (records handed out), `store` (the `Store` they make up).
+"""
+
+from bot.store.lease import LeaseInfo
+from bot.store.replays import ReplayRow
+from bot.store.rows import OutboxItem, OutboxRow, QuarantineRow, Recorded, TicketRow
+from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
+from bot.store.store import Store
+from bot.store.tickets import StaleTicket
+from bot.store.transaction import Transaction
+from bot.store.writes import source_key
+
+__all__ = [
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "LeaseInfo",
+    "OutboxItem",
+    "OutboxRow",
+    "QuarantineRow",
+    "Recorded",
+    "ReplayRow",
+    "StaleTicket",
+    "Store",
+    "TicketRow",
+    "Transaction",
+    "source_key",
+]

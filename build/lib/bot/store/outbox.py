@@ -1,0 +1,173 @@
+"""Outbox rows: queueing messages, finding the ones that are due, and marking them sent,
+retried, failed or cancelled. Delivery itself lives in bot/outbox.py.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.store.db import Database, iso, moment
+from bot.store.rows import OutboxItem, OutboxRow
+from bot.store.writes import cancel, enqueue
+
+
+class OutboxRows(Database):
+    """The outbox table (a mixin of Store)."""
+
+    def enqueue(self, item: OutboxItem, now: datetime, ticket_id: int | None = None) -> None:
+        """Queue one outgoing message (once per dedupe key)."""
+        with self._transaction() as db:
+            enqueue(db, item, ticket_id, now)
+
+    def cancel_outbox(self, ticket_id: int, patterns: Sequence[str]) -> int:
+        """Cancel a ticket's pending outbox rows whose dedupe key matches a LIKE pattern."""
+        with self._transaction() as db:
+            return cancel(db, ticket_id, patterns)
+
+    def due_outbox(self, now: datetime, kinds: Sequence[str], limit: int = 100) -> list[OutboxRow]:
+        """Pending messages of these kinds whose time has come, oldest first."""
+        marks = ",".join("?" * len(kinds))
+        rows = self._rows(
+            f"SELECT id, kind, ticket_id, dedupe_key, payload, attempts FROM outbox "
+            f"WHERE status = 'pending' AND next_attempt_at <= ? AND kind IN ({marks}) "
+            # By the time each was first due, not its retry time: a row that waited out a 429
+            # goes before the rows due after it, so posts keep the order tickets came in.
+            "ORDER BY COALESCE(due_at, next_attempt_at), id LIMIT ?",
+            (iso(now), *kinds, limit),
+        )
+        return [
+            OutboxRow(
+                id=r["id"],
+                kind=r["kind"],
+                ticket_id=r["ticket_id"],
+                dedupe_key=r["dedupe_key"],
+                payload=json.loads(r["payload"]),
+                attempts=r["attempts"],
+            )
+            for r in rows
+        ]
+
+    def newer_due(self, ticket_id: int, prefix: str, after: datetime, now: datetime) -> bool:
+        """True when a pending reminder of this ticket, whose dedupe key starts with `prefix`,
+        is due by `now` and was meant for a later moment than `after` (it supersedes an older
+        one). Compared on the moment each was meant for (payload "at"), not on when it is
+        retried, so a reminder that waited out a 429 is not mistaken for a newer one."""
+        row = self._row(
+            "SELECT 1 FROM outbox WHERE ticket_id = ? AND status = 'pending' "
+            "AND dedupe_key LIKE ? AND json_extract(payload, '$.at') > ? "
+            "AND next_attempt_at <= ? LIMIT 1",
+            (ticket_id, prefix.replace("%", "") + "%", iso(after), iso(now)),
+        )
+        return row is not None
+
+    def reminder_sent(self, ticket_id: int, key: str, at: datetime) -> bool:
+        """True when a reminder with this key (e.g. 'reaction:breach') for this moment was
+        already sent for the ticket, under any of its decisions."""
+        row = self._row(
+            "SELECT 1 FROM outbox WHERE ticket_id = ? AND status = 'sent' "
+            "AND dedupe_key LIKE ? AND json_extract(payload, '$.at') = ? LIMIT 1",
+            (ticket_id, f"remind:{ticket_id}:%:{key}", iso(at)),
+        )
+        return row is not None
+
+    def outbox_status(self, dedupe_key: str) -> str | None:
+        """The status (pending, sent, failed, cancelled) of one outbox message, or None."""
+        row = self._row("SELECT status FROM outbox WHERE dedupe_key = ?", (dedupe_key,))
+        return str(row["status"]) if row else None
+
+    def next_outbox_time(self, kinds: Sequence[str]) -> datetime | None:
+        """When the earliest pending message of these kinds is due."""
+        marks = ",".join("?" * len(kinds))
+        row = self._row(
+            f"SELECT MIN(next_attempt_at) AS next_at FROM outbox WHERE status = 'pending' "
+            f"AND kind IN ({marks})",
+            tuple(kinds),
+        )
+        assert row is not None  # an aggregate always answers one row
+        return moment(row["next_at"])
+
+    def claim_outbox(self, outbox_id: int, until: datetime, holder: str = "") -> bool:
+        """Take a pending row for sending: it is not due again before `until` (a crash
+        after the send keeps it back that long). False when it is no longer pending."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "UPDATE outbox SET next_attempt_at = ?, claimed_by = ?, due_at = "
+                "COALESCE(due_at, next_attempt_at) WHERE id = ? AND status = 'pending'",
+                (iso(until), holder, outbox_id),
+            )
+            return cursor.rowcount == 1
+
+    def release_claims(self, holder: str, now: datetime) -> int:
+        """Rows claimed by another (dead or replaced) holder are due again now: it may
+        have sent them or not, and a second copy (same Message-ID) beats none."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "UPDATE outbox SET next_attempt_at = ?, claimed_by = NULL WHERE status = "
+                "'pending' AND claimed_by IS NOT NULL AND claimed_by != ? AND "
+                "next_attempt_at > ?",
+                (iso(now), holder, iso(now)),
+            )
+            return cursor.rowcount
+
+    def unclaim_outbox(self, outbox_id: int, next_attempt: datetime) -> None:
+        """Give a claimed row back without counting an attempt (its transport is paused)."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND status = 'pending'",
+                (iso(next_attempt), outbox_id),
+            )
+
+    def retry_outbox(self, ids: Sequence[int] | None, now: datetime) -> list[int]:
+        """Queue failed rows again (all failed ones when `ids` is None): the ids requeued."""
+        with self._transaction() as db:
+            if ids is None:
+                rows = db.execute("SELECT id FROM outbox WHERE status = 'failed'").fetchall()
+            else:
+                marks = ",".join("?" * len(ids))
+                rows = db.execute(
+                    f"SELECT id FROM outbox WHERE status = 'failed' AND id IN ({marks})",
+                    tuple(ids),
+                ).fetchall()
+            found = [int(r["id"]) for r in rows]
+            for outbox_id in found:
+                db.execute(
+                    "UPDATE outbox SET status = 'pending', next_attempt_at = ?, attempts = 0 "
+                    "WHERE id = ?",
+                    (iso(now), outbox_id),
+                )
+            return found
+
+    def mark_sent(self, outbox_id: int, now: datetime) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
+                "last_error = NULL WHERE id = ? AND status = 'pending'",
+                (iso(now), outbox_id),
+            )
+
+    def mark_retry(self, outbox_id: int, error: str, next_attempt: datetime) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
+                "WHERE id = ?",
+                (error, iso(next_attempt), outbox_id),
+            )
+
+    def mark_failed(self, outbox_id: int, error: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? "
+                "WHERE id = ?",
+                (error, outbox_id),
+            )
+
+    def outbox(self, status: str | None = None) -> list[dict[str, Any]]:
+        """Outbox rows (all, or of one status), oldest first."""
+        sql = "SELECT * FROM outbox"
+        args: tuple[str, ...] = ()
+        if status is not None:
+            sql, args = sql + " WHERE status = ?", (status,)
+        return [dict(row) for row in self._rows(sql + " ORDER BY id", args)]
