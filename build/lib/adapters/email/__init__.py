@@ -1,1 +1,0 @@
-"""Email adapter: parse incoming email into Reports."""

@@ -1,1 +1,0 @@
-"""Phone adapter: call logs (Asterisk CDR, CSV exports, JSON Lines) into Reports."""

@@ -1,1 +1,0 @@
-"""Slack and widget adapter: the widget's HTTP intake and support-channel messages into Reports."""

@@ -1,1 +1,0 @@
-"""The application: composition of core and adapters, the command line, printing and rendering."""

@@ -1,1 +1,0 @@
-"""Rendering for people: terminal text, JSON and the HTML report."""

@@ -1,1 +1,0 @@
-"""SLA and availability computation: numbers only, rendered in app/render and adapters/slack."""
