@@ -13,6 +13,7 @@ from app.render.explain import explanation_text
 from app.render.terminal import printable
 from app.render.text import ticket_table
 from bot import nl
+from bot.calls import display_phone
 from bot.classify_io import parse_report
 from bot.derivation import Step
 from bot.desk import Desk
@@ -28,9 +29,10 @@ def _ticket_block(row: TicketRow, setup: Setup, note: str | None) -> str:
     org = row.organisation or "onbekende organisatie"
     subject = row.subject or "(geen onderwerp)"
     status = "voorlopig" if row.provisional else "bevestigd"
+    sender = printable(display_phone(row.sender)) or "?"
     lines = [
         f"#{row.id:<3} {nl.CHANNEL_SHORT_NL.get(row.channel, row.channel)} · "
-        f"{nl.when(row.received_at, tz, with_year=True)} · {printable(row.sender) or '?'} "
+        f"{nl.when(row.received_at, tz, with_year=True)} · {sender} "
         f"({printable(org)})",
         f"     {printable(subject)}",
     ]

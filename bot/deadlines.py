@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.calendar import BusinessCalendar, ReleaseCalendar
+from bot.calls import display_phone
 from bot.directory import Match
 from bot.engine.schema import SlaSpec, Target
 from bot.models import Category, Channel, Priority
@@ -62,7 +63,7 @@ def exemption(
     if channel is Channel.PHONE:
         if not unagreed:
             return False, None, False
-        caller = sender or "onbekend nummer"
+        caller = display_phone(sender) if sender else "onbekend nummer"
         return (
             True,
             f"{label} telefonisch gemeld door {caller}, geen afgesproken contactpersoon "

@@ -16,11 +16,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.calls import display_phone
 from bot.errors import TriageError
 from bot.intents import (
     SLACK,
     ThreadReply,
     TicketPost,
+    TicketResolved,
     TicketUpdate,
     to_payload,
 )
@@ -159,9 +161,10 @@ class Desk:
             return []
         who = self.triage.directory.identify(report.channel.value, report.sender)
         name = who.contact.name if who.contact else report.sender_name
+        address = display_phone(report.sender)  # a caller's number as every view shows it
         reply = ThreadReply(
             ticket=ticket_id,
-            sender=f"{name} ({report.sender})" if name else report.sender,
+            sender=f"{name} ({address})" if name else address,
             channel=report.channel.value,
             subject=report.subject,
             body=report.body[:4000],
@@ -310,8 +313,13 @@ class Desk:
         )
 
     def resolve(self, ticket_id: int, user: str, now: datetime) -> bool:
-        """Mark the ticket resolved; every pending reminder for it is cancelled."""
+        """Mark the ticket resolved; every pending reminder for it is cancelled. The post
+        is updated and its thread told who resolved it, when."""
         self.view(ticket_id)
+        outgoing = self._update_items(ticket_id, now, "resolved")
+        if self.slack:
+            said = TicketResolved(ticket=ticket_id, by=user, at=now)
+            outgoing.append(OutboxItem(SLACK, f"slack-resolved:{ticket_id}", to_payload(said)))
         return self.store.set_handling(
             ticket_id,
             now,
@@ -319,7 +327,7 @@ class Desk:
             resolved=True,
             event=("resolved", {}),
             cancel=(reminder_pattern(ticket_id),),
-            outgoing=self._update_items(ticket_id, now, "resolved"),
+            outgoing=outgoing,
         )
 
     def link_call(self, ticket_id: int, call: Report, now: datetime) -> str:
@@ -392,6 +400,9 @@ class Desk:
                     sla_start=call.received_at,
                     expected_decision=current.decision_id,
                     attach=(call, "phone_call"),
+                    # The call changes the guarantee, not the priority: whoever confirmed it
+                    # ("bevestigd door" on the post) still did.
+                    decided_by=current.decided_by,
                 )
             except StaleTicket:
                 continue

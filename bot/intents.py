@@ -63,6 +63,16 @@ class TicketUpdate(_Intent):
     ticket: int
 
 
+class TicketResolved(_Intent):
+    """Say in the ticket's thread who resolved it and when (the post itself is updated too):
+    the thread is where the team follows a ticket, and a thread reply notifies its followers."""
+
+    op: Literal["resolved"] = "resolved"
+    ticket: int
+    by: str  # a Slack user id, or the operator's name from the command line
+    at: Moment
+
+
 class ThreadReply(_Intent):
     """A reporter's reply (or a call about the ticket), copied into the ticket's thread."""
 
@@ -277,6 +287,7 @@ class Acknowledgement(_Intent):
 Intent: TypeAlias = Annotated[
     TicketPost
     | TicketUpdate
+    | TicketResolved
     | ThreadReply
     | DeadlineReminder
     | DailyDigest

@@ -43,6 +43,7 @@ class TicketView:
     assignee: str | None = None  # Slack user id of who picked it up ("Ik pak dit op")
     reacted_at: datetime | None = None  # first reaction by Dialog (stops the reaction clock)
     resolved_at: datetime | None = None
+    resolved_by: str | None = None  # who marked it resolved (a Slack user id, or an operator)
     # Set when an agreed contact phoned in a report that was exempt (SLA 4.D): from then on
     # it is guaranteed, and its deadlines count from this moment instead of received_at.
     sla_start: datetime | None = None

@@ -8,7 +8,9 @@ file, or a file that grew, adds only the new calls. What happens to a call:
   ticket becomes guaranteed from the call (the phone rule, SLA 4.D; see Desk.link_call);
 - otherwise: a new ticket. A guaranteed Hoog storing is announced loudly at once, since its
   reaction is "direct". Calls from numbers that are not agreed contacts (3.C) and calls
-  outside the helpdesk hours are kept and flagged with the SLA reason, never dropped.
+  outside the helpdesk hours are kept and flagged with the SLA reason, never dropped. A call
+  time later than the import is a wrong clock (the exchange's): the
+  call is kept as logged and flagged, so the summary and the team channel say so.
 A log is read as a stream and stored in batches (one commit per BATCH_CALLS calls), so its
 size does not matter; bad rows go to quarantine with their reason, once each.
 """
@@ -21,7 +23,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -43,6 +45,8 @@ log = logging.getLogger("triage.phone")
 # more than a commit) and keep the store from other threads for longer.
 BATCH_CALLS = 100
 
+# A call logged this far after "now" is a clock error, not the few seconds two clocks differ.
+FUTURE_TOLERANCE = timedelta(minutes=5)
 OUTSIDE_HOURS_NOTE = "gebeld buiten de helpdesk-uren (SLA 3.C: werkdagen 09:00-17:00)"
 
 
@@ -214,6 +218,8 @@ class PhoneIntake:
         flags: list[str] = []
         if call.ambiguous_time:
             flags.append("ambiguous_time")
+        if call.started_at > now + FUTURE_TOLERANCE:
+            flags.append("future_time")
         if not calendar.is_business_time(call.started_at):
             flags.append("outside_hours")
             report = report.model_copy(update={"notes": (*report.notes, OUTSIDE_HOURS_NOTE)})

@@ -22,7 +22,12 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from adapters.slack.blocks import SlackMessage
 from adapters.slack.views.digest import digest_message
-from adapters.slack.views.post import HELPDESK_PHONE, reply_message, triage_post
+from adapters.slack.views.post import (
+    HELPDESK_PHONE,
+    reply_message,
+    resolved_message,
+    triage_post,
+)
 from adapters.slack.views.reminders import reminder_message
 from adapters.slack.views.team import team_message
 from bot.desk import Desk
@@ -44,6 +49,7 @@ from bot.intents import (
     RulesReloaded,
     ThreadReply,
     TicketPost,
+    TicketResolved,
     TicketUpdate,
     from_payload,
 )
@@ -126,6 +132,10 @@ class SlackTransport:
                 self._update(intent, now)
             case ThreadReply():
                 self._reply(intent)
+            case TicketResolved():
+                channel, ts = self._thread(intent.ticket)
+                message = resolved_message(intent.ticket, intent.by, intent.at, calendar)
+                self._post(message, channel, ts)
             case DeadlineReminder():
                 self._remind(intent, now)
             case DailyDigest():

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.render.terminal import printable
+from bot.calls import display_phone
 from bot.derivation import Derivation
 from bot.explain import Explanation, FactorExplanation, MarkedText
 from bot.nl import CHANNEL_SHORT_NL, DEADLINE_NL, STATUS_NL, when
@@ -70,7 +71,7 @@ def explanation_text(e: Explanation, tz: ZoneInfo) -> str:
     organisation = f" ({e.organisation})" if e.organisation else ""
     lines = [
         f"Waarom #{e.ticket}: {priority_text(e, tz)}",
-        f"{channel}, {e.sender or '?'}{organisation}, ontvangen "
+        f"{channel}, {display_phone(e.sender or '?')}{organisation}, ontvangen "
         f"{when(e.received_at, tz, with_year=True)}{_phoned(e, tz)} · status "
         f"{STATUS_NL.get(e.status, e.status)}",
         "",

@@ -26,7 +26,7 @@ from app.render.text import (
     window_cells,
 )
 from bot.corrections import CorrectionTrend
-from bot.nl import business_duration, hours, hours_minutes, nl_number, when
+from bot.nl import business_duration, hours_minutes, nl_number, when
 from bot.reports.availability import AvailabilityReport, percent_text
 from bot.reports.sla import SlaReport, SlaRow, ranked_reasons
 
@@ -135,15 +135,46 @@ def _nice_max(value: float) -> float:
     return 10.0 ** (exponent + 1)  # pragma: no cover - the loop always returns
 
 
+def tick_label(value: float) -> str:
+    """An axis or bar value with as few decimals as it needs: '0', '2,5', '0,05' (never the
+    '0,0' a fixed one decimal makes of 0,02)."""
+    for decimals in range(4):
+        if abs(round(value, decimals) - value) < 1e-9 * max(1.0, abs(value)):
+            return nl_number(value, decimals)
+    return nl_number(value, 3)
+
+
+def _short(value: float) -> str:
+    """A bar's value, rounded to what a reader takes in: 12, 2,3, 0,25."""
+    if value >= 10:
+        return nl_number(value, 0)
+    if value >= 1:
+        return tick_label(round(value, 1))
+    return tick_label(float(f"{value:.2g}"))
+
+
+def count_axis_top(most: int) -> int:
+    """A round top for an axis of counts: 1, 2, 5, 10, 20, 50, ... at or above `most`."""
+    return max(1, math.ceil(_nice_max(float(most))))
+
+
+def reaction_unit(seconds: Sequence[float]) -> tuple[float, str]:
+    """Seconds per unit and the axis caption: minutes while every bar stays under an hour
+    (a 3-minute Hoog reaction reads '3', not '0,05 uur'), else hours."""
+    if max(seconds, default=0.0) < 3600:
+        return 60.0, "in werkminuten"
+    return 3600.0, "in werkuren"
+
+
 def reaction_chart(report: SlaReport) -> str:
-    """Bars of the median and p90 reaction time per priority, in business hours."""
+    """Bars of the median and p90 reaction time per priority, in business minutes or hours."""
     width, height = CHART_WIDTH, CHART_HEIGHT
     left, right, top, bottom = 50, 20, 40, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     stats = list(report.reaction_times.items())
-    values = [
-        t.total_seconds() / 3600 for _, s in stats for t in (s.median, s.p90) if t is not None
-    ]
+    seconds = [t.total_seconds() for _, s in stats for t in (s.median, s.p90) if t is not None]
+    unit, caption = reaction_unit(seconds)
+    values = [value / unit for value in seconds]
     out = [_svg_open("chart-reaction", width, height, "Reactietijd per prioriteit")]
     out += _legend([("mediaan", COLOURS["median"]), ("p90", COLOURS["p90"])], left, 20)
     axis_y = top + plot_h
@@ -151,13 +182,15 @@ def reaction_chart(report: SlaReport) -> str:
         f'<line x1="{left}" y1="{axis_y}" x2="{left + plot_w}" y2="{axis_y}" '
         f'stroke="{COLOURS["axis"]}"/>'
     )
-    if not values:
+    # At least one whole unit on the axis: a few seconds still draw a visible sliver.
+    top_value = _nice_max(max(max(values, default=0.0), 1.0))
+    if not values:  # no scale to read: no ticks and no unit, just why the chart is empty
         out.append(_text(left + plot_w / 2, top + plot_h / 2, "geen gereageerde meldingen"))
-    top_value = _nice_max(max(values, default=0.0))
-    for fraction in (0.0, 0.5, 1.0):
-        y = axis_y - fraction * plot_h
-        out.append(_text(left - 6, y + 4, nl_number(top_value * fraction, 1), anchor="end"))
-    out.append(_text(left + plot_w, 20, "in werkuren", anchor="end", size=11))
+    else:
+        for fraction in (0.0, 0.5, 1.0):
+            y = axis_y - fraction * plot_h
+            out.append(_text(left - 6, y + 4, tick_label(top_value * fraction), anchor="end"))
+        out.append(_text(left + plot_w, 20, caption, anchor="end", size=11))
     group_w = plot_w / max(1, len(stats))
     bar_w = min(40.0, group_w / 3)
     for index, (priority, s) in enumerate(stats):
@@ -165,11 +198,13 @@ def reaction_chart(report: SlaReport) -> str:
         for offset, value, key in ((-1, s.median, "median"), (0, s.p90, "p90")):
             if value is None:
                 continue
-            h = value.total_seconds() / 3600 / top_value * plot_h
+            amount = value.total_seconds() / unit
+            h = amount / top_value * plot_h
             x = centre + offset * bar_w
-            label = f"{priority.label} {'mediaan' if key == 'median' else 'p90'}: {hours(value)} u"
+            name = "mediaan" if key == "median" else "p90"
+            label = f"{priority.label} {name}: {business_duration(value)}"
             out.append(_rect(x, axis_y - h, bar_w, h, COLOURS[key], label))
-            out.append(_text(x + bar_w / 2, axis_y - h - 4, hours(value), size=10))
+            out.append(_text(x + bar_w / 2, axis_y - h - 4, _short(amount), size=10))
         out.append(_text(centre, axis_y + 16, f"{priority.label} (n={s.count})"))
     out.append("</svg>")
     return "\n".join(out)
@@ -195,9 +230,12 @@ def breaches_chart(report: SlaReport) -> str:
     most = max((w.guaranteed + w.exempt for w in weeks), default=0)
     if most == 0:
         out.append(_text(left + plot_w / 2, top + plot_h / 2, "geen overschrijdingen"))
-    top_value = max(1, most)
-    out.append(_text(left - 6, top + 4, str(top_value), anchor="end"))
-    out.append(_text(left - 6, axis_y + 4, "0", anchor="end"))
+    top_value = count_axis_top(most)
+    if most:
+        out.append(_text(left - 6, top + 4, str(top_value), anchor="end"))
+        if top_value % 2 == 0:  # a middle tick only where it is a whole number of breaches
+            out.append(_text(left - 6, top + plot_h / 2 + 4, str(top_value // 2), anchor="end"))
+        out.append(_text(left - 6, axis_y + 4, "0", anchor="end"))
     slot = plot_w / max(1, len(weeks))
     bar_w = min(48.0, slot * 0.6)
     for index, week in enumerate(weeks):
@@ -240,7 +278,10 @@ def availability_chart(report: AvailabilityReport | None) -> str:
         f'<line x1="{mark:.1f}" y1="32" x2="{mark:.1f}" y2="84" stroke="{COLOURS["axis"]}" '
         'stroke-width="2" stroke-dasharray="4 2"/>'
     )
-    out.append(_text(mark, 26, "garantie 99,5 %"))
+    # Centred over the mark, but kept inside the chart when the mark is near an edge (a
+    # month far below the guarantee puts it at the right end).
+    label_x = min(max(mark, left + 50.0), width - right - 50.0)
+    out.append(_text(label_x, 26, "garantie 99,5 %"))
     out.append(_text(left, 100, f"{nl_number(low, 1)} %", anchor="start"))
     out.append(_text(left + track_w, 100, "100 %", anchor="end"))
     verdict = "gehaald" if report.met else "niet gehaald"
@@ -397,8 +438,11 @@ def corrections_chart(trend: CorrectionTrend) -> str:
     )
     shares = [m.priority_pct for m in trend.months]
     top_value = _nice_max(max((p for p in shares if p is not None), default=0.0))
-    out.append(_text(left - 6, top + 4, f"{nl_number(top_value)} %", anchor="end"))
-    out.append(_text(left - 6, axis_y + 4, "0", anchor="end"))
+    if all(p is None for p in shares):
+        out.append(_text(left + plot_w / 2, top + plot_h / 2, "geen beoordeelde tickets"))
+    else:
+        out.append(_text(left - 6, top + 4, f"{tick_label(top_value)} %", anchor="end"))
+        out.append(_text(left - 6, axis_y + 4, "0", anchor="end"))
     slot = plot_w / max(1, len(trend.months))
     bar_w = min(32.0, slot * 0.6)
     for index, month in enumerate(trend.months):
@@ -408,7 +452,7 @@ def corrections_chart(trend: CorrectionTrend) -> str:
             h = share / top_value * plot_h
             tip = f"{month.label}: {month.priority_text()}"
             out.append(_rect(x, axis_y - h, bar_w, h, COLOURS["corrections"], tip))
-            out.append(_text(x + bar_w / 2, axis_y - h - 4, f"{nl_number(share)} %", size=10))
+            out.append(_text(x + bar_w / 2, axis_y - h - 4, f"{_short(share)} %", size=10))
         out.append(_text(x + bar_w / 2, axis_y + 16, month.short_label, size=10))
     out.append("</svg>")
     return "\n".join(out)
@@ -478,7 +522,7 @@ def render_html(
     charts = [
         '<div class="charts">',
         "<figure>",
-        "<figcaption>Reactietijd per prioriteit (werkuren)</figcaption>",
+        "<figcaption>Reactietijd per prioriteit (werktijd)</figcaption>",
         reaction_chart(sla),
         "</figure>",
         "<figure>",

@@ -362,6 +362,17 @@ def describe_import(summary: ImportSummary) -> str:
             "gesprekken zonder afgesproken contactpersoon",
         )
     )
+    future = [o for o in summary.flagged("future_time") if o.outcome != "duplicate"]
+    lines.extend(
+        _at_most(
+            [
+                f"  ⚠️ gesprek {o.call_id[:20]}: begintijd ligt in de toekomst; controleer de "
+                "klok van de telefooncentrale (ingelezen zoals gelogd)"
+                for o in future
+            ],
+            "gesprekken met een begintijd in de toekomst",
+        )
+    )
     outside = [o for o in summary.flagged("outside_hours") if o.outcome != "duplicate"]
     lines.extend(
         _at_most(

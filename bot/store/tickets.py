@@ -71,6 +71,7 @@ class Tickets(Transactions):
         sla_start: datetime | None = None,
         expected_decision: int | None = None,
         attach: tuple[Report, str] | None = None,
+        decided_by: str | None = None,
     ) -> int | None:
         """Record a later decision (a confirmed or changed priority, 4.G) and make it current.
 
@@ -81,6 +82,8 @@ class Tickets(Transactions):
         first (two people clicking at once), nothing is written and StaleTicket is raised.
         `attach` (report, kind): a report to store with it (the phone call of the phone
         rule); when that report is already stored, nothing is written and None is returned.
+        `decided_by`: who the priority stays credited to when `by` (the history's actor) did
+        not decide it (a call changes the guarantee, not who confirmed the priority).
         """
         with self._transaction() as db:
             row = db.execute(
@@ -98,7 +101,7 @@ class Tickets(Transactions):
                     return None
                 if report.message_id:
                     map_message_id(db, report.message_id, ticket_id)
-            decision_id = add_decision(db, ticket_id, decision, kind, by, now, reason)
+            decision_id = add_decision(db, ticket_id, decision, kind, decided_by or by, now, reason)
             if sla_start is not None:
                 db.execute(
                     "UPDATE tickets SET sla_start = ? WHERE id = ?", (iso(sla_start), ticket_id)

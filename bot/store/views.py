@@ -29,7 +29,10 @@ _VIEW_SQL = (
     "d.priority, d.category, d.provisional, d.exempt, d.exempt_reason, d.reaction_due, "
     "d.resolution_due, d.rules, d.id AS decision_id, d.decided_by, d.reason AS decision_reason, "
     "t.organisation, t.assignee, t.reacted_at, t.resolved_at, t.sla_start, d.decided_at, "
-    "d.needs_triage, d.decision_row, d.factors "
+    "d.needs_triage, d.decision_row, d.factors, "
+    # Who resolved it: the actor of its latest "resolved" event (the ticket row has no column).
+    "(SELECT e.actor FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'resolved' "
+    " ORDER BY e.id DESC LIMIT 1) AS resolved_by "
     "FROM tickets t JOIN decisions d ON d.id = t.decision_id "
     "JOIN reports r ON r.id = t.report_id"
 )
@@ -62,6 +65,7 @@ def _view(row: sqlite3.Row) -> TicketView:
         assignee=row["assignee"],
         reacted_at=moment(row["reacted_at"]),
         resolved_at=moment(row["resolved_at"]),
+        resolved_by=row["resolved_by"],
         sla_start=moment(row["sla_start"]),
         decided_at=moment(row["decided_at"]),
     )

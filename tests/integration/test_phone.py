@@ -315,10 +315,10 @@ def test_a_growing_log_quarantines_a_bad_row_once_and_shows_it_once(
     log.write_bytes(nl_csv(";030-7600290;24-11-2026 10:00;0:01:00;ja;Sanne;Geen nummer;NL-20"))
     with running_slack(tmp_path, monkeypatch, slack_api) as rig:
         rig.service.check_phone_dir()
-        for n in range(3):  # the log grows three times with good calls
+        for n in range(3):  # the log grows three times with good calls (before the clock's 10:00)
             with log.open("a", encoding="utf-8") as handle:
                 row = (
-                    f"040-7654321;030-7600290;24-11-2026 11:0{n};0:01:00;ja;Sanne;Vraag;NL-{21 + n}"
+                    f"040-7654321;030-7600290;24-11-2026 09:0{n};0:01:00;ja;Sanne;Vraag;NL-{21 + n}"
                 )
                 handle.write(row + "\n")
             rig.service.check_phone_dir()

@@ -312,7 +312,8 @@ def test_actions_cancel_reminders(env: Env) -> None:
     assert reminder_rows(env, "pending") == {}
     tick(env, local(2026, 12, 7, 16), ticket)
     tick(env, local(2026, 12, 8, 12), ticket)
-    assert len(thread(env, ticket)) == 1  # no breach, no overdue after resolving
+    # No breach, no overdue after resolving: only who resolved it follows the reminder.
+    assert thread(env, ticket)[1:] == ["✅ Opgelost door <@U0ANNA> op ma 7 dec 15:30 (#1)"]
     assert not env.store.outbox("failed")
 
 

@@ -30,6 +30,7 @@ from bot.intents import (
     RulesReloaded,
     ThreadReply,
     TicketPost,
+    TicketResolved,
     TicketUpdate,
     UnknownIntent,
     from_payload,
@@ -42,6 +43,7 @@ CET = timezone(timedelta(hours=1))
 EXAMPLES: list[Intent] = [
     TicketPost(ticket=3),
     TicketUpdate(ticket=3),
+    TicketResolved(ticket=3, by="U0ANJA", at=AT),
     ThreadReply(
         ticket=3, sender="Pieter (p@x.nl)", channel="email", subject="Re: export", body="Nog?"
     ),

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.render.html import COLOURS, render_html
+from app.render.html import COLOURS, count_axis_top, render_html, tick_label
 from bot.calendar import BusinessCalendar
+from bot.corrections import CorrectionTrend, MonthCorrections
 from bot.models import Category, Channel, Priority
 from bot.reports.availability import AvailabilityReport, Outage, availability_report
 from bot.reports.sla import SlaReport, TicketFacts, month_period, sla_report
@@ -217,3 +219,88 @@ def test_empty_month_still_renders() -> None:
     assert parse(page).problems == []
     assert "geen gereageerde meldingen" in page
     assert "geen overschrijdingen" in page
+
+
+# -- axis ticks (issue 14: small values read "0,0 / 0,0 / 0,0") ----------------------------
+def reaction_facts(minutes: Sequence[int]) -> list[TicketFacts]:
+    """Hoog tickets on Monday 2 Nov at 10:00, each reacted to after `minutes`."""
+    return [
+        TicketFacts(
+            id=index,
+            organisation="acme",
+            organisation_name="Acme",
+            channel=Channel.PHONE,
+            received_at=nov(2 + index, 10),
+            clock_start=nov(2 + index, 10),
+            priority=Priority.HOOG,
+            category=Category.STORING,
+            exempt=False,
+            exempt_reason=None,
+            reaction_due=nov(2 + index, 10, 15),
+            resolution_due=None,
+            reacted_at=nov(2 + index, 10) + timedelta(minutes=m),
+        )
+        for index, m in enumerate(minutes)
+    ]
+
+
+def axis_labels(svg: str) -> list[str]:
+    """The y-axis tick labels: the texts anchored at their end, left of the plot."""
+    tick = r'<text x="(?:3[0-9]|4[0-9])(?:\.0)?" [^>]*text-anchor="end"[^>]*>([^<]*)<'
+    return re.findall(tick, svg)
+
+
+def test_small_reaction_times_get_a_minutes_axis_with_readable_ticks() -> None:
+    report = sla_report(reaction_facts([1, 2, 3]), PERIOD, PERIOD.end, CAL)
+    svg = chart(render_html(report, None, "SLA", GENERATED, AMS), "chart-reaction")
+    assert axis_labels(svg) == ["0", "2,5", "5"]
+    assert "in werkminuten" in svg and "in werkuren" not in svg
+    assert "0,0" not in svg
+    assert "Hoog mediaan: 2 werkminuten" in svg  # the bar's tooltip, exact
+
+
+def test_long_reaction_times_stay_in_hours() -> None:
+    report = sla_report(reaction_facts([90, 300, 420]), PERIOD, PERIOD.end, CAL)
+    svg = chart(render_html(report, None, "SLA", GENERATED, AMS), "chart-reaction")
+    assert axis_labels(svg) == ["0", "5", "10"]
+    assert "in werkuren" in svg
+
+
+def test_an_empty_month_draws_no_scale() -> None:
+    empty = sla_report([], PERIOD, PERIOD.end, CAL)
+    trend = CorrectionTrend((MonthCorrections("2026-11"),), (), ())
+    page = render_html(empty, None, "Leeg", GENERATED, AMS, trend)
+    for chart_id in ("chart-reaction", "chart-breaches", "chart-corrections"):
+        assert axis_labels(chart(page, chart_id)) == [], chart_id
+    reaction = chart(page, "chart-reaction")
+    assert "in werkminuten" not in reaction and "in werkuren" not in reaction
+    assert "geen beoordeelde tickets" in chart(page, "chart-corrections")
+
+
+def test_small_correction_shares_are_not_rounded_to_zero() -> None:
+    trend = CorrectionTrend((MonthCorrections("2026-11", 200, 200, 1, 0, 1),), (), ())
+    sla = sla_report([], PERIOD, PERIOD.end, CAL)
+    svg = chart(render_html(sla, None, "SLA", GENERATED, AMS, trend), "chart-corrections")
+    assert axis_labels(svg) == ["0,5 %", "0"]
+    assert ">0,5 %<" in svg
+
+
+@pytest.mark.parametrize(("most", "top"), [(0, 1), (1, 1), (3, 5), (7, 10), (80, 100), (137, 200)])
+def test_breach_axis_tops_are_round_counts(most: int, top: int) -> None:
+    assert count_axis_top(most) == top
+
+
+@pytest.mark.parametrize(
+    ("value", "label"), [(0.0, "0"), (2.5, "2,5"), (0.05, "0,05"), (10.0, "10"), (0.125, "0,125")]
+)
+def test_tick_labels_use_the_decimals_they_need(value: float, label: str) -> None:
+    assert tick_label(value) == label
+
+
+def test_the_guarantee_label_stays_inside_a_bad_months_gauge() -> None:
+    outages = [Outage(1, nov(2, 0), nov(6, 0), "platform", "storing", "brand")]
+    report = availability_report(outages, PERIOD, GENERATED)
+    sla = sla_report([], PERIOD, PERIOD.end, CAL)
+    svg = chart(render_html(sla, report, "SLA", GENERATED, AMS), "chart-availability")
+    match = re.search(r'<text x="([0-9.]+)" [^>]*>garantie 99,5 %<', svg)
+    assert match is not None and float(match.group(1)) <= 560 - 20 - 50

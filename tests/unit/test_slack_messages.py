@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,7 +29,7 @@ from adapters.slack.views.lists import (
     ticket_list,
 )
 from adapters.slack.views.modals import parse_reason_metadata, reason_modal
-from adapters.slack.views.post import reply_message, triage_post
+from adapters.slack.views.post import reply_message, resolved_message, triage_post
 from adapters.slack.views.reminders import reminder_message
 from adapters.slack.views.rules import rules_refused_message, rules_reloaded_message
 from bot.calendar import BusinessCalendar
@@ -332,6 +333,26 @@ def test_resolved_post_has_no_buttons() -> None:
     assert "*Oplossing:* di 8 dec 07:00 (gehaald)" in text
     other = triage_post(item, at("2026-12-01 11:20"), CAL, resolved_by="U0AAA111")
     assert "✅ Opgelost door <@U0AAA111> op di 1 dec 11:15" in all_text(other)
+    # Who resolved it, as the store read it from the history, beats who held it.
+    by_colleague = triage_post(replace(item, resolved_by="U0BBB222"), item.resolved_at, CAL)
+    assert "✅ Opgelost door <@U0BBB222> op di 1 dec 11:15" in all_text(by_colleague)
+    # Resolved on the command line by an operator: named, not a broken mention.
+    by_operator = triage_post(replace(item, resolved_by="cli"), item.resolved_at, CAL)
+    assert "✅ Opgelost door cli op di 1 dec 11:15" in all_text(by_operator)
+
+
+def test_the_resolved_thread_message_says_who_and_when_in_local_time() -> None:
+    message = resolved_message(12, "U0ANNA", datetime(2026, 11, 24, 13, 5, tzinfo=UTC), CAL)
+    assert message.text == "✅ Opgelost door <@U0ANNA> op di 24 nov 14:05 (#12)"
+    assert all_text(message) == message.text
+
+
+def test_a_callers_number_reads_the_dutch_way_in_the_post() -> None:
+    called = ticket(channel=Channel.PHONE, sender="+31612000000", reporter_name=None)
+    text = all_text(triage_post(called, FRI_16, CAL))
+    assert "*Melder:* 06-12000000" in text and "+31612000000" not in text
+    named = ticket(channel=Channel.PHONE, sender="+31501234567", reporter_name="Anja de Vries")
+    assert "*Melder:* Anja de Vries (050-1234567)" in all_text(triage_post(named, FRI_16, CAL))
 
 
 # -- escaping and limits --------------------------------------------------------------------

@@ -23,6 +23,7 @@ from adapters.slack.blocks import (
 )
 from adapters.slack.views.lists import packed
 from bot.calendar import BusinessCalendar
+from bot.calls import display_phone
 from bot.explain import Explanation, FactorExplanation, MarkedText
 from bot.nl import CHANNEL_SHORT_NL, when
 
@@ -73,7 +74,7 @@ def _priority(e: Explanation, calendar: BusinessCalendar) -> str:
 
 def _origin(e: Explanation, calendar: BusinessCalendar) -> str:
     """'e-mail · a@b.nl (Zorggroep Noord) · ontvangen ma 23 nov 09:12' (+ the phone call)."""
-    sender = user(e.sender) if is_user(e.sender) else escape(e.sender or "?")
+    sender = user(e.sender) if is_user(e.sender) else escape(display_phone(e.sender or "?"))
     organisation = f" ({escape(e.organisation)})" if e.organisation else ""
     text = (
         f"{CHANNEL_SHORT_NL.get(e.channel, e.channel)} · {sender}{organisation} · ontvangen "

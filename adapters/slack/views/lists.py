@@ -21,6 +21,7 @@ from adapters.slack.views.deadlines import by_deadline, countdown, next_deadline
 from adapters.slack.views.modals import REASON_MAX
 from adapters.slack.views.post import post_fallback, ticket_blocks
 from bot.calendar import BusinessCalendar
+from bot.calls import display_phone
 from bot.models import Priority
 from bot.nl import when
 from bot.tickets import HistoryEntry, TicketView
@@ -145,10 +146,11 @@ def history_line(entry: HistoryEntry, calendar: BusinessCalendar) -> str:
         who = data.get("contact") or data.get("caller") or data.get("number") or data.get("call")
         what = "telefonisch gemeld door een afgesproken contactpersoon"
         if who:
-            what += f" ({escape(str(who))})"
+            what += f" ({escape(display_phone(str(who)))})"
         what += ": vanaf dat gesprek valt het ticket onder de SLA-garantie (4.D)"
     elif entry.kind == "phone_call":
-        what = f"telefoongesprek met {escape(str(entry.actor or 'onbekend nummer'))}"
+        caller = display_phone(entry.actor) if entry.actor else "onbekend nummer"
+        what = f"telefoongesprek met {escape(caller)}"
         if data.get("guaranteed") is False and data.get("reason"):
             what += f"; geen SLA-garantie: {escape(str(data['reason']))}"
     elif entry.kind == "outage":

@@ -16,7 +16,7 @@ from typing import Any
 from adapters.slack.blocks import SlackMessage, escape
 from adapters.slack.ids import ticket_number
 from bot.calendar import BusinessCalendar
-from bot.calls import PhoneEntry
+from bot.calls import PhoneEntry, display_phone
 from bot.desk import DeskError
 from bot.directory import Organisation, normalise_phone
 from bot.intents import HoogCall, MissedCall, PhoneImportSummary
@@ -155,7 +155,7 @@ DEFAULT_HOOG_MENTION = "<!here>"  # slack.hoog_mention's default
 
 def hoog_call_message(intent: HoogCall, calendar: BusinessCalendar) -> SlackMessage:
     """A guaranteed (or unknown) caller reported a Hoog storing: who picks it up?"""
-    who = escape(intent.contact or intent.caller)
+    who = escape(intent.contact or display_phone(intent.caller))
     guarantee = (
         "Geen afgesproken contactpersoon (SLA 3.C): geen SLA-garantie, maar kijk er direct naar."
         if intent.exempt
@@ -175,7 +175,7 @@ def missed_call_message(intent: MissedCall, calendar: BusinessCalendar) -> Slack
     )
     agent = f", voor {escape(intent.agent)}" if intent.agent else ""
     return SlackMessage(
-        f"📞 Gemiste oproep van {escape(intent.caller)} ({where}) op "
+        f"📞 Gemiste oproep van {escape(display_phone(intent.caller))} ({where}) op "
         f"{when(intent.called_at, calendar.tz)}{agent}: niet beantwoord, dus nog geen melding "
         "en geen SLA-termijn. Bel terug."
     )

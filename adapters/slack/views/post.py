@@ -27,6 +27,7 @@ from adapters.slack.blocks import (
 )
 from adapters.slack.views.deadlines import countdown, deadline_text, next_deadline
 from bot.calendar import BusinessCalendar
+from bot.calls import display_phone
 from bot.models import Category, Priority
 from bot.nl import CHANNEL_NL, DEADLINE_NL, STATUS_NL, when
 from bot.settings import HelpdeskConfig
@@ -57,7 +58,7 @@ def _title(ticket: TicketView) -> str:
 
 def _reporter(ticket: TicketView) -> str:
     sender = ticket.sender.strip()
-    shown_sender = user(sender) if is_user(sender) else escape(sender)
+    shown_sender = user(sender) if is_user(sender) else escape(display_phone(sender))
     if ticket.reporter_name and sender:
         return f"{escape(ticket.reporter_name)} ({shown_sender})"
     return escape(ticket.reporter_name or "") or shown_sender or "onbekend"
@@ -108,11 +109,26 @@ def _sla_text(ticket: TicketView, helpdesk_phone: str = HELPDESK_PHONE) -> str:
     return "SLA-garantie: ja"
 
 
-def _resolved_text(ticket: TicketView, calendar: BusinessCalendar, resolved_by: str | None) -> str:
-    who = resolved_by or ticket.assignee
+def resolved_line(who: str | None, at: datetime | None, calendar: BusinessCalendar) -> str:
+    """ "✅ Opgelost door @anja op ma 30 nov 14:05": the post and its thread say it alike."""
+    # `user` mentions a Slack user and names anyone else (an operator on the command line).
     by = f" door {user(who)}" if who else ""
-    at = f" op {when(ticket.resolved_at, calendar.tz)}" if ticket.resolved_at else ""
-    return f"✅ Opgelost{by}{at}"
+    on = f" op {when(at, calendar.tz)}" if at else ""
+    return f"✅ Opgelost{by}{on}"
+
+
+def _resolved_text(ticket: TicketView, calendar: BusinessCalendar, resolved_by: str | None) -> str:
+    # Older tickets resolved before who-resolved was read from the history credit the holder.
+    who = resolved_by or ticket.resolved_by or ticket.assignee
+    return resolved_line(who, ticket.resolved_at, calendar)
+
+
+def resolved_message(
+    ticket_id: int, who: str, at: datetime, calendar: BusinessCalendar
+) -> SlackMessage:
+    """In the ticket's thread, once: who resolved it, when."""
+    text = f"{resolved_line(who, at, calendar)} (#{ticket_id})"
+    return SlackMessage(fallback(text), [section(text)])
 
 
 def _button(action_id: str, text: str, ticket_id: int, style: str | None = None) -> dict[str, Any]:
