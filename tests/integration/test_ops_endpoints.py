@@ -238,7 +238,7 @@ def test_readyz_in_socket_mode_checks_the_connection(
     with running_slack(tmp_path, monkeypatch, slack_api, mode="socket") as rig:
         slack_socket.wait_connected(timeout=10)
         wait_until(lambda: readyz(rig.base)[0] == 200, 10, "/readyz 200 once connected")
-        status, answer = readyz(rig.base)
+        _status, answer = readyz(rig.base)
         assert checks(answer)["slack"] is True
         assert "verbonden" in json.dumps(answer["checks"], ensure_ascii=False)
 
@@ -286,3 +286,22 @@ def test_readyz_follows_the_mailbox_login_and_metrics_time_email_intake(
             service.stop()
             imap.join(timeout=30)
             service.stop_slack()
+
+
+def test_metrics_count_phone_calls_once_however_often_their_log_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
+) -> None:
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    monkeypatch.setenv("TRIAGE_PHONE__WATCH_DIR", str(folder))
+    monkeypatch.setenv("TRIAGE_PHONE__FORMAT", "nl-csv")
+    log = folder / "vandaag.csv"
+    header = "Beller;Gebeld nummer;Starttijd;Duur;Beantwoord;Medewerker;Notities;Gesprek-ID\n"
+    first = "040-7654321;030-7600290;24-11-2026 10:00;0:01:00;ja;Sanne;Vraag;NL-1\n"
+    log.write_text(header + first, encoding="utf-8")
+    with running_slack(tmp_path, monkeypatch, slack_api) as rig:
+        assert rig.service.check_phone_dir() == 1
+        with log.open("a", encoding="utf-8") as handle:  # the log grows by one call
+            handle.write("040-7654321;030-7600290;24-11-2026 11:00;0:01:00;ja;Sanne;Vraag;NL-2\n")
+        assert rig.service.check_phone_dir() == 1
+        assert total(scrape(rig.base), "triage_reports_total", channel="phone") == 2
