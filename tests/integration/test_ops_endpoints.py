@@ -242,6 +242,13 @@ def test_readyz_in_socket_mode_checks_the_connection(
         assert checks(answer)["slack"] is True
         assert "verbonden" in json.dumps(answer["checks"], ensure_ascii=False)
 
+        slack_socket.stop()  # Slack's end goes away: the client is not connected
+        wait_until(lambda: readyz(rig.base)[0] == 503, 30, "/readyz 503 without the socket")
+        status, answer = readyz(rig.base)
+        assert status == 503 and answer["ready"] is False
+        assert checks(answer) == {"lease": True, "slack": False, "store": True, "outbox": True}
+        assert "Socket Mode is niet verbonden" in json.dumps(answer, ensure_ascii=False)
+
 
 def test_readyz_follows_the_mailbox_login_and_metrics_time_email_intake(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dovecot: Dovecot
