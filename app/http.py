@@ -1,4 +1,5 @@
-"""The bot's HTTP endpoint: Slack's Events API (HTTP mode), the widget's POST /widget, /healthz.
+"""The bot's HTTP endpoint: Slack's Events API (HTTP mode), the widget's POST /widget, and
+for the operator GET /healthz (alive), /readyz (doing its work) and /metrics (Prometheus).
 
 A small threaded WSGI server on the configured host and port (port 0: any free port, for
 tests). Every POST is sized by its Content-Length before a byte of it is read: a body over
@@ -34,6 +35,8 @@ log = logging.getLogger("triage.http")
 StartResponse = Callable[..., Any]
 SLACK_PATH = "/slack/events"
 WIDGET_PATH = "/widget"
+# Prometheus' text exposition format, version 0.0.4.
+METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # The default limit for /slack/events (slack.max_request_bytes); the widget has its own,
 # smaller one (widget.max_bytes). Slack's own payloads stay far below it.
 MAX_READ = 1_000_000
@@ -82,11 +85,16 @@ class HttpEndpoint:
         wall_clock: Callable[[], float] = time.time,
         listen_backlog: int = LISTEN_BACKLOG,
         health: Callable[[], dict[str, Any]] | None = None,
+        ready: Callable[[], dict[str, Any]] | None = None,
+        metrics: Callable[[], bytes] | None = None,
+        observe: Callable[[str, str], None] = lambda channel, outcome: None,
     ) -> None:
         if app is not None and not signing_secret:
             raise ValueError("serving Slack over HTTP needs its signing secret")
         self.slack = app
         self.health = health or (lambda: {"ok": True})
+        self.ready = ready or (lambda: {"ready": True, "role": "active", "checks": {}})
+        self.metrics, self.observe = metrics, observe
         self.intake, self.widget, self.clock, self.wake = intake, widget, clock, wake
         self._secret = signing_secret.encode("utf-8")
         self.max_slack_bytes = max_slack_bytes
@@ -103,6 +111,16 @@ class HttpEndpoint:
             # 503 while the bot cannot do its work (store not writable, outbox paused).
             health = self.health()
             return _json(start_response, 200 if health.get("ok") else 503, health)
+        if path == "/readyz" and method == "GET":
+            # 503 while it cannot do its work, and on a standby (another instance is active).
+            ready = self.ready()
+            return _json(start_response, 200 if ready.get("ready") else 503, ready)
+        if path == "/metrics" and method == "GET" and self.metrics is not None:
+            data = self.metrics()
+            start_response(
+                "200 OK", [("Content-Type", METRICS_TYPE), ("Content-Length", str(len(data)))]
+            )
+            return [data]
         handler: Callable[[dict[str, Any]], tuple[int, dict[str, Any]] | WsgiHttpResponse]
         if path == SLACK_PATH and self.slack is not None:
             handler = self._slack
@@ -152,6 +170,7 @@ class HttpEndpoint:
             log.warning("widget request refused (%d): %s", result.status, result.body.get("error"))
             return result.status, result.body
         outcome = self.intake.widget(result.report, now)
+        self.observe("widget", outcome.outcome)
         log.info(
             "report channel=widget outcome=%s ticket=%s acknowledged=%s",
             outcome.outcome,
@@ -199,6 +218,11 @@ class HttpEndpoint:
         self.start()
         log.info("listening on http://%s:%d (%s, %s)", host, bound, SLACK_PATH, WIDGET_PATH)
         return bound
+
+    @property
+    def serving(self) -> bool:
+        """Is the endpoint listening and answering (for /readyz)?"""
+        return self._server is not None and self._thread is not None and self._thread.is_alive()
 
     def close(self) -> None:
         if self._server is not None:

@@ -17,7 +17,6 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from slack_sdk import WebClient
 
@@ -43,26 +42,17 @@ from app.commands.report import monthly_message
 from app.health import Alerts, Health
 from app.http import MAX_READ, HttpEndpoint
 from app.instance import InstanceLease
+from app.metrics import Metrics
+from app.readiness import Readiness, slack_problem
 from app.render.text import describe_import
+from app.rules_watch import RulesWatcher
 from bot.clock import Clock
 from bot.desk import Desk
-from bot.engine.examples import run_examples
-from bot.engine.loader import RuleSet, rule_files
-from bot.engine.reload import ReloadResult, reload_rules
-from bot.engine.runner import RuleEngine
-from bot.errors import ConfigError, ConnectionLost, RuleProblem, StoreError
-from bot.intents import (
-    SLACK,
-    Intent,
-    PhoneImportSummary,
-    RulesRefused,
-    RulesReloaded,
-    to_payload,
-)
+from bot.engine.reload import ReloadResult
+from bot.errors import ConfigError, ConnectionLost, StoreError
+from bot.intents import SLACK, PhoneImportSummary, to_payload
 from bot.models import Decision, Report
 from bot.outbox import OutboxWorker, Transport
-from bot.pipeline import Triage
-from bot.replay import reload_replay
 from bot.store import OutboxItem, Store
 
 log = logging.getLogger("triage.run")
@@ -84,17 +74,6 @@ NOTHING_CONFIGURED = (
 )
 # How often the planner writes upcoming reminders and the next digest into the outbox.
 PLAN_INTERVAL = 60.0
-
-
-def _fingerprint(directory: Path) -> tuple[tuple[str, int, int], ...]:
-    """Names, sizes and modification times of the rule files: cheap change detection."""
-    if not directory.is_dir():
-        return ()
-    found = []
-    for path in rule_files(directory):
-        stat = path.stat()
-        found.append((path.name, stat.st_size, stat.st_mtime_ns))
-    return tuple(found)
 
 
 def _widget_config(settings: object) -> WidgetConfig:
@@ -150,8 +129,8 @@ class Service:
         self.setup, self.store, self.clock = setup, store, clock
         self.lease = lease
         self.health = Health()
+        self.metrics = Metrics(store, clock, lambda: tuple(self.outbox.transports))
         self.paths, self.rules_poll = paths, rules_poll
-        self.rules_fingerprint = _fingerprint(paths.rules_dir)
         settings = setup.settings
         self.summary = RunSummary()
         self._stop = threading.Event()
@@ -235,6 +214,7 @@ class Service:
                 clock,
                 wake=self._outbox_wake.set,
                 phone=self.phone.from_modal,
+                observe=self.metrics.report,
             )
             if not (settings.slack.support_usergroup or settings.slack.support_members_channel):
                 log.warning(
@@ -248,8 +228,20 @@ class Service:
                 )
             if self.slack_intake is None:
                 raise ConfigError("de widget heeft de sectie slack nodig (het teamkanaal)")
+        self.rules = RulesWatcher(
+            setup, paths, store, clock, announce=self.slack is not None, wake=self._outbox_wake.set
+        )
+        self.readiness = Readiness(
+            store,
+            clock,
+            self.health,
+            lambda: tuple(self.outbox.transports),
+            lease,
+            (lambda: self.imap is not None and self.imap.mailbox.logged_in) if self.imap else None,
+            (lambda: slack_problem(self._socket, self.http)) if self.slack else None,
+        )
         http_mode = settings.slack is not None and settings.slack.mode == "http"
-        if http_mode or settings.widget is not None:
+        if http_mode or settings.widget is not None or settings.run.http_port is not None:
             slack_http = settings.slack if http_mode else None
             self.http = HttpEndpoint(
                 self.slack.app if self.slack and http_mode else None,
@@ -260,6 +252,9 @@ class Service:
                 signing_secret=slack_http.signing_secret.get_secret_value() if slack_http else "",
                 max_slack_bytes=slack_http.max_request_bytes if slack_http else MAX_READ,
                 health=self.health.report,
+                ready=self.readiness.report,
+                metrics=self.metrics.exposition,
+                observe=self.metrics.report,
             )
         self.outbox = OutboxWorker(
             store, transports, active=self._active, holder=lease.holder if lease else ""
@@ -315,6 +310,8 @@ class Service:
             log.exception("email could not be processed; quarantined")
             result = self.intake.quarantine_error(raw, exc, now)
         self._log(result, received_at, now)
+        latency = (now - received_at).total_seconds()
+        self.metrics.report("email", result.outcome.value, latency)
         self.summary.count(result.outcome.value)
         self._outbox_wake.set()
         return result
@@ -397,8 +394,9 @@ class Service:
             self._show_import(summary)
             imported += len(summary.outcomes) - summary.count("duplicate")
             for outcome in summary.outcomes:
-                if outcome.outcome != "duplicate":
+                if outcome.outcome != "duplicate":  # a log read again repeats its old calls
                     self.summary.count(f"phone_{outcome.outcome}")
+                    self.metrics.report("phone", outcome.outcome)
         if imported:
             self._outbox_wake.set()
         return imported
@@ -458,68 +456,11 @@ class Service:
             self._outbox_wake.clear()
 
     def check_rules(self) -> ReloadResult | None:
-        """Reload the rules when a file in the rules folder changed; None when nothing did.
-
-        A valid edit (it passes `rules check` and its examples pass, as `rules test`) is
-        swapped in without a restart; an invalid one is refused with file:line and the rules
-        in use stay active. Both are logged and announced in the team channel, a valid one
-        with what it changes in the last 30 days' tickets (bot/replay.py)."""
-        fingerprint = _fingerprint(self.paths.rules_dir)
-        if fingerprint == self.rules_fingerprint:
-            return None
-        self.rules_fingerprint = fingerprint
-        previous = self.setup.triage.engine.rule_set
-        result = reload_rules(
-            self.setup.triage.engine,
-            self.paths.rules_dir,
-            self.setup.directory.organisations.keys(),
-            check=self._examples_pass,
-        )
-        now = self.clock()
-        if not result.loaded:
-            log.error(
-                "rules edit refused, still using %s:\n%s",
-                result.version,
-                "\n".join(str(p) for p in result.problems),
-            )
-            if self.slack is not None:
-                refused = RulesRefused.of(result.problems, result.version)
-                key = "rules-refused:" + "-".join(f"{n}:{s}:{m}" for n, s, m in fingerprint)
-                self._announce(key, refused, now)
-        elif result.changes.any:
-            changes = result.changes
-            log.info(
-                "rules reloaded: %s (added %s, changed %s, removed %s%s)",
-                result.version,
-                list(changes.added),
-                list(changes.changed),
-                list(changes.removed),
-                ", SLA changed" if changes.sla_changed else "",
-            )
-            if self.slack is not None:
-                files = [Path(f).name for f in self.setup.triage.engine.rule_set.files]
-                replay = reload_replay(self.store, self.setup.triage, previous, now)
-                reloaded = RulesReloaded.of(result.version, result.changes, files, replay)
-                self._announce(f"rules:{result.version}", reloaded, now)
+        """Reload the rules when a file in the rules folder changed (app/rules_watch.py)."""
+        result = self.rules.check()
+        if result is not None:
+            self.metrics.rules_reloaded(result)
         return result
-
-    def _examples_pass(self, candidate: RuleSet) -> list[RuleProblem]:
-        """Run the candidate's examples on a throw-away engine, as `triage rules test` does."""
-        live = self.setup.triage
-        engine = RuleEngine(candidate)
-        try:
-            trial = Triage(engine, live.directory, live.calendar, live.releases)
-            failures = run_examples(trial, candidate.examples)
-        finally:
-            engine.close()
-        return [
-            RuleProblem(f.file, f.line, f"example {f.report}: " + "; ".join(f.differences))
-            for f in failures
-        ]
-
-    def _announce(self, key: str, intent: Intent, now: datetime) -> None:
-        self.store.enqueue(OutboxItem(SLACK, key, to_payload(intent)), now)
-        self._outbox_wake.set()
 
     def _rules_loop(self) -> None:
         while not self._stop.wait(self.rules_poll):
@@ -560,11 +501,12 @@ class Service:
 
     def start_slack(self) -> int | None:
         """Open the Slack connection (Socket Mode) and/or the HTTP endpoint; the HTTP port."""
-        settings = self.setup.settings.slack
+        settings, ours = self.setup.settings.slack, self.setup.settings
         port = None
-        if self.http is not None:
-            host = settings.http_host if settings else "127.0.0.1"
-            port = self.http.serve(host, settings.http_port if settings else 3000)
+        if self.http is not None:  # Slack's address when it serves Slack or the widget
+            widget = ours.widget is not None
+            where = settings if settings and (settings.mode == "http" or widget) else ours.run
+            port = self.http.serve(where.http_host, where.http_port or 0)
         if self.slack is not None and settings is not None and settings.mode == "socket":
             self._socket = connect_socket_mode(self.slack.app, settings, self.slack_client)
         if self.slack is not None:

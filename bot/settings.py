@@ -241,6 +241,16 @@ class RunSettings(BaseModel):
         le=600,
         description="A crashed bot's lease expires after this long; a standby then takes over.",
     )
+    http_host: str = Field(
+        default="127.0.0.1", description="Where /healthz, /readyz and /metrics listen (below)."
+    )
+    http_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Serve /healthz, /readyz and /metrics here when no Slack HTTP mode or "
+        "widget endpoint (slack.http_port, which serves them too) is configured.",
+    )
 
 
 class Settings(BaseSettings):

@@ -107,6 +107,8 @@ class ImapMailbox:
         self.settings = settings
         self.name = f"{settings.username}@{settings.host}:{settings.port}/{settings.folder}"
         self._conn: Any = None
+        # Logged in with the folder selected (for /readyz); False again once it is closed.
+        self.logged_in = False
         self.uidvalidity = 0
         self.has_idle = False
 
@@ -152,9 +154,11 @@ class ImapMailbox:
         if not values:
             raise ConnectionLost(f"IMAP {self.name}: the server sent no UIDVALIDITY")
         self.uidvalidity = values[-1]
+        self.logged_in = True
 
     def close(self) -> None:
         conn, self._conn = self._conn, None
+        self.logged_in = False
         if conn is not None:
             try:
                 conn.logout()

@@ -78,8 +78,10 @@ class SlackBot:
         clock: Clock,
         wake: Callable[[], None] = lambda: None,
         phone: PhoneLogger | None = None,
+        observe: Callable[[str, str], None] = lambda channel, outcome: None,
     ) -> None:
         self.settings, self.desk, self.intake = settings, desk, intake
+        self.observe = observe  # counts each report taken in (channel, outcome): /metrics
         self.client, self.clock, self.wake = client, clock, wake
         # Logs a call taken by `user` (the phone intake); None: /triage telefoon is off.
         self.phone = phone
@@ -178,6 +180,7 @@ class SlackBot:
             log.exception("Slack message could not be processed; quarantined")
             outcome = self.intake.quarantine_error(event, exc, now)
         if outcome.outcome != "ignored":
+            self.observe("slack", outcome.outcome)
             log.info(
                 "report channel=slack outcome=%s ticket=%s%s",
                 outcome.outcome,

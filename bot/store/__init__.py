@@ -10,6 +10,7 @@ the same report twice is harmless. Modules: `db` (connection, transactions, migr
 """
 
 from bot.store.lease import LeaseInfo
+from bot.store.outbox import OutboxGauges
 from bot.store.replays import ReplayRow
 from bot.store.rows import OutboxItem, OutboxRow, QuarantineRow, Recorded, TicketRow
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -22,6 +23,7 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "LeaseInfo",
+    "OutboxGauges",
     "OutboxItem",
     "OutboxRow",
     "QuarantineRow",

@@ -6,12 +6,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.store.db import Database, iso, moment
 from bot.store.rows import OutboxItem, OutboxRow
 from bot.store.writes import cancel, enqueue
+
+
+@dataclass(frozen=True)
+class OutboxGauges:
+    """The outbox at one moment: pending rows, the oldest due unsent one, reminders sent."""
+
+    depth: int
+    oldest_due: datetime | None
+    reminders_sent: dict[str, int]
 
 
 class OutboxRows(Database):
@@ -171,3 +181,25 @@ class OutboxRows(Database):
         if status is not None:
             sql, args = sql + " WHERE status = ?", (status,)
         return [dict(row) for row in self._rows(sql + " ORDER BY id", args)]
+
+    def outbox_gauges(self, now: datetime, kinds: Sequence[str]) -> OutboxGauges:
+        """What /metrics and /readyz read: the pending rows of these kinds, the oldest due
+        one's first due moment, and the reminders sent so far per kind."""
+        marks = ",".join("?" * len(kinds))
+        row = self._row(
+            "SELECT COUNT(*) AS depth, MIN(CASE WHEN COALESCE(due_at, next_attempt_at) <= ? "
+            "THEN COALESCE(due_at, next_attempt_at) END) AS oldest FROM outbox "
+            f"WHERE status = 'pending' AND kind IN ({marks})",
+            (iso(now), *kinds),
+        )
+        assert row is not None  # an aggregate always answers one row
+        sent = self._rows(
+            "SELECT json_extract(payload, '$.kind') AS kind, COUNT(*) AS n FROM outbox "
+            "WHERE status = 'sent' AND dedupe_key LIKE 'remind:%' GROUP BY 1",
+            (),
+        )
+        return OutboxGauges(
+            depth=int(row["depth"]),
+            oldest_due=moment(row["oldest"]),
+            reminders_sent={str(r["kind"]): int(r["n"]) for r in sent},
+        )
