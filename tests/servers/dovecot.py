@@ -35,7 +35,7 @@ from tests.servers.base import HOST, Server, free_port
 from tests.servers.wait import poll
 
 USER = "support@example.test"
-START_TIMEOUT = 10.0
+START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 IMAP_TIMEOUT = 10.0
 
