@@ -340,61 +340,55 @@ def describe_import(summary: ImportSummary) -> str:
         if o.outcome in IMPORT_OUTCOME_NL
     ]
     lines.extend(_at_most(listed, "tickets"))
-    fresh = [o for o in summary.flagged("unknown_ticket_ref") if o.outcome != "duplicate"]
-    lines.extend(
-        _at_most(
-            [
-                f"  gesprek {o.call_id[:20]}: noemt een ticketnummer dat toen nog niet "
-                "bestond; als nieuwe melding behandeld"
-                for o in fresh
-            ],
-            "gesprekken met een onbekend ticketnummer",
-        )
-    )
-    unagreed = [o for o in summary.flagged("unagreed_caller") if o.outcome != "duplicate"]
-    lines.extend(
-        _at_most(
-            [
-                f"  gesprek {o.call_id[:20]}: geen afgesproken contactpersoon (SLA 3.C), "
-                "telt niet als telefonische melding"
-                for o in unagreed
-            ],
-            "gesprekken zonder afgesproken contactpersoon",
-        )
-    )
-    future = [o for o in summary.flagged("future_time") if o.outcome != "duplicate"]
-    lines.extend(
-        _at_most(
-            [
-                f"  ⚠️ gesprek {o.call_id[:20]}: begintijd ligt in de toekomst; controleer de "
-                "klok van de telefooncentrale (ingelezen zoals gelogd)"
-                for o in future
-            ],
-            "gesprekken met een begintijd in de toekomst",
-        )
-    )
-    outside = [o for o in summary.flagged("outside_hours") if o.outcome != "duplicate"]
-    lines.extend(
-        _at_most(
-            [f"  gesprek {o.call_id[:20]}: buiten de helpdesk-uren (SLA 3.C)" for o in outside],
-            "gesprekken buiten de helpdesk-uren",
-        )
-    )
-    lines.extend(
-        _at_most(
-            [
-                f"  gesprek {o.call_id[:20]}: lokale tijd bestond twee keer (wintertijd); "
-                "de eerste is genomen"
-                for o in summary.flagged("ambiguous_time")
-            ],
-            "gesprekken in het dubbele uur",
-        )
-    )
+    for flag, mark, says, what, also_duplicates in _FLAGGED:
+        flagged = [o for o in summary.flagged(flag) if also_duplicates or o.outcome != "duplicate"]
+        lines.extend(_at_most([f"  {mark}gesprek {o.call_id[:20]}: {says}" for o in flagged], what))
     lines.extend(_at_most([f"  {problem}" for problem in summary.problems], "onleesbare regels"))
     return "\n".join(printable(line) for line in lines)
 
 
 LISTED_PER_KIND = 50  # a 100k-row log must not print 78,000 lines; the store has them all
+# The flags of an import a person should look at: the flag, a mark before the line, what the
+# line says, what the "... en nog N" line counts, and whether a call read before is listed
+# again.
+_FLAGGED = (
+    (
+        "unknown_ticket_ref",
+        "",
+        "noemt een ticketnummer dat toen nog niet bestond; als nieuwe melding behandeld",
+        "gesprekken met een onbekend ticketnummer",
+        False,
+    ),
+    (
+        "unagreed_caller",
+        "",
+        "geen afgesproken contactpersoon (SLA 3.C), telt niet als telefonische melding",
+        "gesprekken zonder afgesproken contactpersoon",
+        False,
+    ),
+    (
+        "future_time",
+        "⚠️ ",
+        "begintijd ligt in de toekomst; controleer de klok van de telefooncentrale "
+        "(ingelezen zoals gelogd)",
+        "gesprekken met een begintijd in de toekomst",
+        False,
+    ),
+    (
+        "outside_hours",
+        "",
+        "buiten de helpdesk-uren (SLA 3.C)",
+        "gesprekken buiten de helpdesk-uren",
+        False,
+    ),
+    (
+        "ambiguous_time",
+        "",
+        "lokale tijd bestond twee keer (wintertijd); de eerste is genomen",
+        "gesprekken in het dubbele uur",
+        True,
+    ),
+)
 
 
 def _at_most(lines: list[str], what: str) -> list[str]:
