@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.calendar import BusinessCalendar, ReleaseCalendar
@@ -11,15 +11,32 @@ from bot.engine.loader import RuleSet, load_rules
 from bot.engine.runner import RuleEngine
 from bot.pipeline import Triage
 from bot.settings import Settings, load_directory, load_settings
+from bot.store import Store
 
 
 @dataclass(frozen=True)
 class Paths:
-    """Where the bot finds its config, its rules and its database."""
+    """Where the bot finds its config, its rules and its database.
+
+    `db` is a SQLite file or a `postgresql://user@host/db` URL (see `db_location`); the
+    PostgreSQL password comes apart, from the environment, and is never shown."""
 
     config_dir: Path
     rules_dir: Path
-    db: Path
+    db: Path | str
+    db_password: str | None = field(default=None, repr=False)
+
+
+def db_location(value: str) -> Path | str:
+    """--db and $TRIAGE_DB: a PostgreSQL URL stays text, a file (or sqlite:///file) a Path."""
+    if value.startswith(("postgresql://", "postgres://")):
+        return value
+    return Path(value.removeprefix("sqlite:///"))
+
+
+def open_store(paths: Paths, migrate: bool = True) -> Store:
+    """The store the paths name (its schema brought up to date unless `migrate` is False)."""
+    return Store(paths.db, password=paths.db_password, migrate=migrate)
 
 
 @dataclass(frozen=True)

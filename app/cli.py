@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from app.arguments import DutchArgumentParser
-from app.bootstrap import Paths, load_setup
+from app.bootstrap import Paths, db_location, load_setup
 from app.commands import EXIT_ERROR, EXIT_OK, utc_now
 from app.commands.classify import classify
 from app.commands.explain import explain
@@ -68,9 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--db",
-        type=Path,
-        default=Path(os.environ.get("TRIAGE_DB", "var/triage.db")),
-        help="SQLite store (default ./var/triage.db, or $TRIAGE_DB)",
+        type=db_location,
+        default=db_location(os.environ.get("TRIAGE_DB", "var/triage.db")),
+        help="the store: a SQLite file (default ./var/triage.db) or postgresql://user@host/db "
+        "with the password in $TRIAGE_DB_PASSWORD (or $TRIAGE_DB)",
     )
     # The global options are also accepted after the command (`triage tickets --db x.db`).
     common = DutchArgumentParser(add_help=False)
@@ -79,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
             common.add_argument(
                 *action.option_strings,
                 dest=action.dest,
-                type=Path,
+                type=action.type or str,
                 default=argparse.SUPPRESS,
                 help=action.help,
             )
@@ -281,7 +282,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # terminal with control characters escaped: a subject cannot clear the screen.
     with terminal_streams() as (stdout, stderr):
         args = _parser().parse_args(argv)
-        paths = Paths(args.config_dir, args.rules_dir, args.db)
+        paths = Paths(
+            args.config_dir, args.rules_dir, args.db, os.environ.get("TRIAGE_DB_PASSWORD")
+        )
         try:
             return run_command(args, paths, stdout, stdin=sys.stdin)
         except RuleSetInvalid as exc:
@@ -327,7 +330,7 @@ def run_command(
             return rules_check(paths, directory, out)
         if args.rules_command == "diff":
             return rules_diff(args, paths, directory, out, sys.stderr)
-        return rules_test(Paths(paths.config_dir, directory, paths.db), out)
+        return rules_test(Paths(paths.config_dir, directory, paths.db, paths.db_password), out)
     if command == "demo":
         return run_demo(load_setup(paths), args.samples, out)
     if command == "tickets":

@@ -161,7 +161,7 @@ class OutboxWorker:
         # Claim before sending: a store that cannot take this write stops the round here,
         # before anything leaves (StoreError propagates), and a crash after the send keeps
         # the row back for CLAIM instead of sending it again at once.
-        if not self.store.claim_outbox(row.id, now + CLAIM, self.holder):
+        if not self.store.claim_outbox(row.id, now, now + CLAIM, self.holder):
             return "skipped"  # no longer pending: another round or process has it
         try:
             transport.send(row.payload, now)

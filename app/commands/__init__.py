@@ -11,6 +11,7 @@ database check.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from app.bootstrap import Paths
 from bot.errors import ConfigError
@@ -26,7 +27,7 @@ def utc_now() -> datetime:
 def require_db(paths: Paths) -> None:
     """Commands that only read refuse a database that is not there (a typo in --db would
     otherwise create an empty one and report a spotless, empty month)."""
-    if not paths.db.exists():
+    if isinstance(paths.db, Path) and not paths.db.exists():
         raise ConfigError(
             f"er is geen database op {paths.db}: geef die van `triage run` met --db (of $TRIAGE_DB)"
         )

@@ -7,12 +7,11 @@ import json
 from typing import TextIO
 
 from app.batch import classify_lines
-from app.bootstrap import Paths, load_setup
+from app.bootstrap import Paths, load_setup, open_store
 from app.commands import EXIT_BAD_INPUT, EXIT_OK
 from bot.classify_io import decision_json, parse_report
 from bot.clock import Clock
 from bot.desk import Desk
-from bot.store import Store
 
 
 def classify(
@@ -23,7 +22,7 @@ def classify(
     Exit 2 when a --batch line was bad (the other lines are still answered)."""
     setup = load_setup(paths)
     tz = setup.triage.calendar.tz
-    store = Store(paths.db) if args.store else None
+    store = open_store(paths) if args.store else None
     # Tickets go in through the desk like every intake's; without the bot nothing is posted.
     desk = (
         Desk(setup.triage, store, lambda: setup.rule_set.reminders, slack=False) if store else None

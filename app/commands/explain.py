@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from app.bootstrap import Paths, load_setup
+from app.bootstrap import Paths, load_setup, open_store
 from app.commands import EXIT_OK, require_db
 from app.render.explain import explanation_json, explanation_text
 from bot.errors import ConfigError
 from bot.explain import load_explanation
-from bot.store import Store
 
 
 def ticket_argument(text: str) -> int:
@@ -29,7 +28,7 @@ def explain(paths: Paths, ticket: str, as_json: bool, out: TextIO) -> int:
     setup = load_setup(paths)
     require_db(paths)
     tz = setup.triage.calendar.tz
-    with Store(paths.db) as store:
+    with open_store(paths) as store:
         explanation = load_explanation(store, setup.triage, number)
     if as_json:
         data = explanation_json(explanation, tz)

@@ -8,7 +8,7 @@ from typing import TextIO
 
 from adapters.phone.intake import PhoneIntake
 from adapters.phone.mapping import ColumnMapping, Layout, requested_layout
-from app.bootstrap import Paths, Setup, load_setup
+from app.bootstrap import Paths, Setup, load_setup, open_store
 from app.commands import EXIT_BAD_INPUT, EXIT_OK
 from app.render.progress import progress
 from app.render.text import describe_import
@@ -32,7 +32,7 @@ def ingest(args: argparse.Namespace, paths: Paths, out: TextIO, clock: Clock) ->
         layout = requested_layout(
             phone.format, phone.mapping_file, args.encoding, from_settings=True
         )
-    with Store(paths.db) as store:
+    with open_store(paths) as store:
         return ingest_phone(setup, store, args.files, layout, out, clock, args.quiet)
 
 

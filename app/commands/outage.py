@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from app.bootstrap import Paths, Setup, load_setup
+from app.bootstrap import Paths, Setup, load_setup, open_store
 from app.commands import EXIT_OK, require_db
 from app.commands.times import parse_time, period_of
 from app.render.terminal import printable
@@ -25,7 +25,7 @@ def outage(args: argparse.Namespace, paths: Paths, out: TextIO, clock: Clock) ->
     setup = load_setup(paths)
     if args.outage_command == "list":
         require_db(paths)
-    with Store(paths.db) as store:
+    with open_store(paths) as store:
         return outage_command(args, setup, store, out, clock)
 
 

@@ -14,12 +14,11 @@ from datetime import datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from app.bootstrap import Paths
+from app.bootstrap import Paths, open_store
 from app.commands import EXIT_BAD_INPUT, EXIT_OK, require_db
 from app.render.terminal import printable
 from bot.clock import Clock
 from bot.settings import load_settings
-from bot.store import Store
 
 
 def outbox(args: argparse.Namespace, paths: Paths, out: TextIO, clock: Clock) -> int:
@@ -58,7 +57,7 @@ _STATUS_NL = {
 def _list(paths: Paths, args: argparse.Namespace, out: TextIO) -> int:
     status = "failed" if args.failed else "pending" if args.pending else None
     tz = ZoneInfo(load_settings(paths.config_dir).calendar.timezone)
-    with Store(paths.db) as store:
+    with open_store(paths) as store:
         rows = [_summary(r) for r in store.outbox(status)]
     for row in rows:
         if args.json:
@@ -87,7 +86,7 @@ def _retry(paths: Paths, args: argparse.Namespace, out: TextIO, now: datetime) -
     if bool(args.ids) == bool(args.all_failed):
         print("geef de id's van mislukte berichten, of --all-failed", file=out)
         return EXIT_BAD_INPUT
-    with Store(paths.db) as store:
+    with open_store(paths) as store:
         requeued = store.retry_outbox(None if args.all_failed else args.ids, now)
     missing = sorted(set(args.ids) - set(requeued))
     if requeued:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from adapters.slack.blocks import SlackMessage
 from adapters.slack.views.monthly import monthly_summary
-from app.bootstrap import Paths, Setup, load_setup
+from app.bootstrap import Paths, Setup, load_setup, open_store
 from app.commands import EXIT_OK, require_db
 from app.commands.times import period_of
 from app.render.html import render_html
@@ -39,7 +39,7 @@ def report(args: argparse.Namespace, paths: Paths, out: TextIO, clock: Clock) ->
     """`triage report ...` against an existing database."""
     setup = load_setup(paths)
     require_db(paths)
-    with Store(paths.db) as store:
+    with open_store(paths) as store:
         return report_command(args, setup, store, out, clock)
 
 

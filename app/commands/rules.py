@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from app.bootstrap import Paths, Setup, load_setup
+from app.bootstrap import Paths, Setup, load_setup, open_store
 from app.commands import EXIT_ERROR, EXIT_OK, require_db
 from app.render.evaluation import evaluation_text, trend_text
 from app.render.progress import progress
@@ -27,7 +27,6 @@ from bot.errors import ConfigError, RuleProblem, RuleSetInvalid
 from bot.evaluation import Case, evaluate, parse_cases
 from bot.nl import count, nl_number
 from bot.settings import load_directory
-from bot.store import Store
 from bot.suggest import suggest
 
 # Months of the corrections trend that `rules eval --from-store` shows.
@@ -101,7 +100,7 @@ def evaluate_file(
     trend: CorrectionTrend | None = None
     if from_store:
         require_db(paths)
-        with Store(paths.db) as store:
+        with open_store(paths) as store:
             cases = [
                 Case(f"#{ticket}", report, priority, category)
                 for ticket, report, priority, category in store.team_labels()
@@ -155,7 +154,7 @@ def suggest_words(
         raise ConfigError("--min-count en --top zijn minstens 1")
     setup = load_setup(paths)
     require_db(paths)
-    with Store(paths.db) as store:
+    with open_store(paths) as store:
         corrections = store.corrections()
 
     def shown(items: list[Correction]) -> Iterable[Correction]:

@@ -22,14 +22,14 @@ from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any, TextIO
 
-from app.bootstrap import Paths, load_setup
+from app.bootstrap import Paths, load_setup, open_store
 from app.commands import EXIT_OK, require_db
 from app.render.progress import Progress
 from app.render.replay import DiffSource, diff_json, diff_text
 from bot.errors import ConfigError
 from bot.pipeline import Triage
 from bot.replay import Tally, replay
-from bot.store import ReplayRow, Store
+from bot.store import ReplayRow
 
 CHUNK = 250  # tickets per unit of work for a worker: small enough for a lively progress bar
 IN_FLIGHT = 4  # units of work per worker handed out ahead (bounds the parent's memory)
@@ -66,11 +66,11 @@ def rules_diff(
 ) -> int:
     """Print the summary and every changed ticket (or one JSON object)."""
     require_db(paths)
-    setup = load_setup(Paths(paths.config_dir, directory, paths.db))
+    setup = load_setup(Paths(paths.config_dir, directory, paths.db, paths.db_password))
     tz = setup.triage.calendar.tz
     since = _since(args.since)
     start = datetime.combine(since, time(0), tzinfo=tz) if since else None
-    with Store(paths.db) as store:
+    with open_store(paths) as store:
         total = store.replay_count(start)
         bar: Progress[None] = Progress([], total, "Tickets opnieuw beoordelen", args.quiet, stderr)
         with bar:

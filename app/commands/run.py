@@ -13,11 +13,10 @@ import sys
 import threading
 from datetime import date, timedelta
 
-from app.bootstrap import Paths, load_setup
+from app.bootstrap import Paths, load_setup, open_store
 from app.commands import EXIT_ERROR, EXIT_OK
 from app.instance import InstanceLease
 from bot.errors import ConfigError
-from bot.store import Store
 
 
 def _since(value: str | None) -> date | None:
@@ -38,7 +37,7 @@ def run(paths: Paths, once: bool, level: str, since: str | None = None) -> int:
     setup = load_setup(paths)
     first_since = _since(since)
     ttl = timedelta(seconds=setup.settings.run.lease_seconds)
-    with Store(paths.db) as store:
+    with open_store(paths) as store:
         lease = InstanceLease(store, utc_now, ttl)
         stopping = threading.Event()
         service: Service | None = None

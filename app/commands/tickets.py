@@ -7,12 +7,11 @@ import shutil
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from app.bootstrap import Paths
+from app.bootstrap import Paths, open_store
 from app.commands import EXIT_OK, require_db
 from app.render.json import ticket_json
 from app.render.text import ticket_table
 from bot.settings import load_settings
-from bot.store import Store
 
 
 def tickets(paths: Paths, open_only: bool, as_json: bool, stdout: TextIO) -> int:
@@ -21,7 +20,7 @@ def tickets(paths: Paths, open_only: bool, as_json: bool, stdout: TextIO) -> int
     tz_name = load_settings(paths.config_dir).calendar.timezone
     tz = ZoneInfo(tz_name)
     require_db(paths)
-    with Store(paths.db) as store:
+    with open_store(paths) as store:
         rows = store.tickets(open_only=open_only)
     if as_json:
         for row in rows:

@@ -1,8 +1,9 @@
-"""The connection under the store: opening and pragmas, the lock, transactions, migrations.
+"""The connection under the store: opening, the lock, transactions, the schema check.
 
-One SQLite connection (WAL) is shared by the service's threads; every statement and every
-transaction holds one lock, so one thread's BEGIN never swallows another thread's writes.
-Rows come back as `sqlite3.Row`, read by column name. Times are stored as UTC ISO 8601 text.
+One connection (SQLite in WAL, or PostgreSQL; see backend.py) is shared by the service's
+threads; every statement and every transaction holds one lock, so one thread's BEGIN never
+swallows another thread's writes. Rows are read by column name. Times are stored as UTC
+ISO 8601 text.
 """
 
 from __future__ import annotations
@@ -10,16 +11,15 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bot.errors import StoreError, StoreUnavailable
-from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
-
-# SQLite's primary result codes for a store that cannot work just now (not a bug):
-# BUSY, LOCKED, NOMEM, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL.
-_UNAVAILABLE = frozenset({5, 6, 7, 8, 10, 13, 14, 15})
+from bot.store.backend import Backend, Conn, StoreTarget, store_target
+from bot.store.migrate import check, revision, upgrade
+from bot.store.sqlite import SqliteBackend
 
 
 def iso(value: datetime | None) -> str | None:
@@ -33,91 +33,101 @@ def moment(value: str | None) -> datetime | None:
 
 
 class Database:
-    """A SQLite database file (or ':memory:'), migrated to SCHEMA_VERSION on open."""
+    """A store's database: a SQLite file (or ':memory:') or a PostgreSQL URL.
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = str(path)
+    Opening brings the schema up to this triage's (`migrate=False`: only checks it) and
+    refuses a store written by a newer triage. `password` is PostgreSQL's (never in the URL).
+    """
+
+    def __init__(
+        self, where: Path | str | StoreTarget, password: str | None = None, migrate: bool = True
+    ) -> None:
+        self.target = store_target(where, password)
+        self.path = self.target.label  # how messages name the store
         self._lock = threading.RLock()
         self._batching = False  # inside batch(): transactions are savepoints (see batch)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._backend: Backend
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute("PRAGMA busy_timeout=5000")
-            # WAL with synchronous=NORMAL: a commit survives a process crash (what we guard
-            # against); only a power loss can drop the last commits.
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._migrate()
+            if self.target.postgres:
+                from bot.store.postgres import PostgresBackend  # psycopg only when needed
+
+                self._backend = PostgresBackend(self.target)
+            else:
+                self._backend = SqliteBackend(self.target.sqlite_path)
+            if migrate:
+                upgrade(self._backend)
+            else:
+                check(self._backend)
         except sqlite3.Error as exc:
             raise StoreError(f"kan de database {self.path} niet openen: {exc}") from exc
 
+    @property
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql"."""
+        return self._backend.dialect
+
     def close(self) -> None:
-        self._db.close()
+        self._backend.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE under the lock; COMMIT on exit, ROLLBACK when the block raises.
+    def _transaction(self, claims: bool = False) -> Iterator[Conn]:
+        """A write transaction under the lock; COMMIT on exit, ROLLBACK when the block raises.
 
-        A write the database cannot take (disk full, I/O error, locked past the busy
-        timeout) raises StoreUnavailable, and the connection is left outside any
-        transaction, so the next attempt starts clean once the disk has room again.
-        Inside `batch()` the block is a savepoint instead: undone alone when it raises,
-        committed with the batch."""
+        It waits for other processes' writers (SQLite's BEGIN IMMEDIATE, PostgreSQL's
+        advisory lock) and keeps them out until it ends. A write the database cannot take
+        (disk full, I/O error, locked past the timeout, connection lost) raises
+        StoreUnavailable, and the connection is left outside any transaction, so the next
+        attempt starts clean once the database works again. Inside `batch()` the block is a
+        savepoint instead: undone alone when it raises, committed with the batch.
+        `claims`: the transaction only claims outbox rows (row locks keep claimers apart)."""
         with self._lock:
             if self._batching:
                 with self._savepoint() as db:
                     yield db
                 return
+            backend = self._backend
+            errors = backend.errors()
             try:
-                self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
+                backend.begin(claims)
+            except errors as exc:
+                backend.rollback()
                 raise self._unavailable("een schrijfactie beginnen", exc) from exc
             try:
-                yield self._db
-            except sqlite3.OperationalError as exc:
-                self._rollback()
+                yield backend.conn()
+            except errors as exc:
+                backend.rollback()
                 raise self._unavailable("schrijven", exc) from exc
             except BaseException:
-                self._rollback()
+                backend.rollback()
                 raise
             else:
                 try:
-                    self._db.execute("COMMIT")
-                except sqlite3.OperationalError as exc:
-                    self._rollback()
+                    backend.commit()
+                except errors as exc:
+                    backend.rollback()
                     raise self._unavailable("vastleggen", exc) from exc
 
-    def _rollback(self) -> None:
-        """End a failed transaction; after a failed COMMIT SQLite may already have."""
-        if self._db.in_transaction:
-            # Nothing more to undo if it fails; the next BEGIN tells whether the file works.
-            with suppress(sqlite3.OperationalError):
-                self._db.execute("ROLLBACK")
-
-    def _unavailable(self, what: str, exc: sqlite3.OperationalError) -> Exception:
+    def _unavailable(self, what: str, exc: Exception) -> Exception:
         """StoreUnavailable for a store that cannot work now; a bug (bad SQL) stays itself."""
-        code = getattr(exc, "sqlite_errorcode", None)
-        if code is not None and code & 0xFF not in _UNAVAILABLE:
+        if not self._backend.unavailable(exc):
             return exc
         return StoreUnavailable(f"de database {self.path}: {what} lukt niet: {exc}")
 
     @contextmanager
-    def _savepoint(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("SAVEPOINT unit")
+    def _savepoint(self) -> Iterator[Conn]:
+        db = self._backend.conn()
+        db.execute("SAVEPOINT unit")
         try:
-            yield self._db
+            yield db
         except BaseException:
-            # Some errors (a full disk) end the whole transaction: then there is no savepoint
-            # left to go back to, and the batch fails as a whole.
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK TO unit")
-                self._db.execute("RELEASE unit")
+            # Some errors (a full disk, a lost connection) end the whole transaction: then
+            # there is no savepoint left to go back to, and the batch fails as a whole.
+            if self._backend.in_transaction():
+                db.execute("ROLLBACK TO unit")
+                db.execute("RELEASE unit")
             raise
         else:
-            self._db.execute("RELEASE unit")
+            db.execute("RELEASE unit")
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -131,55 +141,47 @@ class Database:
             if self._batching:  # already in one: this block is part of it
                 yield
                 return
+            backend = self._backend
+            errors = backend.errors()
             try:
-                self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
+                backend.begin()
+            except errors as exc:
+                backend.rollback()
                 raise self._unavailable("een schrijfactie beginnen", exc) from exc
             self._batching = True
             try:
                 yield
                 self._batching = False
-                self._db.execute("COMMIT")
+                backend.commit()
             except BaseException as exc:
                 self._batching = False
-                self._rollback()  # also when COMMIT itself failed
-                if isinstance(exc, sqlite3.OperationalError):
+                backend.rollback()  # also when COMMIT itself failed
+                if isinstance(exc, errors):
                     raise self._unavailable("schrijven", exc) from exc
                 raise
 
-    def _rows(self, sql: str, args: Sequence[object] = ()) -> list[sqlite3.Row]:
+    def _rows(self, sql: str, args: Sequence[object] = ()) -> list[Any]:
         """A read outside a transaction, under the lock, fully fetched (the cursor is not
         shared outside the lock)."""
         with self._lock:
+            errors = self._backend.errors()
             try:
-                return self._db.execute(sql, tuple(args)).fetchall()
-            except sqlite3.OperationalError as exc:
+                rows: list[Any] = self._backend.conn().execute(sql, tuple(args)).fetchall()
+                return rows
+            except errors as exc:
                 raise self._unavailable("lezen", exc) from exc
 
-    def _row(self, sql: str, args: Sequence[object] = ()) -> sqlite3.Row | None:
+    def _row(self, sql: str, args: Sequence[object] = ()) -> Any:
         """The first row of a read outside a transaction, or None."""
         rows = self._rows(sql, args)
         return rows[0] if rows else None
 
-    def _migrate(self) -> None:
-        version = self._user_version()
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path} has schema version {version}, newer than this triage "
-                f"({SCHEMA_VERSION}); upgrade triage"
-            )
-        for number in range(version, SCHEMA_VERSION):
-            with self._transaction() as db:
-                for statement in MIGRATIONS[number].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number + 1}")
-
-    def _user_version(self) -> int:
-        row = self._row("PRAGMA user_version")
-        assert row is not None  # the pragma always answers
-        return int(row["user_version"])
+    def _json_text(self, column: str, key: str) -> str:
+        """SQL for one top-level field of a JSON text column, as text."""
+        return self._backend.json_text(column, key)
 
     @property
-    def schema_version(self) -> int:
-        return self._user_version()
+    def schema_version(self) -> str | None:
+        """The store's schema revision (Alembic's), None before the first upgrade."""
+        with self._lock:
+            return revision(self._backend)

@@ -35,21 +35,22 @@ class Operations(Database):
         """Record an outage window (end None: still going on); its id."""
         with self._transaction() as db:
             outage_id = db.execute(
-                "INSERT INTO outages (start, end, scope, kind, reason, ticket_id, created_by, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                'INSERT INTO outages (start, "end", scope, kind, reason, ticket_id, created_by, '
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (iso(start), iso(end), scope, kind, reason, ticket_id, by, iso(now)),
-            ).lastrowid
-            assert outage_id is not None
+            ).fetchone()[0]
             if ticket_id is not None:
                 add_event(
                     db, ticket_id, "outage", now, by, {"outage": outage_id, "start": iso(start)}
                 )
-            return outage_id
+            return int(outage_id)
 
     def end_outage(self, outage_id: int, end: datetime, by: str | None = None) -> Outage:
         """Close an open outage window; StoreError when it is unknown or already closed."""
         with self._transaction() as db:
-            row = db.execute("SELECT start, end FROM outages WHERE id = ?", (outage_id,)).fetchone()
+            row = db.execute(
+                'SELECT start, "end" FROM outages WHERE id = ?', (outage_id,)
+            ).fetchone()
             if row is None:
                 raise StoreError(f"storingsvenster #{outage_id} bestaat niet")
             if row["end"] is not None:
@@ -60,7 +61,7 @@ class Operations(Database):
                     f"({row['start']})"
                 )
             db.execute(
-                "UPDATE outages SET end = ?, ended_by = ? WHERE id = ?",
+                'UPDATE outages SET "end" = ?, ended_by = ? WHERE id = ?',
                 (iso(end), by, outage_id),
             )
         return self.outages_between(None, None, only=outage_id)[0]
@@ -74,7 +75,7 @@ class Operations(Database):
     ) -> list[Outage]:
         """Outage windows overlapping [start, end) (all when None), by start time."""
         sql = (
-            "SELECT o.id, o.start, o.end, o.scope, o.kind, o.reason, o.ticket_id, "
+            'SELECT o.id, o.start, o."end", o.scope, o.kind, o.reason, o.ticket_id, '
             "t.organisation FROM outages o LEFT JOIN tickets t ON t.id = o.ticket_id WHERE 1 = 1"
         )
         args: list[object] = []
@@ -82,7 +83,7 @@ class Operations(Database):
             sql += " AND o.start < ?"
             args.append(iso(end))
         if start is not None:
-            sql += " AND (o.end IS NULL OR o.end > ?)"
+            sql += ' AND (o."end" IS NULL OR o."end" > ?)'
             args.append(iso(start))
         if only is not None:
             sql += " AND o.id = ?"
@@ -109,8 +110,8 @@ class Operations(Database):
         key = key or "sha256:" + hashlib.sha256(source.encode() + b"\0" + raw).hexdigest()
         with self._transaction() as db:
             cursor = db.execute(
-                "INSERT OR IGNORE INTO quarantine (source, source_key, reason, raw, stored_at) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO quarantine (source, source_key, reason, raw, stored_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (source_key) DO NOTHING",
                 (source, key, reason, raw, iso(now)),
             )
             return cursor.rowcount == 1
@@ -163,8 +164,9 @@ class Operations(Database):
         """Remember where a ticket's post lives; its ts also threads Slack replies onto it."""
         with self._transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO slack_posts (ticket_id, channel, ts, posted_at) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO slack_posts (ticket_id, channel, ts, posted_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (ticket_id) DO UPDATE SET channel = excluded.channel, "
+                "ts = excluded.ts, posted_at = excluded.posted_at",
                 (ticket_id, channel, ts, iso(now)),
             )
             map_message_id(db, f"slack:{channel}:{ts}", ticket_id)

@@ -67,7 +67,7 @@ class OutboxRows(Database):
         retried, so a reminder that waited out a 429 is not mistaken for a newer one."""
         row = self._row(
             "SELECT 1 FROM outbox WHERE ticket_id = ? AND status = 'pending' "
-            "AND dedupe_key LIKE ? AND json_extract(payload, '$.at') > ? "
+            f"AND dedupe_key LIKE ? AND {self._json_text('payload', 'at')} > ? "
             "AND next_attempt_at <= ? LIMIT 1",
             (ticket_id, prefix.replace("%", "") + "%", iso(after), iso(now)),
         )
@@ -78,7 +78,7 @@ class OutboxRows(Database):
         already sent for the ticket, under any of its decisions."""
         row = self._row(
             "SELECT 1 FROM outbox WHERE ticket_id = ? AND status = 'sent' "
-            "AND dedupe_key LIKE ? AND json_extract(payload, '$.at') = ? LIMIT 1",
+            f"AND dedupe_key LIKE ? AND {self._json_text('payload', 'at')} = ? LIMIT 1",
             (ticket_id, f"remind:{ticket_id}:%:{key}", iso(at)),
         )
         return row is not None
@@ -99,14 +99,25 @@ class OutboxRows(Database):
         assert row is not None  # an aggregate always answers one row
         return moment(row["next_at"])
 
-    def claim_outbox(self, outbox_id: int, until: datetime, holder: str = "") -> bool:
-        """Take a pending row for sending: it is not due again before `until` (a crash
-        after the send keeps it back that long). False when it is no longer pending."""
-        with self._transaction() as db:
+    def claim_outbox(
+        self, outbox_id: int, now: datetime, until: datetime, holder: str = ""
+    ) -> bool:
+        """Take a pending, due row for sending: it is not due again before `until` (a crash
+        after the send keeps it back that long). False when it is no longer pending or due
+        (another round or process claimed it first).
+
+        Two processes can never both claim a row: on PostgreSQL the row is locked with
+        `FOR UPDATE SKIP LOCKED` (a claimer that finds it locked skips it instead of waiting,
+        and once the first commits the row is no longer due); SQLite's write transaction
+        keeps every other writer out."""
+        skip_locked = " FOR UPDATE SKIP LOCKED" if self.dialect == "postgresql" else ""
+        with self._transaction(claims=True) as db:
             cursor = db.execute(
                 "UPDATE outbox SET next_attempt_at = ?, claimed_by = ?, due_at = "
-                "COALESCE(due_at, next_attempt_at) WHERE id = ? AND status = 'pending'",
-                (iso(until), holder, outbox_id),
+                "COALESCE(due_at, next_attempt_at) WHERE id = (SELECT id FROM outbox "
+                "WHERE id = ? AND status = 'pending' AND next_attempt_at <= ?"
+                f"{skip_locked})",
+                (iso(until), holder, outbox_id, iso(now)),
             )
             return cursor.rowcount == 1
 
@@ -194,7 +205,7 @@ class OutboxRows(Database):
         )
         assert row is not None  # an aggregate always answers one row
         sent = self._rows(
-            "SELECT json_extract(payload, '$.kind') AS kind, COUNT(*) AS n FROM outbox "
+            f"SELECT {self._json_text('payload', 'kind')} AS kind, COUNT(*) AS n FROM outbox "
             "WHERE status = 'sent' AND dedupe_key LIKE 'remind:%' GROUP BY 1",
             (),
         )

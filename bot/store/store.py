@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.store.copy import Copies
 from bot.store.corrections import Corrections
 from bot.store.lease import Leases
 from bot.store.operations import Operations
@@ -11,8 +12,9 @@ from bot.store.tickets import Tickets
 from bot.store.views import TicketViews
 
 
-class Store(Tickets, TicketViews, OutboxRows, Operations, Leases, Corrections, Replays):
-    """A SQLite database file (or ':memory:'), migrated to SCHEMA_VERSION on open.
+class Store(Tickets, TicketViews, OutboxRows, Operations, Leases, Corrections, Replays, Copies):
+    """The store: a SQLite file (or ':memory:') or a PostgreSQL database, its schema
+    brought up to date on open (see bot/store/migrate.py).
 
     Every write that belongs together happens in one transaction: the methods below each
     open their own, and `transaction()` gives a caller one to write several things through.

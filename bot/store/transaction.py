@@ -7,7 +7,6 @@ So a ticket never exists without its acknowledgement, nor an acknowledgement twi
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -15,6 +14,7 @@ from typing import Any
 
 from bot.errors import StoreError
 from bot.models import Decision, Report
+from bot.store.backend import Conn
 from bot.store.db import Database, iso
 from bot.store.rows import OutboxItem, Recorded
 from bot.store.writes import (
@@ -35,10 +35,10 @@ class Transaction:
     the store's own methods (which open a transaction of their own) are not allowed there.
     """
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db: sqlite3.Connection | None = db
+    def __init__(self, db: Conn) -> None:
+        self._db: Conn | None = db
 
-    def _conn(self) -> sqlite3.Connection:
+    def _conn(self) -> Conn:
         if self._db is None:
             raise StoreError("the transaction is over: write inside its `with` block")
         return self._db
@@ -62,7 +62,7 @@ class Transaction:
         stamp = iso(now)
         ticket_id = db.execute(
             "INSERT INTO tickets (report_id, channel, organisation, sender, subject, "
-            "received_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "received_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 report_id,
                 report.channel.value,
@@ -73,8 +73,7 @@ class Transaction:
                 stamp,
                 stamp,
             ),
-        ).lastrowid
-        assert ticket_id is not None
+        ).fetchone()[0]
         db.execute("UPDATE reports SET ticket_id = ? WHERE id = ?", (ticket_id, report_id))
         kind = "provisional" if decision.provisional else "confirmed"
         add_decision(db, ticket_id, decision, kind, "triage", now, None)

@@ -5,7 +5,6 @@ history events, and the facts the SLA report computes on (as the store knew them
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +12,7 @@ from bot.errors import StoreError
 from bot.models import Category, Channel, Factor, Priority, Report
 from bot.reading import read_report
 from bot.reports.sla import TicketFacts
+from bot.store.backend import Row
 from bot.store.db import Database, iso, moment
 from bot.store.rows import TicketRow
 from bot.tickets import HistoryEntry, TicketView
@@ -38,7 +38,7 @@ _VIEW_SQL = (
 )
 
 
-def _view(row: sqlite3.Row) -> TicketView:
+def _view(row: Row) -> TicketView:
     return TicketView(
         id=row["id"],
         status=row["status"],

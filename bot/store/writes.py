@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.errors import StoreError
 from bot.models import Decision, Report
+from bot.store.backend import Conn
 from bot.store.db import iso
 from bot.store.rows import OutboxItem
 
@@ -39,12 +39,13 @@ def source_key(report: Report) -> str:
 
 
 def insert_report(
-    db: sqlite3.Connection, report: Report, kind: str, ticket_id: int | None, now: datetime
+    db: Conn, report: Report, kind: str, ticket_id: int | None, now: datetime
 ) -> int | None:
     """Insert a report row; its id, or None when its source key is already stored."""
     cursor = db.execute(
-        "INSERT OR IGNORE INTO reports (source_key, channel, received_at, sender, subject, "
-        "body, payload, stored_at, kind, ticket_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO reports (source_key, channel, received_at, sender, subject, body, payload, "
+        "stored_at, kind, ticket_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (source_key) DO NOTHING RETURNING id",
         (
             source_key(report),
             report.channel.value,
@@ -58,19 +59,21 @@ def insert_report(
             ticket_id,
         ),
     )
-    return cursor.lastrowid if cursor.rowcount == 1 else None
+    row = cursor.fetchone()
+    return int(row[0]) if row is not None else None
 
 
-def map_message_id(db: sqlite3.Connection, message_id: str, ticket_id: int) -> None:
+def map_message_id(db: Conn, message_id: str, ticket_id: int) -> None:
     """Remember which ticket a Message-ID (or Slack post) belongs to, so replies thread."""
     db.execute(
-        "INSERT OR IGNORE INTO message_ids (message_id, ticket_id) VALUES (?, ?)",
+        "INSERT INTO message_ids (message_id, ticket_id) VALUES (?, ?) "
+        "ON CONFLICT (message_id) DO NOTHING",
         (message_id, ticket_id),
     )
 
 
 def add_event(
-    db: sqlite3.Connection,
+    db: Conn,
     ticket_id: int,
     kind: str,
     now: datetime,
@@ -85,7 +88,7 @@ def add_event(
 
 
 def add_decision(
-    db: sqlite3.Connection,
+    db: Conn,
     ticket_id: int,
     decision: Decision,
     kind: str,
@@ -98,7 +101,7 @@ def add_decision(
         "INSERT INTO decisions (ticket_id, kind, priority, category, provisional, exempt, "
         "exempt_reason, unagreed_caller, reaction_due, resolution_due, rules, rules_version, "
         "calendar_version, decided_by, decided_at, reason, needs_triage, decision_row, factors) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             ticket_id,
             kind,
@@ -120,20 +123,20 @@ def add_decision(
             decision.decision,
             json.dumps([f.model_dump() for f in decision.factors], ensure_ascii=False),
         ),
-    ).lastrowid
-    assert decision_id is not None
+    ).fetchone()[0]
     db.execute(
         "UPDATE tickets SET decision_id = ?, updated_at = ? WHERE id = ?",
         (decision_id, iso(now), ticket_id),
     )
-    return decision_id
+    return int(decision_id)
 
 
-def enqueue(db: sqlite3.Connection, item: OutboxItem, ticket_id: int | None, now: datetime) -> None:
+def enqueue(db: Conn, item: OutboxItem, ticket_id: int | None, now: datetime) -> None:
     """Queue one outgoing message, once per dedupe key."""
     db.execute(
-        "INSERT OR IGNORE INTO outbox (kind, ticket_id, dedupe_key, payload, "
-        "next_attempt_at, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO outbox (kind, ticket_id, dedupe_key, payload, "
+        "next_attempt_at, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (dedupe_key) DO NOTHING",
         (
             item.kind,
             ticket_id,
@@ -148,7 +151,7 @@ def enqueue(db: sqlite3.Connection, item: OutboxItem, ticket_id: int | None, now
         map_message_id(db, item.message_id, ticket_id)
 
 
-def cancel(db: sqlite3.Connection, ticket_id: int, patterns: Sequence[str]) -> int:
+def cancel(db: Conn, ticket_id: int, patterns: Sequence[str]) -> int:
     """Cancel a ticket's pending outbox rows whose dedupe key matches a LIKE pattern."""
     cancelled = 0
     for pattern in patterns:
@@ -160,14 +163,14 @@ def cancel(db: sqlite3.Connection, ticket_id: int, patterns: Sequence[str]) -> i
     return cancelled
 
 
-def require_ticket(db: sqlite3.Connection, ticket_id: int) -> None:
+def require_ticket(db: Conn, ticket_id: int) -> None:
     """StoreError unless the ticket exists."""
     if db.execute("SELECT 1 FROM tickets WHERE id = ?", (ticket_id,)).fetchone() is None:
         raise StoreError(f"ticket #{ticket_id} bestaat niet")
 
 
 def after_change(
-    db: sqlite3.Connection,
+    db: Conn,
     ticket_id: int,
     now: datetime,
     actor: str | None,
