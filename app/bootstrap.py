@@ -12,6 +12,7 @@ from bot.engine.runner import RuleEngine
 from bot.pipeline import Triage
 from bot.settings import Settings, load_directory, load_settings
 from bot.store import Store
+from bot.store.backend import store_target
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,11 @@ class Paths:
     rules_dir: Path
     db: Path | str
     db_password: str | None = field(default=None, repr=False)
+
+    @property
+    def db_label(self) -> str:
+        """The store as it may be shown: a password written into the URL is masked."""
+        return store_target(self.db).label
 
 
 def db_location(value: str) -> Path | str:

@@ -19,6 +19,7 @@ from app.arguments import DutchArgumentParser
 from app.bootstrap import Paths, db_location, load_setup
 from app.commands import EXIT_ERROR, EXIT_OK, utc_now
 from app.commands.classify import classify
+from app.commands.db import db
 from app.commands.explain import explain
 from app.commands.ingest import ingest
 from app.commands.outage import outage
@@ -215,6 +216,24 @@ def _parser() -> argparse.ArgumentParser:
     retry.add_argument("ids", nargs="*", type=int, metavar="ID", help="outbox ids (see list)")
     retry.add_argument("--all-failed", action="store_true", help="every failed message")
 
+    database = commands.add_parser(
+        "db", parents=[common], help="the store's schema; move from SQLite to PostgreSQL"
+    )
+    db_commands = database.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser(
+        "upgrade", parents=[common], help="bring the store (--db) to this triage's schema"
+    )
+    db_commands.add_parser("status", parents=[common], help="the store's schema version")
+    db_copy = db_commands.add_parser(
+        "copy", help="copy every row of one store into a new, empty one (counts compared)"
+    )
+    db_copy.add_argument("source", metavar="SOURCE", help="the store to copy (a SQLite file)")
+    db_copy.add_argument(
+        "target",
+        metavar="TARGET",
+        help="the new, empty store: postgresql://user@host/db ($TRIAGE_DB_PASSWORD)",
+    )
+
     quarantine = commands.add_parser(
         "quarantine", parents=[common], help="list what could not become a report"
     )
@@ -343,6 +362,8 @@ def run_command(
         return run(paths, args.once, args.log_level, args.since)
     if command == "outbox":
         return outbox(args, paths, out, clock)
+    if command == "db":
+        return db(args, paths, out)
     if command == "ingest":
         return ingest(args, paths, out, clock)
     if command == "outage":

@@ -63,6 +63,12 @@ class InstanceLease:
     def renew_every(self) -> float:
         return self.ttl.total_seconds() / 3
 
+    @property
+    def standby_every(self) -> float:
+        """How often a standby looks at the lease: often, as a look is one cheap read-write
+        and a holder on another machine can only be seen to be gone when its lease expires."""
+        return min(2.0, self.renew_every)
+
     def try_acquire(self) -> LeaseInfo | None:
         """Take the lease if free or expired: None. Else the current holder.
 
@@ -93,7 +99,7 @@ class InstanceLease:
                     raise
                 log.warning("standby: cannot reach the store's lease (%s); trying again", exc)
                 holder = None
-                if stop.wait(self.renew_every):
+                if stop.wait(self.standby_every):
                     return False
                 continue
             if holder is None:
@@ -120,7 +126,7 @@ class InstanceLease:
                     holder.expires_at.isoformat(timespec="seconds"),
                 )
                 announced = holder.holder
-            if stop.wait(self.renew_every):
+            if stop.wait(self.standby_every):
                 return False
 
     def valid(self) -> bool:

@@ -235,11 +235,18 @@ class RunSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # 20 s: renewed every third of it, and a standby on another machine (which cannot see
+    # that the holder's process is gone) checks every 2 s, so it takes over within ~22 s.
     lease_seconds: float = Field(
-        default=30,
+        default=20,
         ge=2,
         le=600,
         description="A crashed bot's lease expires after this long; a standby then takes over.",
+    )
+    host: str | None = Field(
+        default=None,
+        min_length=1,
+        description="This bot's name in the lease (default: the machine's host name).",
     )
     http_host: str = Field(
         default="127.0.0.1", description="Where /healthz, /readyz and /metrics listen (below)."

@@ -106,7 +106,7 @@ def evaluate_file(
                 for ticket, report, priority, category in store.team_labels()
             ]
             corrections = store.corrections(texts=False)
-        where = f"de beslissingen van het team in {paths.db}"
+        where = f"de beslissingen van het team in {paths.db_label}"
         tz = setup.triage.calendar.tz
         if corrections:
             last = month_key(corrections[-1].received_at, tz)
@@ -172,5 +172,5 @@ def suggest_words(
             json.dumps(suggestions_json(found, already), ensure_ascii=False, indent=2), file=stdout
         )
     else:
-        print(suggestions_text(found, str(paths.db), already), file=stdout)
+        print(suggestions_text(found, paths.db_label, already), file=stdout)
     return EXIT_OK

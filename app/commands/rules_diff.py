@@ -75,7 +75,7 @@ def rules_diff(
         bar: Progress[None] = Progress([], total, "Tickets opnieuw beoordelen", args.quiet, stderr)
         with bar:
             tally = replay_all(setup.triage, store.replay_rows(start), args.jobs, bar.advance)
-    source = DiffSource(str(paths.db), str(directory), setup.rule_set.version, since)
+    source = DiffSource(paths.db_label, str(directory), setup.rule_set.version, since)
     if args.json:
         print(json.dumps(diff_json(tally, source, tz), ensure_ascii=False, indent=2), file=stdout)
     else:

@@ -38,7 +38,7 @@ def run(paths: Paths, once: bool, level: str, since: str | None = None) -> int:
     first_since = _since(since)
     ttl = timedelta(seconds=setup.settings.run.lease_seconds)
     with open_store(paths) as store:
-        lease = InstanceLease(store, utc_now, ttl)
+        lease = InstanceLease(store, utc_now, ttl, host=setup.settings.run.host)
         stopping = threading.Event()
         service: Service | None = None
 
