@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.servers.fixtures", "tests.servers.slack_fixtures"]
+pytest_plugins = [
+    "tests.servers.fixtures",
+    "tests.servers.slack_fixtures",
+    "tests.servers.store_fixtures",
+]
 
 REPO = Path(__file__).resolve().parent.parent
 

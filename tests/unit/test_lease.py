@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -25,8 +24,8 @@ class Clock:
         return self.now
 
 
-def test_a_lease_is_exclusive_until_it_expires(tmp_path: Path) -> None:
-    with Store(tmp_path / "t.db") as store:
+def test_a_lease_is_exclusive_until_it_expires(store_url: str) -> None:
+    with Store(store_url) as store:
         assert store.take_lease(LEASE, "a", "host-a", 1, T0, TTL) is None
         held = store.take_lease(LEASE, "b", "host-b", 2, T0 + timedelta(seconds=10), TTL)
         assert held is not None and (held.holder, held.host, held.pid) == ("a", "host-a", 1)
@@ -41,9 +40,9 @@ def test_a_lease_is_exclusive_until_it_expires(tmp_path: Path) -> None:
         assert info is not None and info.holder == "b" and info.since == T0 + timedelta(seconds=51)
 
 
-def test_a_second_instance_refuses_or_stands_by_and_names_the_holder(tmp_path: Path) -> None:
+def test_a_second_instance_refuses_or_stands_by_and_names_the_holder(store_url: str) -> None:
     clock = Clock()
-    with Store(tmp_path / "t.db") as store:
+    with Store(store_url) as store:
         # The active one runs on another host: its process cannot be checked from here.
         first = InstanceLease(store, clock, TTL, host="web-1", pid=4120)
         assert first.acquire(wait=False)
@@ -63,9 +62,9 @@ def test_a_second_instance_refuses_or_stands_by_and_names_the_holder(tmp_path: P
         assert second.valid()
 
 
-def test_a_clean_stop_frees_the_lease_at_once(tmp_path: Path) -> None:
+def test_a_clean_stop_frees_the_lease_at_once(store_url: str) -> None:
     clock = Clock()
-    with Store(tmp_path / "t.db") as store:
+    with Store(store_url) as store:
         first = InstanceLease(store, clock, TTL, host="web-1", pid=4120)
         assert first.acquire(wait=False)
         first.release()
@@ -73,9 +72,9 @@ def test_a_clean_stop_frees_the_lease_at_once(tmp_path: Path) -> None:
         assert InstanceLease(store, clock, TTL, host="web-2", pid=77).acquire(wait=False)
 
 
-def test_a_dead_holder_on_this_host_is_not_waited_for(tmp_path: Path) -> None:
+def test_a_dead_holder_on_this_host_is_not_waited_for(store_url: str) -> None:
     clock = Clock()
-    with Store(tmp_path / "t.db") as store:
+    with Store(store_url) as store:
         gone = InstanceLease(store, clock, TTL, pid=2**22 + 12345)  # no such process
         assert gone.acquire(wait=False)
         assert InstanceLease(store, clock, TTL).acquire(wait=False)

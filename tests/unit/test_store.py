@@ -1,5 +1,6 @@
-"""The SQLite store: idempotent records, decision history, quarantine, schema version, and the
-unit of work (`store.transaction()`): all or nothing, idempotent by source key."""
+"""The store, on SQLite and on PostgreSQL (`store_url`): idempotent records, decision
+history, quarantine, and the unit of work (`store.transaction()`): all or nothing,
+idempotent by source key."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from bot.errors import StoreError
 from bot.models import Decision, Priority
 from bot.pipeline import Triage
 from bot.reminders import ReminderPolicy
-from bot.store import SCHEMA_VERSION, OutboxItem, Store, source_key
+from bot.store import OutboxItem, Store, source_key
 from tests.unit.triage_setup import build_triage, local, report
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -25,9 +26,9 @@ def triage(tmp_path: Path) -> Triage:
     return build_triage(tmp_path)
 
 
-def test_same_report_twice_is_stored_once(tmp_path: Path, triage: Triage) -> None:
+def test_same_report_twice_is_stored_once(store_url: str, triage: Triage) -> None:
     item = report("kapot")
-    with Store(tmp_path / "t.db") as store:
+    with Store(store_url) as store:
         first = store.record(item, triage.decide(item), NOW)
         second = store.record(item, triage.decide(item), NOW)
         assert first.created and not second.created
@@ -39,12 +40,12 @@ def test_same_report_twice_is_stored_once(tmp_path: Path, triage: Triage) -> Non
         )
 
 
-def test_source_key_decides_identity(tmp_path: Path, triage: Triage) -> None:
+def test_source_key_decides_identity(store_url: str, triage: Triage) -> None:
     a = report("kapot").model_copy(update={"source_key": "<msg-1@example>"})
     b = report("iets anders").model_copy(update={"source_key": "<msg-1@example>"})
     c = report("kapot").model_copy(update={"source_key": "<msg-2@example>"})
     assert source_key(a) == "<msg-1@example>"
-    with Store(tmp_path / "t.db") as store:
+    with Store(store_url) as store:
         assert store.record(a, triage.decide(a), NOW).created
         assert not store.record(b, triage.decide(b), NOW).created
         assert store.record(c, triage.decide(c), NOW).created
@@ -57,9 +58,9 @@ def test_content_hash_key_is_stable_across_offsets() -> None:
     assert source_key(a) != source_key(report("kapot", at="2026-11-24T10:01"))
 
 
-def test_ticket_round_trip_and_history(tmp_path: Path, triage: Triage) -> None:
+def test_ticket_round_trip_and_history(store_url: str, triage: Triage) -> None:
     item = report("niemand kan werken", at="2026-11-24T14:00")
-    with Store(tmp_path / "t.db") as store:
+    with Store(store_url) as store:
         ticket = store.record(item, triage.decide(item), NOW).ticket_id
         [row] = store.tickets()
         assert (row.priority, row.category, row.exempt, row.provisional) == (
@@ -84,39 +85,35 @@ def test_ticket_round_trip_and_history(tmp_path: Path, triage: Triage) -> None:
         assert str(history[0]["rules_version"]).startswith("rules-")
 
 
-def test_decision_for_unknown_ticket(tmp_path: Path, triage: Triage) -> None:
+def test_decision_for_unknown_ticket(store_url: str, triage: Triage) -> None:
     with (
-        Store(tmp_path / "t.db") as store,
+        Store(store_url) as store,
         pytest.raises(StoreError, match="ticket #9 bestaat niet"),
     ):
         store.add_decision(9, triage.decide(report("kapot")), "confirmed", "x", NOW)
 
 
-def test_quarantine_once_per_key(tmp_path: Path) -> None:
-    with Store(tmp_path / "t.db") as store:
+def test_quarantine_once_per_key(store_url: str) -> None:
+    with Store(store_url) as store:
         assert store.quarantine("email", "cannot parse", b"\x00garbage", NOW)
         assert not store.quarantine("email", "cannot parse", b"\x00garbage", NOW)
         [row] = store.quarantined()
         assert (row.source, row.reason, row.size) == ("email", "cannot parse", 8)
 
 
-def test_wal_mode_and_schema_version(tmp_path: Path) -> None:
+def test_sqlite_store_is_in_wal_mode(tmp_path: Path) -> None:
     path = tmp_path / "t.db"
-    with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION
+    Store(path).close()
     raw = sqlite3.connect(path)
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     raw.close()
-    with pytest.raises(StoreError, match="newer than this triage"):
-        Store(path)
 
 
-def test_reopen_keeps_data(tmp_path: Path, triage: Triage) -> None:
+def test_reopen_keeps_data(store_url: str, triage: Triage) -> None:
     item = report("kapot")
-    with Store(tmp_path / "t.db") as store:
+    with Store(store_url) as store:
         store.record(item, triage.decide(item), NOW)
-    with Store(tmp_path / "t.db") as store:
+    with Store(store_url) as store:
         assert store.count("tickets") == 1
         assert not store.record(item, triage.decide(item), NOW).created
 
@@ -125,10 +122,10 @@ def _ack(ticket_id: int) -> OutboxItem:
     return OutboxItem("email", f"ack:{ticket_id}", {"ticket": ticket_id})
 
 
-def test_unit_of_work_commits_everything_on_success(tmp_path: Path, triage: Triage) -> None:
+def test_unit_of_work_commits_everything_on_success(store_url: str, triage: Triage) -> None:
     item = report("kapot")
     reply = report("nog steeds kapot").model_copy(update={"source_key": "<reply-1@example>"})
-    with Store(tmp_path / "t.db") as store:
+    with Store(store_url) as store:
         with store.transaction() as tx:
             recorded = tx.record(item, triage.decide(item), NOW)
             assert recorded.created and recorded.ticket_id is not None
@@ -152,9 +149,9 @@ def test_unit_of_work_commits_everything_on_success(tmp_path: Path, triage: Tria
         assert store.ticket_of_source("<reply-1@example>") == recorded.ticket_id
 
 
-def test_unit_of_work_writes_nothing_when_the_block_raises(tmp_path: Path, triage: Triage) -> None:
+def test_unit_of_work_writes_nothing_when_the_block_raises(store_url: str, triage: Triage) -> None:
     item = report("kapot")
-    with Store(tmp_path / "t.db") as store:
+    with Store(store_url) as store:
         with pytest.raises(RuntimeError, match="boom"), store.transaction() as tx:
             recorded = tx.record(item, triage.decide(item), NOW)
             assert recorded.ticket_id is not None
@@ -171,10 +168,10 @@ def test_unit_of_work_writes_nothing_when_the_block_raises(tmp_path: Path, triag
         assert store.record(item, triage.decide(item), NOW).created
 
 
-def test_unit_of_work_rolls_back_a_reply_with_the_block(tmp_path: Path, triage: Triage) -> None:
+def test_unit_of_work_rolls_back_a_reply_with_the_block(store_url: str, triage: Triage) -> None:
     item = report("kapot")
     reply = report("nog steeds kapot").model_copy(update={"source_key": "<reply-1@example>"})
-    with Store(tmp_path / "t.db") as store:
+    with Store(store_url) as store:
         ticket = store.record(item, triage.decide(item), NOW).ticket_id
         assert ticket is not None
         with pytest.raises(RuntimeError), store.transaction() as tx:
@@ -185,10 +182,10 @@ def test_unit_of_work_rolls_back_a_reply_with_the_block(tmp_path: Path, triage: 
         assert store.outbox() == []
 
 
-def test_unit_of_work_is_idempotent_by_source_key(tmp_path: Path, triage: Triage) -> None:
+def test_unit_of_work_is_idempotent_by_source_key(store_url: str, triage: Triage) -> None:
     item = report("kapot")
     other = report("iets anders").model_copy(update={"source_key": source_key(item)})
-    with Store(tmp_path / "t.db") as store:
+    with Store(store_url) as store:
         with store.transaction() as tx:
             first = tx.record(item, triage.decide(item), NOW)
             again = tx.record(item, triage.decide(item), NOW)
@@ -215,10 +212,10 @@ def test_unit_of_work_is_idempotent_by_source_key(tmp_path: Path, triage: Triage
 
 
 def test_open_ticket_queues_the_acknowledgement_in_its_unit_of_work(
-    tmp_path: Path, triage: Triage
+    store_url: str, triage: Triage
 ) -> None:
     item = report("kapot")
-    with Store(tmp_path / "t.db") as store:
+    with Store(store_url) as store:
         desk = Desk(triage, store, ReminderPolicy, slack=False)
 
         def failing(ticket_id: int, _decision: Decision) -> list[OutboxItem]:
@@ -233,9 +230,9 @@ def test_open_ticket_queues_the_acknowledgement_in_its_unit_of_work(
         assert [row["dedupe_key"] for row in store.outbox()] == [f"ack:{opened.ticket_id}"]
 
 
-def test_transaction_cannot_be_used_after_its_block(tmp_path: Path, triage: Triage) -> None:
+def test_transaction_cannot_be_used_after_its_block(store_url: str, triage: Triage) -> None:
     item = report("kapot")
-    with Store(tmp_path / "t.db") as store:
+    with Store(store_url) as store:
         with store.transaction() as tx:
             pass
         with pytest.raises(StoreError, match="transaction is over"):

@@ -22,8 +22,8 @@ def triage(tmp_path: Path) -> Triage:
     return build_triage(tmp_path)
 
 
-def test_a_batch_commits_once_at_its_end(tmp_path: Path, triage: Triage) -> None:
-    with Store(tmp_path / "t.db") as store, Store(tmp_path / "t.db") as other:
+def test_a_batch_commits_once_at_its_end(store_url: str, triage: Triage) -> None:
+    with Store(store_url) as store, Store(store_url) as other:
         desk = Desk(triage, store, ReminderPolicy, slack=False)
         with store.batch():
             for n in range(3):
@@ -35,8 +35,8 @@ def test_a_batch_commits_once_at_its_end(tmp_path: Path, triage: Triage) -> None
         assert other.count("tickets") == 3 and other.count("quarantine") == 1
 
 
-def test_a_failing_unit_in_a_batch_is_undone_alone(tmp_path: Path, triage: Triage) -> None:
-    with Store(tmp_path / "t.db") as store:
+def test_a_failing_unit_in_a_batch_is_undone_alone(store_url: str, triage: Triage) -> None:
+    with Store(store_url) as store:
         desk = Desk(triage, store, ReminderPolicy, slack=False)
 
         def failing(ticket_id: int, _decision: Decision) -> list[OutboxItem]:
@@ -51,8 +51,8 @@ def test_a_failing_unit_in_a_batch_is_undone_alone(tmp_path: Path, triage: Triag
         assert desk.open_ticket(report("tweede"), NOW).created  # the failed one is new again
 
 
-def test_a_batch_that_raises_writes_nothing(tmp_path: Path, triage: Triage) -> None:
-    with Store(tmp_path / "t.db") as store:
+def test_a_batch_that_raises_writes_nothing(store_url: str, triage: Triage) -> None:
+    with Store(store_url) as store:
         desk = Desk(triage, store, ReminderPolicy, slack=False)
         with pytest.raises(RuntimeError, match="boom"), store.batch():
             assert desk.open_ticket(report("eerste"), NOW).created
