@@ -18,12 +18,16 @@ demo: $(STAMP)
 test: services $(STAMP)
 	$(BIN)/python -m pytest -q
 
-# The IMAP tests run a private dovecot (tests/servers), the HTML report test a headless
-# Chromium: install them when missing and root (Debian packages dovecot-imapd, chromium).
+# The IMAP tests run a private dovecot (tests/servers), the PostgreSQL tests a private
+# server from initdb, the HTML report test a headless Chromium: install them when missing and
+# root (Debian packages dovecot-imapd, postgresql, chromium). Debian keeps initdb off the PATH,
+# in /usr/lib/postgresql/<version>/bin; the tests use the newest there.
 services:
 	@export PATH="$$PATH:/usr/sbin:/usr/local/sbin"; \
 	missing=""; \
 	command -v dovecot >/dev/null || missing="$$missing dovecot-imapd"; \
+	{ command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 \
+		|| missing="$$missing postgresql"; \
 	command -v chromium >/dev/null || missing="$$missing chromium fonts-dejavu-core"; \
 	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
