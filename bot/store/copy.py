@@ -72,6 +72,8 @@ class Copies(Database):
             )
         counts: list[TableCount] = []
         with self._transaction() as db:
+            if self.dialect == "sqlite":  # reports.ticket_id points forward: check at COMMIT
+                db.execute("PRAGMA defer_foreign_keys = ON")
             for table in TABLES:
                 copied = 0
                 for rows in _pages(source, table):

@@ -54,12 +54,18 @@ class Database:
                 self._backend = PostgresBackend(self.target)
             else:
                 self._backend = SqliteBackend(self.target.sqlite_path)
+        except sqlite3.Error as exc:
+            raise StoreError(f"kan de database {self.path} niet openen: {exc}") from exc
+        try:
             if migrate:
                 upgrade(self._backend)
             else:
                 check(self._backend)
-        except sqlite3.Error as exc:
-            raise StoreError(f"kan de database {self.path} niet openen: {exc}") from exc
+        except BaseException as exc:
+            self._backend.close()  # refused (newer schema) or broken: close what was opened
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"kan de database {self.path} niet openen: {exc}") from exc
+            raise
 
     @property
     def dialect(self) -> str:

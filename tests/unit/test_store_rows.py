@@ -105,7 +105,7 @@ def test_reminders_are_compared_on_the_moment_they_were_meant_for(
 def test_outage_windows_open_and_end(store_url: str) -> None:
     with Store(store_url) as store:
         first = store.add_outage(NOW, None, "storing", "inloggen faalt", NOW, by="U1")
-        store.add_outage(NOW - timedelta(days=3), NOW - timedelta(days=2), "gepland", "", NOW)
+        store.add_outage(NOW - timedelta(days=3), NOW - timedelta(days=2), "planned", "", NOW)
         assert [o.id for o in store.open_outages()] == [first]
         ended = store.end_outage(first, NOW + timedelta(hours=1), by="U2")
         assert ended.end == NOW + timedelta(hours=1)
