@@ -88,13 +88,14 @@ class HttpEndpoint:
         ready: Callable[[], dict[str, Any]] | None = None,
         metrics: Callable[[], bytes] | None = None,
         observe: Callable[[str, str], None] = lambda channel, outcome: None,
+        active: Callable[[], bool] = lambda: True,
     ) -> None:
         if app is not None and not signing_secret:
             raise ValueError("serving Slack over HTTP needs its signing secret")
         self.slack = app
         self.health = health or (lambda: {"ok": True})
         self.ready = ready or (lambda: {"ready": True, "role": "active", "checks": {}})
-        self.metrics, self.observe = metrics, observe
+        self.metrics, self.observe, self.active = metrics, observe, active
         self.intake, self.widget, self.clock, self.wake = intake, widget, clock, wake
         self._secret = signing_secret.encode("utf-8")
         self.max_slack_bytes = max_slack_bytes
@@ -130,6 +131,11 @@ class HttpEndpoint:
             return _json(start_response, 404, {"ok": False, "error": "not_found"})
         if method != "POST":
             return _json(start_response, 405, {"ok": False, "error": "method_not_allowed"})
+        if not self.active():
+            # A standby (another instance holds the store's lease): Slack retries, and a
+            # load balancer that reads /readyz sends the retry to the active instance.
+            body = {"ok": False, "error": "standby", "message": "deze triage is reserve"}
+            return _json(start_response, 503, body)
         try:
             answer = handler(environ)
         except _Refused as refused:
@@ -218,6 +224,11 @@ class HttpEndpoint:
         self.start()
         log.info("listening on http://%s:%d (%s, %s)", host, bound, SLACK_PATH, WIDGET_PATH)
         return bound
+
+    @property
+    def port(self) -> int | None:
+        """The port it listens on, while it does."""
+        return self._server.server_address[1] if self._server is not None else None
 
     @property
     def serving(self) -> bool:

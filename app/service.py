@@ -255,6 +255,7 @@ class Service:
                 ready=self.readiness.report,
                 metrics=self.metrics.exposition,
                 observe=self.metrics.report,
+                active=self._active,
             )
         self.outbox = OutboxWorker(
             store, transports, active=self._active, holder=lease.holder if lease else ""
@@ -499,14 +500,23 @@ class Service:
             thread.join(timeout=30)
         log.info("triage stopped")
 
+    def start_http(self) -> int | None:
+        """Serve the HTTP endpoint (once); its port. A standby serves it too: /healthz and
+        /readyz (503, role standby) answer, Slack's and the widget's POSTs get 503 until
+        this instance holds the lease, so a load balancer sends them to the active one."""
+        settings, ours = self.setup.settings.slack, self.setup.settings
+        if self.http is None:
+            return None
+        if self.http.serving:
+            return self.http.port
+        widget = ours.widget is not None  # Slack's address when it serves Slack or the widget
+        where = settings if settings and (settings.mode == "http" or widget) else ours.run
+        return self.http.serve(where.http_host, where.http_port or 0)
+
     def start_slack(self) -> int | None:
         """Open the Slack connection (Socket Mode) and/or the HTTP endpoint; the HTTP port."""
-        settings, ours = self.setup.settings.slack, self.setup.settings
-        port = None
-        if self.http is not None:  # Slack's address when it serves Slack or the widget
-            widget = ours.widget is not None
-            where = settings if settings and (settings.mode == "http" or widget) else ours.run
-            port = self.http.serve(where.http_host, where.http_port or 0)
+        settings = self.setup.settings.slack
+        port = self.start_http()
         if self.slack is not None and settings is not None and settings.mode == "socket":
             self._socket = connect_socket_mode(self.slack.app, settings, self.slack_client)
         if self.slack is not None:

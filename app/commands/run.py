@@ -64,8 +64,10 @@ def run(paths: Paths, once: bool, level: str, since: str | None = None) -> int:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         service = Service(setup, paths, store, lease=lease, since=first_since)
+        service.start_http()  # a standby answers /readyz too (503, role standby)
         if not lease.acquire(wait=True, stop=stopping):
             log.info("stopped while standing by")
+            service.stop_slack()
             return EXIT_OK
         try:
             lost = threading.Event()
