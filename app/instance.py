@@ -175,6 +175,15 @@ class InstanceLease:
             log.warning("lease: could not release (%s); it expires by itself", exc)
 
 
+def holder_gone(holder: str, host: str) -> bool:
+    """Is the holder id ("host:pid:token") a process on `host` that no longer exists? A
+    holder on another host cannot be checked from here: False."""
+    parts = holder.rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != host or not parts[1].isdigit():
+        return False
+    return not _alive(int(parts[1]))
+
+
 def _alive(pid: int) -> bool:
     """Does a process with this id exist on this host (signal 0 checks, sends nothing)?"""
     try:

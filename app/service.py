@@ -41,7 +41,7 @@ from app.bootstrap import Paths, Setup
 from app.commands.report import monthly_message
 from app.health import Alerts, Health
 from app.http import MAX_READ, HttpEndpoint
-from app.instance import InstanceLease
+from app.instance import InstanceLease, holder_gone
 from app.metrics import Metrics
 from app.readiness import Readiness, slack_problem
 from app.render.text import describe_import
@@ -356,16 +356,26 @@ class Service:
         return sent
 
     def take_over(self) -> None:
-        """Just became the store's active instance: messages the one before claimed but
-        may not have sent are due again (SLA clocks wait for nobody)."""
-        if self.lease is not None:
-            freed = self.store.release_claims(self.lease.holder, self.clock())
-            if freed:
-                log.warning(
-                    "took over %d outgoing message(s) the previous instance had claimed; "
-                    "one may reach its recipient twice (same Message-ID)",
-                    freed,
-                )
+        """Just became the store's active instance: messages the one before claimed come due
+        when its claim ends (bot/outbox.py CLAIM, a minute), unless it records them as sent
+        first: it may only have lost its lease while the database was away, and still be
+        there to say what it sent. One that crashed may have sent one and not recorded it."""
+        if self.lease is None:
+            return
+        now = self.clock()
+        for claimer, count in self.store.foreign_claims(self.lease.holder, now).items():
+            if holder_gone(claimer, self.lease.host):  # its process on this host is gone
+                self.store.release_claims(claimer, now)
+                when = "now"
+            else:
+                when = "when its claim ends, unless it records them as sent"
+            log.warning(
+                "the previous instance (%s) had claimed %d outgoing message(s): they go out "
+                "%s; one may reach its recipient twice (same Message-ID)",
+                claimer,
+                count,
+                when,
+            )
 
     def run_once(self) -> RunSummary:
         """Process what is waiting in every adapter, plan reminders, deliver the outbox."""

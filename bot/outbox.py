@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -103,7 +104,7 @@ class OutboxWorker:
         holder: str = "",
     ) -> None:
         self.store = store
-        self.holder = holder  # who claims rows (the lease holder); see Store.release_claims
+        self.holder = holder  # who claims rows (the lease holder); see Store.claim_outbox
         self.transports = transports
         self.active = active or (lambda: True)
         # Per transport: no attempts before this moment (after a failure or a 429), so the
@@ -153,6 +154,15 @@ class OutboxWorker:
         for outbox_id, sent_at in list(self._unrecorded.items()):
             self.store.mark_sent(outbox_id, sent_at)
             del self._unrecorded[outbox_id]
+
+    def record_unrecorded(self) -> int:
+        """Try once more to record the rows sent but not yet recorded; how many are left.
+
+        Also after this instance lost its lease: a sent row is a fact, whoever holds the
+        lease, and recording it keeps the next holder from sending it again."""
+        with suppress(StoreError):  # not yet: the caller tries again
+            self._record_unrecorded()
+        return len(self._unrecorded)
 
     def _deliver(self, row: OutboxRow, now: datetime) -> str:
         """Send one row and record the outcome: 'sent', 'retried', 'deferred', 'paused',

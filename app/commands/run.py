@@ -11,12 +11,17 @@ import logging
 import signal
 import sys
 import threading
+import time
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from app.bootstrap import Paths, load_setup, open_store
 from app.commands import EXIT_ERROR, EXIT_OK
 from app.instance import InstanceLease
 from bot.errors import ConfigError
+
+if TYPE_CHECKING:
+    from app.service import Service
 
 
 def _since(value: str | None) -> date | None:
@@ -83,6 +88,7 @@ def run(paths: Paths, once: bool, level: str, since: str | None = None) -> int:
         finally:
             lease.release()
         if lost.is_set():
+            _record_what_was_sent(service, log)
             print(
                 "triage: de lease op de database is verloren (een andere triage nam het "
                 "over, of de database was te lang niet schrijfbaar); gestopt",
@@ -90,3 +96,17 @@ def run(paths: Paths, once: bool, level: str, since: str | None = None) -> int:
             )
             return EXIT_ERROR
     return EXIT_OK
+
+
+def _record_what_was_sent(service: Service, log: logging.Logger) -> None:
+    """After the lease was lost: record the messages this instance sent but could not record
+    (the database was away), for up to CLAIM, so the new holder does not send them again."""
+    from bot.outbox import CLAIM
+
+    deadline = time.monotonic() + CLAIM.total_seconds()
+    left = service.outbox.record_unrecorded()
+    while left and time.monotonic() < deadline:
+        time.sleep(1)
+        left = service.outbox.record_unrecorded()
+    if left:
+        log.error("%d sent message(s) could not be recorded as sent; they may go out again", left)

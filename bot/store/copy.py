@@ -4,7 +4,8 @@ The target (PostgreSQL, usually) must be at the same schema revision and hold no
 Everything is written in one transaction, in an order that respects the references, with
 the rows' own ids; then the counts per table are compared inside that transaction, so a
 copy that lost a row commits nothing. On PostgreSQL the id sequences are moved past the
-copied ids, so the next ticket gets the next number.
+copied ids, so the next ticket gets the next number, and the tables are analysed, so the
+first report does not run on a planner that knows nothing of them.
 
 The lease is not copied: it names the process that ran the old store, and the new store's
 first `triage run` takes a fresh one.
@@ -98,6 +99,11 @@ class Copies(Database):
                     "de kopie klopt niet, er is niets geschreven: "
                     + ", ".join(f"{c.table} {c.source} → {c.target}" for c in wrong)
                 )
+        if self.dialect == "postgresql":
+            # Fresh tables have no planner statistics until autovacuum comes by; without them
+            # the first SLA report over 50,000 copied tickets took minutes (bench/store_backends).
+            with self._lock:
+                self._backend.conn().execute("ANALYZE")
         return counts
 
     def _count(self, table: str) -> int:

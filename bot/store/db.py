@@ -27,6 +27,12 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
 
 
+def marks(values: Sequence[object]) -> str:
+    """Placeholders for `IN (...)`: one `?` per value, or NULL for none (matches nothing;
+    PostgreSQL refuses an empty `IN ()`, which SQLite takes)."""
+    return ", ".join("?" * len(values)) or "NULL"
+
+
 def moment(value: str | None) -> datetime | None:
     """A stored moment back as a datetime (None or empty: None)."""
     return datetime.fromisoformat(value) if value else None

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.store.db import Database, iso, moment
+from bot.store.db import Database, iso, marks, moment
 from bot.store.rows import OutboxItem, OutboxRow
 from bot.store.writes import cancel, enqueue
 
@@ -39,10 +39,10 @@ class OutboxRows(Database):
 
     def due_outbox(self, now: datetime, kinds: Sequence[str], limit: int = 100) -> list[OutboxRow]:
         """Pending messages of these kinds whose time has come, oldest first."""
-        marks = ",".join("?" * len(kinds))
+        in_kinds = marks(kinds)
         rows = self._rows(
             f"SELECT id, kind, ticket_id, dedupe_key, payload, attempts FROM outbox "
-            f"WHERE status = 'pending' AND next_attempt_at <= ? AND kind IN ({marks}) "
+            f"WHERE status = 'pending' AND next_attempt_at <= ? AND kind IN ({in_kinds}) "
             # By the time each was first due, not its retry time: a row that waited out a 429
             # goes before the rows due after it, so posts keep the order tickets came in.
             "ORDER BY COALESCE(due_at, next_attempt_at), id LIMIT ?",
@@ -90,10 +90,10 @@ class OutboxRows(Database):
 
     def next_outbox_time(self, kinds: Sequence[str]) -> datetime | None:
         """When the earliest pending message of these kinds is due."""
-        marks = ",".join("?" * len(kinds))
+        in_kinds = marks(kinds)
         row = self._row(
             f"SELECT MIN(next_attempt_at) AS next_at FROM outbox WHERE status = 'pending' "
-            f"AND kind IN ({marks})",
+            f"AND kind IN ({in_kinds})",
             tuple(kinds),
         )
         assert row is not None  # an aggregate always answers one row
@@ -121,15 +121,27 @@ class OutboxRows(Database):
             )
             return cursor.rowcount == 1
 
-    def release_claims(self, holder: str, now: datetime) -> int:
-        """Rows claimed by another (dead or replaced) holder are due again now: it may
-        have sent them or not, and a second copy (same Message-ID) beats none."""
+    def foreign_claims(self, holder: str, now: datetime) -> dict[str, int]:
+        """Pending rows other holders claimed whose claim has not ended, per claimer: they may
+        have sent them. Such a row comes due again when its claim ends, and not before, so a
+        holder that only lost its lease (the database was away) can still record what it
+        sent; `release_claims` frees a claimer's rows at once (its process is known gone)."""
+        rows = self._rows(
+            "SELECT claimed_by, COUNT(*) AS n FROM outbox WHERE status = 'pending' AND "
+            "claimed_by IS NOT NULL AND claimed_by != ? AND next_attempt_at > ? "
+            "GROUP BY claimed_by",
+            (holder, iso(now)),
+        )
+        return {str(r["claimed_by"]): int(r["n"]) for r in rows}
+
+    def release_claims(self, claimer: str, now: datetime) -> int:
+        """The rows `claimer` claimed are due again now (it is gone: it may have sent them or
+        not, and a second copy with the same Message-ID beats none)."""
         with self._transaction() as db:
             cursor = db.execute(
                 "UPDATE outbox SET next_attempt_at = ?, claimed_by = NULL WHERE status = "
-                "'pending' AND claimed_by IS NOT NULL AND claimed_by != ? AND "
-                "next_attempt_at > ?",
-                (iso(now), holder, iso(now)),
+                "'pending' AND claimed_by = ? AND next_attempt_at > ?",
+                (iso(now), claimer, iso(now)),
             )
             return cursor.rowcount
 
@@ -147,9 +159,9 @@ class OutboxRows(Database):
             if ids is None:
                 rows = db.execute("SELECT id FROM outbox WHERE status = 'failed'").fetchall()
             else:
-                marks = ",".join("?" * len(ids))
+                in_ids = marks(ids)
                 rows = db.execute(
-                    f"SELECT id FROM outbox WHERE status = 'failed' AND id IN ({marks})",
+                    f"SELECT id FROM outbox WHERE status = 'failed' AND id IN ({in_ids})",
                     tuple(ids),
                 ).fetchall()
             found = [int(r["id"]) for r in rows]
@@ -196,11 +208,11 @@ class OutboxRows(Database):
     def outbox_gauges(self, now: datetime, kinds: Sequence[str]) -> OutboxGauges:
         """What /metrics and /readyz read: the pending rows of these kinds, the oldest due
         one's first due moment, and the reminders sent so far per kind."""
-        marks = ",".join("?" * len(kinds))
+        in_kinds = marks(kinds)
         row = self._row(
             "SELECT COUNT(*) AS depth, MIN(CASE WHEN COALESCE(due_at, next_attempt_at) <= ? "
             "THEN COALESCE(due_at, next_attempt_at) END) AS oldest FROM outbox "
-            f"WHERE status = 'pending' AND kind IN ({marks})",
+            f"WHERE status = 'pending' AND kind IN ({in_kinds})",
             (iso(now), *kinds),
         )
         assert row is not None  # an aggregate always answers one row

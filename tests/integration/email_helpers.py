@@ -16,6 +16,7 @@ from bot.store import Store
 from tests.conftest import REPO
 from tests.servers.dovecot import Dovecot
 from tests.servers.smtp import SmtpSink
+from tests.servers.store_fixtures import rig_store
 
 
 def mail(
@@ -100,6 +101,6 @@ def make_service(
         **imap,
     )
     paths = Paths(REPO / "config", REPO / "rules", tmp_path / "triage.db")
-    store = Store(paths.db)
+    store = Store(rig_store(paths.db))
     service = Service(load_setup(paths), paths, store, clock or Clock())
     return service, store

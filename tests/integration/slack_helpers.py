@@ -18,6 +18,7 @@ from tests.conftest import REPO
 from tests.integration.email_helpers import Clock
 from tests.servers.slack_api import FakeSlackApi
 from tests.servers.slack_requests import SlackHttpClient
+from tests.servers.store_fixtures import rig_store
 
 SIGNING_SECRET = "test-signing-secret"
 WIDGET_SECRET = "test-widget-secret"
@@ -88,7 +89,7 @@ def running_slack(
     """A started Slack side of `triage run` (no IMAP), stopped and closed afterwards."""
     slack_env(monkeypatch, api, mode=mode)
     paths = Paths(REPO / "config", rules_dir or REPO / "rules", tmp_path / "triage.db")
-    store = Store(paths.db)
+    store = Store(rig_store(paths.db))
     clock = clock or Clock(TUESDAY_10)
     service = Service(load_setup(paths), paths, store, clock)
     port = service.start_slack()

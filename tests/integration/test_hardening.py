@@ -214,6 +214,7 @@ def test_refused_smtp_login_pauses_the_outbox_and_loses_nothing(
     assert [row["status"] for row in store.outbox()] == ["sent"] * 3
 
 
+@pytest.mark.sqlite_file
 def test_refused_recipient_is_listed_and_can_be_sent_again(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -49,6 +49,7 @@ def cli(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> str:
     return capsys.readouterr().out
 
 
+@pytest.mark.sqlite_file
 def test_a_customers_report_shows_no_other_customers_ticket(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

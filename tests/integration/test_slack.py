@@ -552,6 +552,7 @@ def test_slack_receipt_time_is_the_message_ts(
         assert rig.store.ticket_view(ticket).received_at == TUESDAY_10
 
 
+@pytest.mark.sqlite_file
 def test_a_message_that_fails_unexpectedly_is_quarantined(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
 ) -> None:

@@ -3,12 +3,13 @@ taken when free, refused while another holder renews it, taken over once it expi
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.instance import LEASE, InstanceLease
+from app.instance import LEASE, InstanceLease, holder_gone
 from bot.errors import LeaseHeld
 from bot.store import Store
 
@@ -78,3 +79,15 @@ def test_a_dead_holder_on_this_host_is_not_waited_for(store_url: str) -> None:
         gone = InstanceLease(store, clock, TTL, pid=2**22 + 12345)  # no such process
         assert gone.acquire(wait=False)
         assert InstanceLease(store, clock, TTL).acquire(wait=False)
+
+
+def test_a_claimer_is_known_gone_only_on_this_host() -> None:
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    assert holder_gone(f"vm:{dead.pid}:ab12", "vm")
+    assert not holder_gone(f"vm:{os.getpid()}:ab12", "vm")  # alive
+    assert not holder_gone(f"other:{dead.pid}:ab12", "vm")  # another machine: cannot tell
+    assert not holder_gone("nonsense", "vm")

@@ -57,9 +57,13 @@ def test_only_one_of_two_stores_claims_a_row(store_url: str) -> None:
         assert one.claim_outbox(row.id, NOW, until, "one")
         assert not two.claim_outbox(row.id, NOW, until, "two")
         assert two.due_outbox(NOW + timedelta(minutes=1), ["email"]) == []
-        # The claimer died: a new holder frees its claims, and then it can be claimed again.
-        assert two.release_claims("two", NOW + timedelta(minutes=1)) == 1
-        assert two.claim_outbox(row.id, NOW + timedelta(minutes=1), until, "two")
+        # The claimer died: the row is another's claim until the claim ends, then due again.
+        assert two.foreign_claims("two", NOW + timedelta(minutes=1)) == {"one": 1}
+        assert not two.claim_outbox(row.id, NOW + timedelta(minutes=1), until, "two")
+        later = until + timedelta(seconds=1)
+        assert two.foreign_claims("two", later) == {}
+        assert [r.id for r in two.due_outbox(later, ["email"])] == [row.id]
+        assert two.claim_outbox(row.id, later, later + timedelta(minutes=2), "two")
         [claimed] = one.outbox()
         assert claimed["claimed_by"] == "two"
 
@@ -157,3 +161,27 @@ def test_a_whole_store_is_copied_with_the_same_counts(
         assert new.record(item, triage.decide(item), NOW).ticket_id == 6
         with pytest.raises(StoreError, match="niet leeg"):
             new.copy_from(old)
+
+
+def test_asking_about_no_kinds_or_ids_answers_nothing(store_url: str) -> None:
+    """A bot without transports (no SMTP, no Slack) asks about an empty list of kinds: that
+    is an empty answer on both databases (PostgreSQL refuses `IN ()`, /metrics gave 500)."""
+    with Store(store_url) as store:
+        store.enqueue(OutboxItem("email", "ack:1", {"to": "a@x.nl"}), NOW)
+        assert store.due_outbox(NOW, []) == []
+        assert store.next_outbox_time([]) is None
+        assert store.outbox_gauges(NOW, []).depth == 0
+        assert store.retry_outbox([], NOW) == []
+
+
+def test_a_gone_claimers_rows_can_be_freed_at_once(store_url: str) -> None:
+    with Store(store_url) as store:
+        store.enqueue(OutboxItem("email", "ack:1", {"to": "a@x.nl"}), NOW)
+        store.enqueue(OutboxItem("email", "ack:2", {"to": "b@x.nl"}), NOW)
+        first, second = store.due_outbox(NOW, ["email"])
+        until = NOW + timedelta(minutes=1)
+        assert store.claim_outbox(first.id, NOW, until, "vm:11:aa")
+        assert store.claim_outbox(second.id, NOW, until, "vm:12:bb")
+        assert store.foreign_claims("vm:13:cc", NOW) == {"vm:11:aa": 1, "vm:12:bb": 1}
+        assert store.release_claims("vm:11:aa", NOW) == 1
+        assert [r.id for r in store.due_outbox(NOW, ["email"])] == [first.id]

@@ -12,7 +12,7 @@ a new PostgreSQL store is made by 0001 itself. Every later change is a new revis
 
 from pathlib import Path
 
-REVISIONS: tuple[str, ...] = ("0001",)
+REVISIONS: tuple[str, ...] = ("0001", "0002")
 HEAD = REVISIONS[-1]
 BASELINE = "0001"
 SCRIPTS = Path(__file__).parent
