@@ -416,7 +416,8 @@ def main() -> int:
         fsync = "on" if args.pg_fsync else "off"
         print(
             f"PostgreSQL {version[0] if version else '?'} (fsync {fsync}), "
-            f"SQLite {sqlite3.sqlite_version} (WAL, synchronous=NORMAL)",
+            f"SQLite {sqlite3.sqlite_version} (WAL, synchronous=NORMAL); load average "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (others' work slows both columns)",
             flush=True,
         )
         backends = Backends(Path(folder), server)
