@@ -112,14 +112,15 @@ class Target:
     def count(self, table: str) -> int:
         sql = f"SELECT COUNT(*) FROM {table}"
         if self.pg is not None:
-            with self.pg.connect() as conn:
-                row = conn.execute(sql).fetchone()
-                return int(row[0]) if row else 0
-        conn = sqlite3.connect(f"file:{self.url}?mode=ro", uri=True, timeout=10)
-        try:
-            return int(conn.execute(sql).fetchone()[0])
-        finally:
-            conn.close()
+            with self.pg.connect() as pg:
+                row = pg.execute(sql).fetchone()
+        else:
+            lite = sqlite3.connect(f"file:{self.url}?mode=ro", uri=True, timeout=10)
+            try:
+                row = lite.execute(sql).fetchone()
+            finally:
+                lite.close()
+        return int(row[0]) if row else 0
 
 
 @dataclass
