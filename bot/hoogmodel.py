@@ -30,6 +30,11 @@ from bot.reading import ReadText
 
 STEP = "taalmodel-hoog"
 FACTOR = "taalmodel"
+# What `triage explain` says about the factor (Dutch: a team lead reads it).
+DESCRIPTION = (
+    "een taalmodel, getraind op de gelabelde meldingen, acht Hoog zeer waarschijnlijk en maakt "
+    "de melding Hoog (het verhoogt alleen, het verlaagt nooit)"
+)
 # scikit-learn's default token pattern: words of two or more letters or digits.
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
@@ -127,7 +132,9 @@ class HoogModel:
     def opinion(self, read: ReadText, words: int = 5) -> Opinion:
         """P(Hoog), whether it reaches the threshold, and the words that pushed most to Hoog."""
         probability, contributions = self._score(model_text(read))
-        top = sorted((c, g) for g, c in contributions.items() if c > 0)[::-1][:words]
+        # Short single words ("en", "van") weigh in but tell a reader nothing.
+        telling = {g: c for g, c in contributions.items() if c > 0 and (" " in g or len(g) > 3)}
+        top = sorted(((c, g) for g, c in telling.items()), reverse=True)[:words]
         return Opinion(probability, probability >= self.threshold, tuple(g for _, g in top))
 
     def _score(self, text: str) -> tuple[float, dict[str, float]]:
