@@ -37,6 +37,7 @@ DESCRIPTION = (
 )
 # scikit-learn's default token pattern: words of two or more letters or digits.
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
+_MEMO_WORDS = 100_000
 
 
 def normalise(text: str) -> str:
@@ -70,21 +71,37 @@ def model_text(read: ReadText) -> str:
     return normalise(read.text)
 
 
-@dataclass(frozen=True)
 class _Part:
     """One vectoriser: n-gram -> (idf, weight)."""
 
-    terms: Mapping[str, tuple[float, float]]
+    def __init__(self, terms: Mapping[str, tuple[float, float]]) -> None:
+        self.terms = terms
+        # idf * weight and idf squared: the score and the norm need nothing else.
+        self._idf_weight = {g: idf * weight for g, (idf, weight) in terms.items()}
+        self._idf_squared = {g: idf * idf for g, (idf, _) in terms.items()}
 
-    def scores(self, grams: list[str]) -> tuple[float, dict[str, float]]:
-        """The part's share of the score, and each n-gram's contribution to it."""
-        counts = Counter(g for g in grams if g in self.terms)
+    def count(self, grams: list[str]) -> Counter[str]:
+        """How often each n-gram this part knows occurs in `grams`."""
+        return Counter(g for g in grams if g in self.terms)
+
+    def score(self, counts: Mapping[str, int]) -> float:
+        """The part's share of the score: the L2-normalised sublinear tf-idf times the weights."""
+        once = [g for g, times in counts.items() if times == 1]
+        # Most n-grams occur once (tf 1): summed by map, at C speed.
+        dot = sum(map(self._idf_weight.__getitem__, once))
+        square = sum(map(self._idf_squared.__getitem__, once))
+        for gram, times in counts.items():
+            if times > 1:
+                tf = 1.0 + math.log(times)
+                dot += tf * self._idf_weight[gram]
+                square += tf * tf * self._idf_squared[gram]
+        return dot / math.sqrt(square) if square else 0.0
+
+    def contributions(self, counts: Mapping[str, int]) -> dict[str, float]:
+        """Each n-gram's share of `score` (for the words a reader is shown)."""
         values = {g: (1.0 + math.log(c)) * self.terms[g][0] for g, c in counts.items()}
         norm = math.sqrt(sum(v * v for v in values.values()))
-        if not norm:
-            return 0.0, {}
-        contributions = {g: v / norm * self.terms[g][1] for g, v in values.items()}
-        return sum(contributions.values()), contributions
+        return {g: v / norm * self.terms[g][1] for g, v in values.items()} if norm else {}
 
 
 @dataclass(frozen=True)
@@ -104,6 +121,9 @@ class HoogModel:
     ) -> None:
         self._words = words
         self._chars = chars
+        # Word -> its known character n-grams: most words recur from report to report, and
+        # cutting every word into pieces is most of the model's time.
+        self._pieces: dict[str, tuple[str, ...]] = {}
         self.intercept = intercept
         self.threshold = threshold
         self.version = version
@@ -127,19 +147,40 @@ class HoogModel:
 
     def probability_of(self, text: str) -> float:
         """P(Hoog) for an already normalised text."""
-        return self._score(text)[0]
+        return self._probability(text, self._words.count(word_ngrams(text)))
 
     def opinion(self, read: ReadText, words: int = 5) -> Opinion:
         """P(Hoog), whether it reaches the threshold, and the words that pushed most to Hoog."""
-        probability, contributions = self._score(model_text(read))
-        # Short single words ("en", "van") weigh in but tell a reader nothing.
-        telling = {g: c for g, c in contributions.items() if c > 0 and (" " in g or len(g) > 3)}
+        text = model_text(read)
+        word_counts = self._words.count(word_ngrams(text))
+        probability = self._probability(text, word_counts)
+        if probability < self.threshold:
+            return Opinion(probability, False, ())
+        # Words only: character n-grams mean nothing to a reader, nor do short single words
+        # ("en", "van") that weigh in.
+        telling = {
+            g: c
+            for g, c in self._words.contributions(word_counts).items()
+            if c > 0 and (" " in g or len(g) > 3)
+        }
         top = sorted(((c, g) for g, c in telling.items()), reverse=True)[:words]
-        return Opinion(probability, probability >= self.threshold, tuple(g for _, g in top))
+        return Opinion(probability, True, tuple(g for _, g in top))
 
-    def _score(self, text: str) -> tuple[float, dict[str, float]]:
-        word_score, word_parts = self._words.scores(word_ngrams(text))
-        char_score, _ = self._chars.scores(char_ngrams(text))
-        z = self.intercept + word_score + char_score
-        # Words only in the explanation: character n-grams mean nothing to a reader.
-        return 1.0 / (1.0 + math.exp(-z)), word_parts
+    def _probability(self, text: str, word_counts: Counter[str]) -> float:
+        z = self.intercept + self._words.score(word_counts)
+        z += self._chars.score(self._char_counts(text))
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def _char_counts(self, text: str) -> Counter[str]:
+        """The counts of known character n-grams in `text`, as `char_ngrams` would give them."""
+        if len(self._pieces) > _MEMO_WORDS:
+            self._pieces.clear()  # bounded: a stream of odd words cannot grow it for ever
+        known = self._chars.terms
+        pieces: list[str] = []
+        for word, times in Counter(text.split()).items():
+            own = self._pieces.get(word)
+            if own is None:
+                own = tuple(g for g in char_ngrams(word) if g in known)
+                self._pieces[word] = own
+            pieces.extend(own * times if times > 1 else own)
+        return Counter(pieces)
