@@ -39,8 +39,8 @@ services:
 	fi
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot adapters app tests bench
-	$(BIN)/ruff format --check bot adapters app tests bench
+	$(BIN)/ruff check bot adapters app tests bench tools
+	$(BIN)/ruff format --check bot adapters app tests bench tools
 	$(BIN)/mypy
 
 bench: $(STAMP)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,6 +11,8 @@ from bot.calendar import BusinessCalendar, ReleaseCalendar
 from bot.directory import Directory
 from bot.engine.loader import RuleSet, load_rules
 from bot.engine.runner import RuleEngine
+from bot.errors import ConfigError
+from bot.hoogmodel import HoogModel
 from bot.pipeline import Triage
 from bot.settings import Settings, load_directory, load_settings
 from bot.store import Store
@@ -63,5 +67,20 @@ def load_setup(paths: Paths) -> Setup:
     rule_set = load_rules(paths.rules_dir, organisations=directory.organisations.keys())
     calendar = BusinessCalendar(settings.calendar)
     releases = ReleaseCalendar(settings.releases, calendar)
-    triage = Triage(RuleEngine(rule_set), directory, calendar, releases)
+    model = load_hoog_model(paths.config_dir / HOOG_MODEL)
+    triage = Triage(RuleEngine(rule_set), directory, calendar, releases, model)
     return Setup(settings, directory, rule_set, triage)
+
+
+# Trained by tools/train_hoog_model.py; without the file the rules decide alone.
+HOOG_MODEL = "hoog-model.json.gz"
+
+
+def load_hoog_model(path: Path) -> HoogModel | None:
+    """The text model that may raise a report to Hoog, or None when `path` does not exist."""
+    if not path.is_file():
+        return None
+    try:
+        return HoogModel.from_json(json.loads(gzip.decompress(path.read_bytes())))
+    except (OSError, ValueError) as exc:  # json and gzip errors are ValueError/OSError
+        raise ConfigError(f"{path}: geen bruikbaar taalmodel ({exc})") from exc

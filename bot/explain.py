@@ -33,6 +33,8 @@ from bot.engine.loader import RuleSet
 from bot.engine.schema import UNKNOWN, SlaTarget
 from bot.engine.words import Hit, WordMatcher, token_spans
 from bot.errors import UnknownTicket
+from bot.hoogmodel import DESCRIPTION as MODEL_DESCRIPTION
+from bot.hoogmodel import FACTOR as MODEL_FACTOR
 from bot.models import Category, Channel, Factor, Priority, Report
 from bot.nl import CHANNEL_NL, when
 from bot.pipeline import Triage
@@ -253,7 +255,7 @@ def explain(
             found.get(f.name, ()),
             f.part,
             f.negated,
-            specs[f.name].description if f.name in specs else "",
+            specs[f.name].description if f.name in specs else _MODEL.get(f.name, ""),
         )
         for f in current.factors
     )
@@ -316,6 +318,9 @@ def explain(
         calendar_version_now=releases.version,
         history=tuple(history_line(e, calendar) for e in history),
     )
+
+
+_MODEL = {MODEL_FACTOR: MODEL_DESCRIPTION}
 
 
 # -- the text with its words marked ----------------------------------------------------------

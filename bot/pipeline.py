@@ -10,6 +10,7 @@ from bot.calendar import BusinessCalendar, ReleaseCalendar
 from bot.deadlines import sla_outcome
 from bot.directory import Directory
 from bot.engine.runner import RuleEngine
+from bot.hoogmodel import FACTOR, STEP, HoogModel
 from bot.models import Category, Decision, Factor, Priority, Report
 from bot.reading import read_report
 
@@ -23,11 +24,13 @@ class Triage:
         directory: Directory,
         calendar: BusinessCalendar,
         releases: ReleaseCalendar,
+        hoog_model: HoogModel | None = None,
     ) -> None:
         self.engine = engine
         self.directory = directory
         self.calendar = calendar
         self.releases = releases
+        self.hoog_model = hoog_model
 
     def decide(
         self,
@@ -48,13 +51,38 @@ class Triage:
             read, report.channel, organisation, confirmed or report.priority
         )
         chosen = category or outcome.category
+        priority = outcome.priority
         needs_triage = (
             outcome.needs_triage and category is None and (confirmed or report.priority) is None
         )
+        fired = outcome.fired
+        factors = [
+            Factor(name=f.factor, value=f.value, words=f.words, part=f.part, negated=f.negated)
+            for f in outcome.factors
+            if f.words
+        ]
+        # The text model's one job: raise a report the rules left below Hoog (bot/hoogmodel.py).
+        # Never over a priority or category a person set.
+        if (
+            self.hoog_model is not None
+            and priority is not Priority.HOOG
+            and category is None
+            and (confirmed or report.priority) is None
+        ):
+            opinion = self.hoog_model.opinion(read)
+            if opinion.raise_to_hoog:
+                priority, chosen, needs_triage = Priority.HOOG, Category.STORING, False
+                fired = (*fired, STEP)
+                percent, threshold = (
+                    round(100 * opinion.probability),
+                    round(100 * self.hoog_model.threshold),
+                )
+                value = f"hoog ({percent} %, drempel {threshold} %)"
+                factors.append(Factor(name=FACTOR, value=value, words=opinion.words))
         sla = sla_outcome(
             outcome.sla,
             chosen,
-            outcome.priority,
+            priority,
             report.channel,
             report.sender,
             report.received_at,
@@ -64,7 +92,7 @@ class Triage:
             needs_triage,
         )
         return Decision(
-            priority=outcome.priority,
+            priority=priority,
             category=chosen,
             provisional=outcome.provisional,
             exempt=sla.exempt,
@@ -72,15 +100,11 @@ class Triage:
             unagreed_caller=sla.unagreed_caller,
             reaction_due=sla.reaction_due,
             resolution_due=sla.resolution_due,
-            rules=outcome.fired,
+            rules=fired,
             organisation=organisation,
             rules_version=outcome.rules_version,
             calendar_version=self.releases.version,
             needs_triage=needs_triage,
             decision=outcome.decision,
-            factors=tuple(
-                Factor(name=f.factor, value=f.value, words=f.words, part=f.part, negated=f.negated)
-                for f in outcome.factors
-                if f.words
-            ),
+            factors=tuple(factors),
         )

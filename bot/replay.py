@@ -250,7 +250,9 @@ def reload_replay(
     try:
         engine = RuleEngine(previous)
         try:
-            old = Triage(engine, triage.directory, triage.calendar, triage.releases)
+            old = Triage(
+                engine, triage.directory, triage.calendar, triage.releases, triage.hoog_model
+            )
             tally = replay_between(old, triage, store.replay_rows(start))
         finally:
             engine.close()

@@ -20,6 +20,7 @@ from bot.engine.loader import RuleSet, load_rules
 from bot.engine.runner import RuleEngine
 from bot.errors import UnknownTicket
 from bot.explain import DecisionRecord, Explanation, explain, load_explanation, mark
+from bot.hoogmodel import HoogModel
 from bot.models import Category, Channel, Factor, Priority, Report
 from bot.pipeline import Triage
 from bot.store import Store
@@ -358,3 +359,26 @@ def test_the_terminal_text_escapes_control_characters(desk: Desk) -> None:
     text = explanation_text(e, AMS)
     assert "\x1b" not in text and "\\u001b[2J" in text and "\r" not in text
     assert "«Iedereen»" in text
+
+
+def test_a_report_the_text_model_raised_to_hoog_says_so(tmp_path: Path) -> None:
+    rule_set = rules_in(tmp_path)
+    triage = triage_with(rule_set)
+    triage.hoog_model = HoogModel.from_json(
+        {
+            "version": "test",
+            "threshold": 0.6,
+            "intercept": -2.0,
+            "word": {"laadscherm": [1.0, 10.0]},
+            "char": {},
+        }
+    )
+    with Store(tmp_path / "t.db") as store:
+        desk = Desk(triage, store, lambda: rule_set.reminders, slack=False)
+        e = why(desk, opened(desk, "Wij blijven allemaal op het laadscherm hangen."))
+    assert (e.priority, e.category) == (Priority.HOOG, Category.STORING)
+    factor = next(f for f in e.factors if f.name == "taalmodel")
+    assert factor.value.startswith("hoog (") and factor.found == ("laadscherm",)
+    assert "verlaagt nooit" in factor.description
+    assert e.rules == ("taalmodel-hoog",)
+    assert [p for p, f in e.body.pieces() if f] == ["laadscherm"]
