@@ -67,13 +67,17 @@ def load_setup(paths: Paths) -> Setup:
     rule_set = load_rules(paths.rules_dir, organisations=directory.organisations.keys())
     calendar = BusinessCalendar(settings.calendar)
     releases = ReleaseCalendar(settings.releases, calendar)
-    model = load_hoog_model(paths.config_dir / HOOG_MODEL)
+    own = paths.config_dir / HOOG_MODEL  # an installation's own model, else the shipped one
+    model = load_hoog_model(own if own.is_file() else SHIPPED_MODEL)
     triage = Triage(RuleEngine(rule_set), directory, calendar, releases, model)
     return Setup(settings, directory, rule_set, triage)
 
 
-# Trained by tools/train_hoog_model.py; without the file the rules decide alone.
+# Trained by tools/train_hoog_model.py and shipped with the package (app/data), so a config
+# folder of an installation's own does not lose it; a file of this name in the config folder
+# replaces it. Without any file the rules decide alone.
 HOOG_MODEL = "hoog-model.json.gz"
+SHIPPED_MODEL = Path(__file__).parent / "data" / HOOG_MODEL
 
 
 def load_hoog_model(path: Path) -> HoogModel | None:

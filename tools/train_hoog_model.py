@@ -1,4 +1,4 @@
-"""Train the Hoog model (bot/hoogmodel.py) from the labelled sets: config/hoog-model.json.gz.
+"""Train the Hoog model (bot/hoogmodel.py) from the labelled sets: app/data/hoog-model.json.gz.
 
 Reads every tests/data/triage_*.jsonl except the held-back parts (triage_heldout<N>.jsonl,
 which no tuning or training may see), splits each report as the rules read it
@@ -41,7 +41,7 @@ from bot.hoogmodel import HoogModel, char_ngrams, model_text, word_ngrams  # noq
 from bot.reading import read_report  # noqa: E402
 
 DATA = REPO / "tests" / "data"
-OUT = REPO / "config" / "hoog-model.json.gz"
+OUT = REPO / "app" / "data" / "hoog-model.json.gz"
 HELD_BACK = re.compile(r"triage_heldout\d+\.jsonl$")
 C = 4.0
 

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from app.bootstrap import HOOG_MODEL, load_hoog_model
+from app.bootstrap import HOOG_MODEL, SHIPPED_MODEL, load_hoog_model
 from bot.errors import ConfigError
 from bot.hoogmodel import FACTOR, STEP, HoogModel, char_ngrams, normalise, word_ngrams
 from bot.models import Category, Priority
 from bot.pipeline import Triage
 from bot.reading import read_report
-from tests.unit.triage_setup import REPO, build_triage, report
+from tests.unit.triage_setup import build_triage, report
 
 
 def tiny(threshold: float = 0.6, **word: list[float]) -> dict[str, Any]:
@@ -126,7 +126,7 @@ def test_the_model_never_overrides_a_person_or_lowers_a_priority(tmp_path: Path)
 
 
 def test_the_shipped_model_loads_and_tells_an_outage_from_a_question() -> None:
-    model = load_hoog_model(REPO / "config" / HOOG_MODEL)
+    model = load_hoog_model(SHIPPED_MODEL)
     assert model is not None
     assert 0.5 <= model.threshold < 1
     outage = read_report(
