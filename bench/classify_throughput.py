@@ -171,8 +171,8 @@ def best(runs: Iterable[float]) -> float:
 
 
 def forget_words(setup: Setup) -> None:
-    """Empty the factor matcher's memo of resolved words, as in a fresh process."""
-    setup.triage.engine.rule_set.factors.matcher._cache.clear()
+    """Empty the factor matcher's memos (WordMatcher.forget), as in a fresh process."""
+    setup.triage.engine.rule_set.factors.matcher.forget()
 
 
 def remembered_words(setup: Setup) -> int:

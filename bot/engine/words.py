@@ -427,15 +427,18 @@ class WordMatcher:
         marks = list(compress(range(count), map(_SENTENCE_ENDS.__contains__, tokens)))
         ends = [m for k, m in enumerate(marks) if k == 0 or marks[k - 1] != m - 1]
         return [
-            Hit(
-                term,
-                start,
-                end,
-                # Most hits follow a word that neither negates nor may stand between.
-                start > 0
-                and (tokens[start - 1] in _NEGATION_WORDS or tokens[start - 1].endswith("n't"))
-                and _negated(start, tokens),
-                bisect_left(ends, start),
+            _new_hit(
+                Hit,
+                (
+                    term,
+                    start,
+                    end,
+                    # Most hits follow a word that neither negates nor may stand between.
+                    start > 0
+                    and (tokens[start - 1] in _NEGATION_WORDS or tokens[start - 1].endswith("n't"))
+                    and _negated(start, tokens),
+                    bisect_left(ends, start),
+                ),
             )
             for start, end, term in found
         ]
@@ -476,6 +479,8 @@ class _Node:
 # One word of a text, resolved: its term words, its single-word terms, and where it starts
 # phrases in the tree (the next words right after it; the nodes with a gap after it).
 _Resolved = tuple[frozenset[int], tuple[str, ...], tuple[dict[int, _Node], ...], tuple[_Node, ...]]
+# Builds a Hit as the NamedTuple's own __new__ does, without that Python-level call.
+_new_hit = tuple.__new__
 _IDS = itemgetter(0)
 _SPAN = itemgetter(0, 1)
 
