@@ -290,13 +290,17 @@ def test_hits_of_the_same_span_keep_their_order(
         "I can't, you don't, they won't: isn't it? o'neill 't is",
         "snake_case_word __init__ x_1 ٣٤٥ ²³ 1.٣٤٥",
         "(haakjes); punt. vraag? uitroep! komma, dubbele: punt\n\nnieuwe regel",
+        "ascii controls\x1c\x1d\x1e\x1fare not spaces to \\w, \x7f, ~`^|\\",
         "tab\there \u2014 dash \u2013 \u2018quote\u2019 \u201cdouble\u201d non\u00a0breaking",
     ],
 )
 def test_the_tokenizer_splits_as_the_first_pattern_did(text: str) -> None:
-    from bot.engine.words import _TOKENS
+    from bot.engine.words import _ASCII_TOKENS, _TOKENS
 
-    assert _TOKENS.findall(fold(text)) == OLD_TOKENS.findall(fold(text))
+    folded = fold(text)
+    assert _TOKENS.findall(folded) == OLD_TOKENS.findall(folded)
+    ascii_only = folded.encode("ascii", "ignore").decode()
+    assert _ASCII_TOKENS.findall(ascii_only) == OLD_TOKENS.findall(ascii_only)
 
 
 def test_folding_without_str_translate_folds_as_before() -> None:
