@@ -18,8 +18,10 @@ How a report's words are compared, so that the team lead does not have to list v
   `niemand kan` in "niemand kan inloggen" is simply found. What a negated word means is the
   factor's business (factors.py).
 
-Every distinct word is resolved once (memoised), so a report costs one dictionary look-up
-per word plus the phrase checks; no step scans the text once per term.
+All terms are compiled into one tree over term words (`WordMatcher`), and every distinct word
+of a text is resolved once (memoised) to the term words it matches and the terms it can
+start: a report costs one dictionary look-up per word plus a short walk from the words that
+start a phrase; no step scans the text once per term.
 """
 
 from __future__ import annotations
