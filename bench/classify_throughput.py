@@ -21,9 +21,10 @@ time, with greetings, signatures, disclaimers, quoted and forwarded mail, typos 
    RuleEngine.evaluate without that text work (the durable-rules asserts, actions,
    delete_state and the Python glue), deadlines (bot.deadlines.sla_outcome), the rest of
    decide (building the Decision) and JSON out (decision_json + json.dumps). The factor
-   matcher memoises each distinct word: its memo is emptied before every pass, so each pass
-   pays for the words it has not seen, as a fresh `classify --batch` process does (repeating
-   the same reports would otherwise hide that cost).
+   matcher memoises each distinct word (the only memo on the way): WordMatcher.forget empties
+   it before every pass, so each pass pays for the words it has not seen, as a fresh
+   `classify --batch` process does (repeating the same reports would otherwise hide that
+   cost).
 3. durable-rules alone, text work done beforehand:
    - the compiled ruleset the real engine registered, driven directly with the facts exactly
      as RuleEngine.evaluate builds them: the `decide` fact (compiler.decide_fact: `kind`,
@@ -171,8 +172,8 @@ def best(runs: Iterable[float]) -> float:
 
 
 def forget_words(setup: Setup) -> None:
-    """Empty the factor matcher's memo of resolved words, as in a fresh process."""
-    setup.triage.engine.rule_set.factors.matcher._cache.clear()
+    """Empty the factor matcher's memos (WordMatcher.forget), as in a fresh process."""
+    setup.triage.engine.rule_set.factors.matcher.forget()
 
 
 def remembered_words(setup: Setup) -> int:

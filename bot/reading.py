@@ -19,9 +19,11 @@ Pure string work, for every channel (a widget message can quote too). Dutch and 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 _LONG_LINE = 400  # headers are short: never run the patterns over huge lines
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 _REPLY_HEADER = re.compile(
     r"(op\s.{1,200}\s(schreef|heeft\s.{1,200}\shet volgende geschreven)\s?.{0,200}:"
@@ -66,6 +68,8 @@ _MOBILE = re.compile(
     r"(outlook voor (ios|android) downloaden|get outlook for (ios|android)).{0,20})",
     re.IGNORECASE,
 )
+# The letters a _MOBILE line can start with, lower case (U+017F, a long s, is an s to it).
+_MOBILE_FIRST = frozenset("vsog\u017f")
 # Legal boilerplate about the message itself: one of these starts a disclaimer paragraph.
 # ("vertrouwelijke informatie" alone is not enough: a customer may report exactly that.)
 _DISCLAIMER = re.compile(
@@ -79,6 +83,16 @@ _DISCLAIMER = re.compile(
     r"bent u niet de (beoogde )?(ontvanger|geadresseerde)|"
     r"indien u dit (e-?mail)?bericht (onbevoegd|ten onrechte|abusievelijk|per abuis))",
     re.IGNORECASE,
+)
+# Every form of _DISCLAIMER contains one of these (in ASCII lower case).
+_DISCLAIMER_WORDS = (
+    "bericht",
+    "disclaimer",
+    "confidential",
+    "intended",
+    "privileged",
+    "in error",
+    "bent u niet de ",
 )
 # A line of a report rather than of a signature: a sentence (two words or more ending in
 # . ? !) or a long run of words.
@@ -138,8 +152,9 @@ class ReadText:
 def read_report(subject: str, body: str) -> ReadText:
     """Split one report's subject and body into the parts of `ReadText`."""
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    forward_at = _find(lines, _forward_size)
-    reply_at = _find(lines, _reply_size)
+    forwards, replies = _header_starts(lines)
+    forward_at = _find(lines, _forward_size, forwards)
+    reply_at = _find(lines, _reply_size, replies)
     if forward_at is None and reply_at is not None and _FORWARD_SUBJECT.match(subject):
         # "FW: ..." over an Outlook "Oorspronkelijk bericht" block: what follows is the
         # report being passed on, not history.
@@ -193,16 +208,39 @@ def read_report(subject: str, body: str) -> ReadText:
 
 
 def _join(lines: list[str]) -> str:
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in lines)).strip()
+    joined = "\n".join([line.rstrip() for line in lines])
+    if "\n\n\n" in joined:
+        joined = _BLANK_LINES.sub("\n\n", joined)
+    return joined.strip()
 
 
-def _find(lines: list[str], size_at: object) -> tuple[int, int] | None:
+def _find(
+    lines: list[str], size_at: object, indexes: Iterable[int] | None = None
+) -> tuple[int, int] | None:
+    """The first header `size_at` finds (its line and size), trying `indexes` (default: every
+    line)."""
     assert callable(size_at)
-    for index in range(len(lines)):
+    for index in range(len(lines)) if indexes is None else indexes:
         size = size_at(lines, index)
         if size:
             return index, size
     return None
+
+
+def _header_starts(lines: list[str]) -> tuple[list[int], list[int]]:
+    """The lines that can start a forward and a reply header, by the cheap first test that
+    _forward_size and _reply_size make (one pass for both)."""
+    forwards: list[int] = []
+    replies: list[int] = []
+    for index, line in enumerate(lines):
+        first = line.strip()
+        if first and len(first) <= _LONG_LINE:
+            head = first[:5].lower()
+            if head.startswith(_FORWARD_STARTS):
+                forwards.append(index)
+            if head.startswith(_REPLY_STARTS):
+                replies.append(index)
+    return forwards, replies
 
 
 def _forward_size(lines: list[str], index: int) -> int:
@@ -267,7 +305,7 @@ def _split_tail(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
     lines = lines[:end]
     # A disclaimer is a paragraph of boilerplate near the end: cut from its first line.
     disclaimer: list[str] = []
-    boilerplate = _DISCLAIMER.search("\n".join(lines)) is not None  # one scan, not one a line
+    boilerplate = _has_disclaimer("\n".join(lines))  # one scan, not one a line
     for index, line in enumerate(lines if boilerplate else ()):
         if index > 0 and len(line) < 2000 and _DISCLAIMER.search(line):
             paragraph = index
@@ -280,12 +318,14 @@ def _split_tail(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
     while lines and _RULE_LINE.fullmatch(lines[-1]):
         lines.pop()
     end = len(lines)
-    for index in reversed(range(end)):
+    for index in reversed(range(end) if "-- " in lines else ()):
         if lines[index] == "-- ":
             return lines[:index], lines[index:], disclaimer
     footer: list[str] = []
     for index in range(end):
-        if _MOBILE.fullmatch(lines[index].strip()):
+        stripped = lines[index].strip()
+        # (_MOBILE can only match a line starting with one of its first letters.)
+        if stripped[:1].lower() in _MOBILE_FIRST and _MOBILE.fullmatch(stripped):
             # "Verzonden vanaf mijn iPhone" ends the text; a sign-off may stand above it.
             lines, footer = lines[:index], lines[index:]
             while lines and not lines[-1].strip():
@@ -299,6 +339,20 @@ def _split_tail(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
         ):
             return lines[:index], lines[index:] + footer, disclaimer
     return lines, footer, disclaimer
+
+
+def _has_disclaimer(text: str) -> bool:
+    """Does `text` hold legal boilerplate (_DISCLAIMER)? The pattern is slow to run over a
+    whole mail; a text without any of the words each of its forms contains cannot hold it."""
+    folded = text
+    if not text.isascii():
+        # The only letters outside ASCII that the pattern's case folding matches to ASCII
+        # letters: U+0130 and U+0131 (i), U+017F (s), and U+212A (k), which lowers to k.
+        folded = text.replace("\u0130", "i").replace("\u0131", "i").replace("\u017f", "s")
+    lowered = folded.lower()
+    if not any(word in lowered for word in _DISCLAIMER_WORDS):
+        return False
+    return _DISCLAIMER.search(text) is not None
 
 
 def _signature_like(lines: list[str]) -> bool:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from bot.engine.factors import FactorValue
@@ -59,6 +60,7 @@ def groups_field(part: str) -> str:
     return "groups" if part == "text" else f"groups_{part}"
 
 
+@cache  # a handful of factors, named for every report
 def factor_field(factor: str) -> str:
     """The fact property holding one factor's value."""
     return "f_" + factor.replace("-", "_")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.engine.schema import UNKNOWN, FactorSpec
 from bot.engine.words import Hit, WordMatcher
@@ -37,6 +38,19 @@ class FactorValue:
     negated: bool = False
 
 
+class _Meaning(NamedTuple):
+    """What a term sets, with what reading it needs to know of its factor and value."""
+
+    factor: str
+    value: str
+    rank: int  # the value's place in the factor (the first listed wins)
+    near: tuple[str, ...]  # the factors a sentence close by must set ((): any sentence)
+    drop: bool  # a negated word sets nothing but `target`
+    target: str | None  # the value a negated word sets (with `drop`), if any
+    target_rank: int
+    first: bool  # the value whose word comes first wins
+
+
 class FactorReader:
     """The factors of a rule set, compiled into one word matcher."""
 
@@ -52,6 +66,30 @@ class FactorReader:
         self._ranks = {
             name: {v: i for i, v in enumerate(spec.values)} for name, spec in self.factors.items()
         }
+        # The same, with what `_values` needs to know of the factor and value (looked up once
+        # here rather than for every word found).
+        self._reading = {
+            term: tuple(self._read_as(factor, value, rank) for factor, value, rank in meanings)
+            for term, meanings in self._meaning.items()
+        }
+        # Each factor with its group, and its value when no word set it.
+        self._order = [(name, spec.group) for name, spec in self.factors.items()]
+        self._unknown = {name: FactorValue(name, UNKNOWN, (), "") for name in self.factors}
+
+    def _read_as(self, factor: str, value: str, rank: int) -> _Meaning:
+        spec = self.factors[factor]
+        definition = spec.values[value]
+        target = definition.negated if spec.negation == "drop" else None
+        return _Meaning(
+            factor,
+            value,
+            rank,
+            spec.near if spec.near and not definition.anywhere else (),
+            spec.negation == "drop",
+            target,
+            self._ranks[factor][target] if target is not None else 0,
+            spec.pick == "first",
+        )
 
     def meanings(self, text: str) -> list[tuple[str, str]]:
         """The (factor, value) pairs whose words occur in `text`, as written: no `near`, no
@@ -65,56 +103,62 @@ class FactorReader:
 
     def read(self, text: ReadText) -> dict[str, FactorValue]:
         """Every factor's value (UNKNOWN when no word set it)."""
-        found: dict[str, FactorValue] = {}
         body = self._values(self.matcher.find(text.body), "body") if text.body else {}
         subject = self._values(self.matcher.find(text.subject), "subject") if text.subject else {}
-        silent = {
-            spec.group
-            for name, spec in self.factors.items()
-            if spec.group is not None and name in body
-        }
-        for name, spec in self.factors.items():
-            from_subject = (
-                subject.get(name) if spec.group not in silent or spec.group is None else None
-            )
-            value = body.get(name) or from_subject
-            found[name] = value or FactorValue(name, UNKNOWN, (), "")
+        silent = {group for name, group in self._order if group is not None and name in body}
+        found: dict[str, FactorValue] = {}
+        for name, group in self._order:
+            value = body.get(name)
+            if value is None and (group is None or group not in silent):
+                value = subject.get(name)
+            found[name] = value or self._unknown[name]
         return found
 
     def _values(self, hits: list[Hit], part: str) -> dict[str, FactorValue]:
         # Each factor's hits, and the sentences it was set in by a word that was not negated.
-        by_factor: dict[str, list[tuple[Hit, str, int]]] = {}
+        by_factor: dict[str, list[tuple[Hit, _Meaning]]] = {}
         sentences: dict[str, set[int]] = {}
+        reading = self._reading
         for hit in hits:
-            for factor, value, rank in self._meaning[hit.term]:
-                by_factor.setdefault(factor, []).append((hit, value, rank))
+            for meaning in reading[hit.term]:
+                factor = meaning.factor
+                items = by_factor.get(factor)
+                if items is None:
+                    by_factor[factor] = [(hit, meaning)]
+                else:
+                    items.append((hit, meaning))
                 if not hit.negated:
-                    sentences.setdefault(factor, set()).add(hit.sentence)
+                    if factor in sentences:
+                        sentences[factor].add(hit.sentence)
+                    else:
+                        sentences[factor] = {hit.sentence}
         found: dict[str, FactorValue] = {}
         for factor, items in by_factor.items():
-            spec = self.factors[factor]
-            best: tuple[int, str, list[str], bool] | None = None
-            for hit, value, rank in _longest(items) if len(items) > 1 else items:
-                if (
-                    spec.near
-                    and not spec.values[value].anywhere
-                    and not any(_close(hit.sentence, sentences.get(n)) for n in spec.near)
+            best_rank = -1
+            best_value = ""
+            best_terms: list[str] = []
+            best_negated = False
+            for hit, meaning in _longest(items) if len(items) > 1 else items:
+                if meaning.near and not any(
+                    _close(hit.sentence, sentences.get(n)) for n in meaning.near
                 ):
                     continue
-                negated = hit.negated and spec.negation == "drop"
+                value, rank = meaning.value, meaning.rank
+                negated = hit.negated and meaning.drop
                 if negated:
-                    target = spec.values[value].negated
-                    if target is None:
+                    if meaning.target is None:
                         continue
-                    value, rank = target, self._ranks[factor][target]
-                if spec.pick == "first":
+                    value, rank = meaning.target, meaning.target_rank
+                if meaning.first:
                     rank = hit.start
-                if best is None or rank < best[0]:
-                    best = (rank, value, [hit.term], negated)
-                elif rank == best[0] and hit.term not in best[2]:
-                    best[2].append(hit.term)
-            if best is not None:
-                found[factor] = FactorValue(factor, best[1], tuple(best[2]), part, best[3])
+                if best_rank < 0 or rank < best_rank:
+                    best_rank, best_value, best_negated = rank, value, negated
+                    best_terms = [hit.term]
+                elif rank == best_rank and hit.term not in best_terms:
+                    best_terms.append(hit.term)
+            if best_rank >= 0:
+                terms = tuple(best_terms)
+                found[factor] = FactorValue(factor, best_value, terms, part, best_negated)
         return found
 
     def words(self) -> list[str]:
@@ -122,20 +166,21 @@ class FactorReader:
         return list(self._meaning)
 
 
-def _longest(items: list[tuple[Hit, str, int]]) -> list[tuple[Hit, str, int]]:
+def _longest(items: list[tuple[Hit, _Meaning]]) -> list[tuple[Hit, _Meaning]]:
     """One factor's hits without those inside a longer hit ("iedereen" inside "iedereen
     anders", "niet meer" inside "niet meer zichtbaar")."""
-    spans = {(hit.start, hit.end) for hit, _value, _rank in items}
-    return [
-        item
-        for item in items
-        if not any(
-            start <= item[0].start
-            and item[0].end <= end
-            and end - start > item[0].end - item[0].start
-            for start, end in spans
-        )
-    ]
+    spans = {(hit.start, hit.end) for hit, _meaning in items}
+    if len(spans) == 1:
+        return items
+    kept = []
+    for item in items:
+        start, end = item[0].start, item[0].end
+        for other_start, other_end in spans:
+            if other_start <= start and end <= other_end and other_end - other_start > end - start:
+                break
+        else:
+            kept.append(item)
+    return kept
 
 
 def _close(sentence: int, around: set[int] | None) -> bool:

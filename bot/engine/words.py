@@ -18,8 +18,10 @@ How a report's words are compared, so that the team lead does not have to list v
   `niemand kan` in "niemand kan inloggen" is simply found. What a negated word means is the
   factor's business (factors.py).
 
-Every distinct word is resolved once (memoised), so a report costs one dictionary look-up
-per word plus the phrase checks; no step scans the text once per term.
+All terms are compiled into one tree over term words (`WordMatcher`), and every distinct word
+of a text is resolved once (memoised) to the term words it matches and the terms it can
+start: a report costs one dictionary look-up per word plus a short walk from the words that
+start a phrase; no step scans the text once per term.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+from itertools import compress, pairwise
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 # Typographic quotes and dashes as people type them on phones and in Word, folded to ASCII.
 _PUNCTUATION = str.maketrans(
@@ -44,9 +48,15 @@ _PUNCTUATION = str.maketrans(
         "\u00a0": " ",
     }
 )
+_PUNCTUATION_PAIRS = tuple((chr(code), str(char)) for code, char in _PUNCTUATION.items())
 # Words (an English "n't" kept on its word) and punctuation: sentences end at . ! ? and new
 # lines; clauses also at ; : , ( ).
-_TOKENS = re.compile(r"\d{1,3}(?:[.,]\d{3})+(?!\d)|\w+(?:'t\b)?|[.!?\n]|[;:,()]")
+# (Each alternative starts with one character class, so that the regex engine skips the
+# spaces between tokens quickly: `\d\d{0,2}` is `\d{1,3}`, `\w\w*` is `\w+`.)
+_TOKENS = re.compile(r"\d\d{0,2}(?:[.,]\d{3})+(?!\d)|\w\w*(?:'t\b)?|[.!?\n;:,()]")
+# The same for ASCII text (as folded text nearly always is): there `\w`, `\d` and `\b` mean
+# the same in both modes, and the ASCII ones are much cheaper to test.
+_ASCII_TOKENS = re.compile(_TOKENS.pattern, re.ASCII)
 # Number words a team lead can write: `#veel medewerkers` matches "300 medewerkers" and
 # "1.400 medewerkers", `#paar collega's` matches "3 collega's".
 NUMBER_CLASSES = {"#veel": (20, None), "#paar": (2, 15)}
@@ -85,6 +95,8 @@ _NEGATION_FILLERS = frozenset(
 # Prepositions may stand in between only when the negator opens its clause ("..., maar niet
 # bij iedereen"); after a verb the negation is the verb's ("lukt niet voor de hele afdeling").
 _NEGATION_PREPOSITIONS = frozenset({"bij", "voor", "in", "op", "for", "at", "with", "to"})
+# Every word _negated looks at or past: a hit after any other word is not negated.
+_NEGATION_WORDS = NEGATORS | _NEGATION_FILLERS | _NEGATION_PREPOSITIONS
 GAP = "..."
 MAX_GAP = 6  # words a `...` may stand for
 NEGATION_WINDOW = 3  # words before a term in which a negator counts
@@ -106,7 +118,11 @@ def strip_accents(text: str) -> str:
     """Strip accents (NFKD, marks removed); typographic quotes and dashes become ASCII."""
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFKD", text.translate(_PUNCTUATION))
+    # str.translate with a table is slow on non-ASCII text; most texts hold none of these.
+    for char, ascii_char in _PUNCTUATION_PAIRS:
+        if char in text:
+            text = text.replace(char, ascii_char)
+    decomposed = unicodedata.normalize("NFKD", text)
     return _COMBINING.sub("", decomposed)
 
 
@@ -221,7 +237,13 @@ def one_edit(a: str, b: str) -> bool:
 
 
 class WordMatcher:
-    """All terms of a rule set, compiled once; `find` returns the terms present in a text."""
+    """All terms of a rule set, compiled once; `find` returns the terms present in a text.
+
+    The terms are compiled into one tree over term words: a path is a term's words (a `...`
+    gap is an edge of its own), a node lists the terms that end there. Each distinct word of
+    a text is resolved once (memoised) to the term words it matches and the places in the
+    tree where it starts a term; `find` then walks the tree along the words that follow.
+    """
 
     def __init__(self, terms: Iterable[str], typos: bool = True) -> None:
         self.terms: dict[str, tuple[int | None, ...]] = {}
@@ -256,30 +278,56 @@ class WordMatcher:
                     self._typo.setdefault(variant, set()).add(wid)
         self._prefix_lengths = sorted({len(p) for p in self._prefix})
         self._suffix_lengths = sorted({len(s) for s in self._suffix})
-        # Terms indexed by their first word, with the set of all their words: a term whose
-        # words do not all occur in a text is skipped without walking it.
-        self._single: dict[int, list[str]] = {}
-        # Phrases indexed by their longest word (the rarest in a text, as a rule): a text is
-        # only searched for the phrases whose anchor it contains and all of whose words it has.
-        self._anchored: dict[int, list[tuple[str, tuple[int | None, ...], frozenset[int]]]] = {}
+        # Terms whose second word follows the first directly start in `_root` (as do the
+        # single words), terms with a gap after their first word in `_gap_root`.
+        self._root: dict[int, _Node] = {}
+        self._gap_root: dict[int, _Node] = {}
+        anchored: dict[int, int] = {}  # anchor -> phrases anchored on it so far
         for term, term_words in parsed.items():
             ids = tuple(None if w is None else words[w] for w in term_words)
             self.terms[term] = ids
             first = ids[0]
             assert first is not None
+            tree = self._gap_root if len(ids) > 1 and ids[1] is None else self._root
+            node = tree.setdefault(first, _Node())
             if len(ids) == 1:
-                self._single.setdefault(first, []).append(term)
+                node.singles.append(term)
                 continue
             needed = frozenset(i for i in ids if i is not None)
             anchor = max(needed, key=lambda i: (len(self._words[i].text), -i))
-            self._anchored.setdefault(anchor, []).append((term, ids, needed))
-        self._cache: dict[str, frozenset[int]] = {}
+            phrase = _Phrase(term, anchor, anchored.get(anchor, 0))
+            anchored[anchor] = phrase.order + 1
+            gap = False
+            for step in ids[1:]:
+                if step is None:
+                    gap = True
+                    continue
+                node = (node.gap if gap else node.next).setdefault(step, _Node())
+                gap = False
+            node.phrases.append(phrase)
+        for node in [*self._root.values(), *self._gap_root.values()]:
+            node.seal()
+        # Each distinct word of a text, resolved once (emptied by `forget`).
+        self._cache = _Memo(self._resolve)
 
-    def _resolve(self, token: str) -> frozenset[int]:
-        """The ids of the term words this word of a text matches (memoised)."""
-        found = self._cache.get(token)
-        if found is not None:
-            return found
+    def forget(self) -> None:
+        """Empty the memo of resolved words, as in a fresh process (for benchmarks)."""
+        self._cache.clear()
+
+    def _resolve(self, token: str) -> _Resolved:
+        """What a word of a text can be: the term words it matches; the single-word terms it
+        is, in the order of its own set of ids (the order such hits have always come in);
+        the tree's nodes where it starts a phrase, with the next word right after it or after
+        a `...` gap."""
+        ids = self._word_ids(token)
+        roots = [node for wid in ids if (node := self._root.get(wid)) is not None]
+        singles = tuple(term for node in roots for term in node.singles)
+        starts = tuple(node.next for node in roots if node.next)
+        gapped = tuple(node for wid in ids if (node := self._gap_root.get(wid)) is not None)
+        return ids, singles, starts, gapped
+
+    def _word_ids(self, token: str) -> frozenset[int]:
+        """The ids of the term words this word of a text matches."""
         ids: set[int] = set(self._exact.get(token, ()))
         for length in self._prefix_lengths:
             if length > len(token):
@@ -299,25 +347,24 @@ class WordMatcher:
                     ids.update(self._exact.get(word, ()))
         elif self.typos and len(token) >= TYPO_MIN and not ids:
             ids.update(self._typo_ids(token))
-        result = frozenset(ids)
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[token] = result
-        return result
+        return frozenset(ids)
 
     def _typo_ids(self, token: str) -> set[int]:
         candidates: set[int] = set()
         # Whole words: the token, or the token with one letter dropped, as an indexed variant.
         for variant in (token, *_deletes(token)):
             candidates.update(self._typo.get(variant, ()))
-        # Wildcard words: compare their fixed part with the token's start of about that length.
-        for length in self._prefix_lengths:
-            if length < TYPO_MIN or length - 1 > len(token):
-                continue
-            for cut in (length - 1, length, length + 1):
-                head = token[:cut]
-                for variant in (head, *_deletes(head)):
-                    candidates.update(self._typo.get(variant, ()))
+        # Wildcard words: compare their fixed part with the token's start of about that length
+        # (each distinct start once).
+        heads = {
+            token[:cut]
+            for length in self._prefix_lengths
+            if length >= TYPO_MIN and length - 1 <= len(token)
+            for cut in (length - 1, length, length + 1)
+        }
+        for head in heads:
+            for variant in (head, *_deletes(head)):
+                candidates.update(self._typo.get(variant, ()))
         result = set()
         for wid in candidates:
             word = self._words[wid]
@@ -340,84 +387,171 @@ class WordMatcher:
         Punctuation stays in the token stream as tokens that match nothing: two neighbouring
         words of a phrase are then never split by a comma, a gap stops at the end of a
         sentence, and negation looks back only within its clause. Positions count tokens.
+        Hits of the same span come in a fixed order: single words in the order of the word's
+        own id set, phrases as `_Phrase` says.
         """
-        tokens: list[str] = _TOKENS.findall(fold(text))
-        cache, resolve = self._cache, self._resolve
-        resolved = [r if (r := cache.get(t)) is not None else resolve(t) for t in tokens]
-        present: frozenset[int] = frozenset().union(*resolved)
-        if not present:
-            return []
-        hits: list[tuple[str, int, int]] = []
-        single, anchored = self._single, self._anchored
-        last = len(resolved) - 1
-        positions: dict[int, list[int]] = {}
-        for start, ids in enumerate(resolved):
-            for wid in ids:
-                positions.setdefault(wid, []).append(start)
-                for term in single.get(wid, ()):
-                    hits.append((term, start, start + 1))
-        for anchor in present:
-            for term, term_ids, needed in anchored.get(anchor, ()):
-                if not needed <= present:
-                    continue
-                second = term_ids[1]
-                for start in positions[term_ids[0]]:  # type: ignore[index]
-                    # Most starts fail on the second word: test it before the full walk.
-                    if second is not None and (start == last or second not in resolved[start + 1]):
-                        continue
-                    end = _match_rest(term_ids, start, resolved, tokens)
-                    if end is not None:
-                        hits.append((term, start, end))
-        hits.sort(key=lambda hit: (hit[1], hit[2]))
-        if not hits:
+        folded = fold(text)
+        tokens: list[str] = (_ASCII_TOKENS if folded.isascii() else _TOKENS).findall(folded)
+        count = len(tokens)
+        words = list(map(self._cache.__getitem__, tokens))
+        resolved: list[frozenset[int]] = list(map(_IDS, words))
+        found: list[tuple[int, int, str]] = []
+        phrases: list[tuple[int, int, _Phrase]] = []
+        present: frozenset[int] | None = None  # every term word in the text, when needed
+        # Only the words that match a term word are visited (compress skips the empty sets).
+        for start in compress(range(count), resolved):
+            _ids, singles, starts, gapped = words[start]
+            for term in singles:
+                found.append((start, start + 1, term))
+            if starts and start + 1 < count and (following := resolved[start + 1]):
+                for children in starts:
+                    for wid in following:
+                        child = children.get(wid)
+                        if child is not None:
+                            _reached(child, start, start + 1, resolved, tokens, phrases)
+            if gapped:
+                if present is None:
+                    present = frozenset().union(*resolved)
+                for node in gapped:
+                    # A gap is walked word by word: only when a word after it is there at all.
+                    if not node.after_gap.isdisjoint(present):
+                        for child, at in _after_gap(node.gap, start + 1, resolved, tokens):
+                            _reached(child, start, at, resolved, tokens, phrases)
+        if phrases:
+            phrases.sort(key=_SPAN)
+            if any(a[:2] == b[:2] for a, b in pairwise(phrases)):
+                # The same span: the order such hits have always come in (see `_Phrase`).
+                if present is None:
+                    present = frozenset().union(*resolved)
+                rank = {wid: place for place, wid in enumerate(present)}
+                phrases.sort(key=lambda p: (p[0], p[1], rank[p[2].anchor], p[2].order))
+            found += [(start, end, phrase.term) for start, end, phrase in phrases]
+            found.sort(key=_SPAN)
+        if not found:
             return []
         # Where sentences end (a run of ". \n\n" is one end): a hit's sentence is its count.
-        ends = [
-            i
-            for i, token in enumerate(tokens)
-            if token in _SENTENCE_ENDS and (i == 0 or tokens[i - 1] not in _SENTENCE_ENDS)
-        ]
+        marks = list(compress(range(count), map(_SENTENCE_ENDS.__contains__, tokens)))
+        ends = [m for k, m in enumerate(marks) if k == 0 or marks[k - 1] != m - 1]
         return [
-            Hit(term, start, end, _negated(start, tokens), bisect_left(ends, start))
-            for term, start, end in hits
+            _new_hit(
+                Hit,
+                (
+                    term,
+                    start,
+                    end,
+                    # Most hits follow a word that neither negates nor may stand between.
+                    start > 0
+                    and (tokens[start - 1] in _NEGATION_WORDS or tokens[start - 1].endswith("n't"))
+                    and _negated(start, tokens),
+                    bisect_left(ends, start),
+                ),
+            )
+            for start, end, term in found
         ]
 
 
-def _match_rest(
-    term_ids: tuple[int | None, ...],
+class _Phrase(NamedTuple):
+    """A term of several words, and its place among hits of the same span: by its anchor (its
+    longest word), ranked as the anchor stands in the set of all term words of the text, then
+    in the order of the terms (the order such hits have always come in)."""
+
+    term: str
+    anchor: int  # the id of its longest word
+    order: int  # its place among the phrases with that anchor, in the order of the terms
+
+
+class _Node:
+    """A place in the tree of terms: the terms that end here and where the next word leads."""
+
+    __slots__ = ("after_gap", "deeper", "gap", "next", "phrases", "singles")
+
+    def __init__(self) -> None:
+        self.singles: list[str] = []  # single-word terms (at the first word only)
+        self.phrases: list[_Phrase] = []  # phrases that end here
+        self.next: dict[int, _Node] = {}  # the next word, right after this one
+        self.gap: dict[int, _Node] = {}  # the next word after a `...` gap
+        self.deeper = False  # is there a next word or a gap at all
+        self.after_gap: frozenset[int] = frozenset()  # the words after the gap
+
+    def seal(self) -> None:
+        """After the last term is in: set `deeper`, here and below."""
+        children = [*self.next.values(), *self.gap.values()]
+        self.deeper = bool(children)
+        self.after_gap = frozenset(self.gap)
+        for child in children:
+            child.seal()
+
+
+# One word of a text, resolved: its term words, its single-word terms, and where it starts
+# phrases in the tree (the next words right after it; the nodes with a gap after it).
+_Resolved = tuple[frozenset[int], tuple[str, ...], tuple[dict[int, _Node], ...], tuple[_Node, ...]]
+# Builds a Hit as the NamedTuple's own __new__ does, without that Python-level call.
+_new_hit = tuple.__new__
+_IDS = itemgetter(0)
+_SPAN = itemgetter(0, 1)
+
+
+class _Memo(dict[Any, Any]):
+    """A dict that computes a missing key's value once (bounded: emptied when full)."""
+
+    def __init__(self, compute: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, key: Any) -> Any:
+        value = self._compute(key)
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        self[key] = value
+        return value
+
+
+def _reached(
+    node: _Node,
     start: int,
+    at: int,
     resolved: list[frozenset[int]],
     tokens: list[str],
-) -> int | None:
-    """End position (exclusive) when the term's later words follow `start`, else None.
+    phrases: list[tuple[int, int, _Phrase]],
+) -> None:
+    """A phrase that starts at `start` has reached `node` with the word at `at`: record the
+    phrases that end here and follow the words after it."""
+    for phrase in node.phrases:
+        phrases.append((start, at + 1, phrase))
+    if not node.deeper:
+        return
+    position = at + 1
+    if node.next and position < len(resolved):
+        for wid in resolved[position]:
+            child = node.next.get(wid)
+            if child is not None:
+                _reached(child, start, position, resolved, tokens, phrases)
+    if node.gap:
+        for child, where in _after_gap(node.gap, position, resolved, tokens):
+            _reached(child, start, where, resolved, tokens, phrases)
 
-    Neighbouring words must be neighbours (a comma in between is a token that matches
-    nothing); a `...` gap may cross a comma or a bracket, not the end of a sentence."""
-    position = start + 1
-    gap = False
+
+def _after_gap(
+    children: dict[int, _Node], position: int, resolved: list[frozenset[int]], tokens: list[str]
+) -> list[tuple[_Node, int]]:
+    """Where each word a `...` gap may lead to first occurs from `position` on: a gap passes
+    up to MAX_GAP words and crosses commas and brackets, not the end of a sentence."""
+    steps: list[tuple[_Node, int]] = []
+    seen: set[int] = set()
+    skipped = 0  # words (not punctuation) the gap has passed
     count = len(resolved)
-    for wid in term_ids[1:]:
-        if wid is None:
-            gap = True
-            continue
-        if not gap:
-            if position >= count or wid not in resolved[position]:
-                return None
-        else:
-            skipped = 0  # words (not punctuation) the gap has passed
-            while True:
-                if position >= count or tokens[position] in _SENTENCE_ENDS:
-                    return None
-                if wid in resolved[position]:
-                    break
-                if tokens[position][0].isalnum() or tokens[position][0] == "_":
-                    skipped += 1
-                    if skipped > MAX_GAP:
-                        return None
-                position += 1
+    while position < count and tokens[position] not in _SENTENCE_ENDS:
+        for wid in resolved[position]:
+            child = children.get(wid)
+            if child is not None and wid not in seen:
+                seen.add(wid)
+                steps.append((child, position))
+        if tokens[position][0].isalnum() or tokens[position][0] == "_":
+            skipped += 1
+            if skipped > MAX_GAP:
+                break
         position += 1
-        gap = False
-    return position
+    return steps
 
 
 def _negated(start: int, tokens: list[str]) -> bool:
