@@ -124,3 +124,19 @@ class ThreadedServer(Server):
         self._thread.join()
         self._release()
         self._thread = None
+
+
+class PortServer(Server):
+    """A server that keeps the port it was first given across restarts (dovecot, postgres)."""
+
+    _port: int | None = None
+
+    @property
+    def host(self) -> str:
+        return HOST
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError(f"{self.label} has not been started")
+        return self._port

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.servers.base import HOST, Server, free_port
+from tests.servers.base import HOST, PortServer, free_port
 from tests.servers.wait import poll
 
 USER = "support@example.test"
@@ -107,7 +107,7 @@ def _check(result: tuple[str, Sequence[Any]], what: str) -> list[Any]:
     return list(data)
 
 
-class Dovecot(Server):
+class Dovecot(PortServer):
     """One dovecot instance: ``start()``, ``stop()``, ``restart()``, ``kill()`` and helpers."""
 
     label = "dovecot"
@@ -132,16 +132,6 @@ class Dovecot(Server):
         self._run_group = grp.getgrgid(self._gid).gr_name
 
     # -- properties -----------------------------------------------------------------------
-
-    @property
-    def host(self) -> str:
-        return HOST
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("dovecot has not been started")
-        return self._port
 
     @property
     def user(self) -> str:

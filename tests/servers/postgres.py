@@ -33,7 +33,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from tests.servers.base import HOST, Server, free_port
+from tests.servers.base import HOST, PortServer, free_port
 from tests.servers.wait import poll
 
 SUPERUSER = "test"  # initdb -U: owns everything, no password over TCP from 127.0.0.1
@@ -112,7 +112,7 @@ class PostgresDatabase:
         return self.server.kill_connections(self.name)
 
 
-class Postgres(Server):
+class Postgres(PortServer):
     """One PostgreSQL server: ``start()``, ``stop()``, ``kill()``, databases and clients.
 
     ``stop()`` and ``start()`` keep the port and the data, so a test can take the database
@@ -137,16 +137,6 @@ class Postgres(Server):
         self._names = itertools.count(1)
 
     # -- properties -----------------------------------------------------------------------
-
-    @property
-    def host(self) -> str:
-        return HOST
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("postgres has not been started")
-        return self._port
 
     @property
     def directory(self) -> Path:
