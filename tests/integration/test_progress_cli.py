@@ -4,10 +4,14 @@ stderr on a pseudo-terminal (what a person at a terminal sees), a pipe (a script
 
 from __future__ import annotations
 
+import fcntl
 import os
+import struct
 import subprocess
 import sys
+import termios
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -61,10 +65,20 @@ def run(db: Path, args: list[str], stderr_on_terminal: bool) -> tuple[int, str, 
             check=False,
         )
     finally:
+        # Linux may drop what is still buffered in a pseudo-terminal once its last slave end
+        # closes (the reader then gets EIO early): let the reader empty it first.
+        deadline = time.monotonic() + 10
+        while _waiting(master) and time.monotonic() < deadline:
+            time.sleep(0.01)
         os.close(slave)
     reader.join(timeout=30)
     os.close(master)
     return proc.returncode, proc.stdout.decode(), b"".join(seen).decode().replace("\r\n", "\n")
+
+
+def _waiting(fd: int) -> int:
+    """Bytes waiting to be read from the terminal's master end (FIONREAD)."""
+    return int(struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0])
 
 
 @pytest.mark.parametrize(
