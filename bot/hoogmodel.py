@@ -2,8 +2,9 @@
 
 The word rules are exact but brittle on a writer they were not tuned on: measured blind on each
 labelled set when it was new, they found 65 % of the Hoog reports. A statistical model of the
-same text (TF-IDF of word 1-2-grams and character 3-5-grams, logistic regression, Hoog against
-the rest), trained on the other sets, found most of the missed ones with hardly any false Hoog
+same text (TF-IDF of word 1-2-grams and character 4-grams, logistic regression, Hoog against
+the rest; a model file names its character n-gram sizes, 3-5 when it does not), trained on the
+other sets, found most of the missed ones with hardly any false Hoog
 (tools/train_hoog_model.py measures it, leaving one set out at a time). So the model has one
 narrow, visible job: when its probability of Hoog is at least the threshold shipped with it, a
 report the rules made Laag or Middel becomes Hoog, storing. The decision then names the step
