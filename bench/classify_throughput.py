@@ -20,11 +20,12 @@ time, with greetings, signatures, disclaimers, quoted and forwarded mail, typos 
    word-rule matching (rule_set.matcher.features; only when the rule set has word rules),
    RuleEngine.evaluate without that text work (the durable-rules asserts, actions,
    delete_state and the Python glue), deadlines (bot.deadlines.sla_outcome), the rest of
-   decide (building the Decision) and JSON out (decision_json + json.dumps). The factor
-   matcher memoises each distinct word (the only memo on the way): WordMatcher.forget empties
-   it before every pass, so each pass pays for the words it has not seen, as a fresh
-   `classify --batch` process does (repeating the same reports would otherwise hide that
-   cost).
+   decide (building the Decision), the Hoog model (hoog_model.opinion, bot/hoogmodel.py; asked
+   only for reports the rules left below Hoog) and JSON out (decision_json + json.dumps). Two
+   memos on the way remember each distinct word: the factor matcher's and the Hoog model's
+   character n-grams per word. WordMatcher.forget and HoogModel.forget empty both before every
+   pass, so each pass pays for the words it has not seen, as a fresh `classify --batch`
+   process does (repeating the same reports would otherwise hide that cost).
 3. durable-rules alone, text work done beforehand:
    - the compiled ruleset the real engine registered, driven directly with the facts exactly
      as RuleEngine.evaluate builds them: the `decide` fact (compiler.decide_fact: `kind`,
@@ -172,8 +173,11 @@ def best(runs: Iterable[float]) -> float:
 
 
 def forget_words(setup: Setup) -> None:
-    """Empty the factor matcher's memos (WordMatcher.forget), as in a fresh process."""
+    """Empty the per-word memos, as in a fresh process: the factor matcher's
+    (WordMatcher.forget) and the Hoog model's (HoogModel.forget)."""
     setup.triage.engine.rule_set.factors.matcher.forget()
+    if setup.triage.hoog_model is not None:
+        setup.triage.hoog_model.forget()
 
 
 def remembered_words(setup: Setup) -> int:
@@ -241,6 +245,8 @@ def breakdown_pass(setup: Setup, reports: list[Report]) -> dict[str, float]:
     features = _Timed(rule_set.matcher.features)  # calls matcher.match, so it includes it
     evaluate = _Timed(triage.engine.evaluate)
     deadlines = _Timed(bot.pipeline.sla_outcome)
+    model = triage.hoog_model
+    opinion = _Timed(model.opinion if model is not None else lambda *_: None)
     # Instance attributes shadow the methods; pipeline.decide looks read_report and
     # sla_outcome up globally.
     triage.directory.identify = identify  # type: ignore[method-assign]
@@ -249,6 +255,8 @@ def breakdown_pass(setup: Setup, reports: list[Report]) -> dict[str, float]:
     triage.engine.evaluate = evaluate  # type: ignore[method-assign]
     bot.pipeline.read_report = reading  # type: ignore[assignment]
     bot.pipeline.sla_outcome = deadlines  # type: ignore[assignment]
+    if model is not None:
+        model.opinion = opinion  # type: ignore[method-assign]
     forget_words(setup)
     try:
         start = time.perf_counter()
@@ -258,6 +266,8 @@ def breakdown_pass(setup: Setup, reports: list[Report]) -> dict[str, float]:
     finally:
         del triage.directory.identify, rule_set.factors.read, rule_set.matcher.features
         del triage.engine.evaluate
+        if model is not None:
+            del model.opinion
         bot.pipeline.read_report = reading.func
         bot.pipeline.sla_outcome = deadlines.func
     return {
@@ -267,11 +277,13 @@ def breakdown_pass(setup: Setup, reports: list[Report]) -> dict[str, float]:
         "word rules": features.seconds,
         "evaluate w/o text": evaluate.seconds - factors.seconds - features.seconds,
         "deadlines": deadlines.seconds,
+        "hoog model": opinion.seconds,
         "rest of decide": total
         - identify.seconds
         - reading.seconds
         - evaluate.seconds
-        - deadlines.seconds,
+        - deadlines.seconds
+        - opinion.seconds,
         "_evaluate": evaluate.seconds,
         "_total": total,
     }
@@ -716,6 +728,18 @@ def main(argv: list[str] | None = None) -> int:
                 n,
                 "durable asserts, actions, delete_state, glue",
             ),
+            *(
+                [
+                    Row(
+                        "  Hoog model (hoog_model.opinion)",
+                        step["hoog model"],
+                        n,
+                        "only for reports the rules left below Hoog",
+                    )
+                ]
+                if setup.triage.hoog_model is not None
+                else []
+            ),
             Row("  deadlines (sla_outcome)", step["deadlines"], n),
             Row("  rest of decide (Decision model)", step["rest of decide"], n),
             Row("  JSON out (decision_json + dumps)", out_s, n),
@@ -784,8 +808,8 @@ def main(argv: list[str] | None = None) -> int:
         + (f"; phase-2 assert for {phase2_share:.0%} of the reports" if with_rules else "")
     )
     print(
-        f"factor matcher memo emptied before every pass: {words_seen:,} distinct words "
-        f"resolved in a pass over {n:,} reports"
+        f"factor matcher and Hoog model memos emptied before every pass: {words_seen:,} "
+        f"distinct words resolved by the factor matcher in a pass over {n:,} reports"
     )
     if mismatches == 0:
         print("CLI --jobs 1 output lines equal the in-process decisions")

@@ -66,6 +66,20 @@ def test_the_opinion_names_the_telling_words_that_pushed_to_hoog() -> None:
     assert opinion.words == ("plat", "ligt plat")
 
 
+def test_character_ngram_sizes_come_from_the_file_and_the_memo_can_be_emptied() -> None:
+    assert char_ngrams("abcd", (4, 4)) == [" abc", "abcd", "bcd "]
+    chars = {" abc": [1.0, 2.0], "abcd": [1.0, 1.0], "bcd ": [2.0, -1.0], " ab": [1.0, 9.0]}
+    model = HoogModel.from_json({**tiny(), "char": chars, "char_sizes": [4, 4]})
+    # Only the 4-grams count (" ab" is a 3-gram), each L2-normalised like the word part.
+    a, b, c = 2.0, 1.0, -2.0
+    z = -2.0 + (a + b + c) / math.sqrt(1 + 1 + 4)
+    assert model.probability_of("abcd") == pytest.approx(1 / (1 + math.exp(-z)))
+    model.forget()
+    assert model.probability_of("abcd") == pytest.approx(1 / (1 + math.exp(-z)))
+    # A file without sizes is read as the 3-5-grams it was trained with.
+    assert HoogModel.from_json(tiny()).char_sizes == (3, 5)
+
+
 @pytest.mark.parametrize(
     "data",
     [
@@ -73,6 +87,7 @@ def test_the_opinion_names_the_telling_words_that_pushed_to_hoog() -> None:
         tiny(threshold=0.3),
         tiny(threshold=1.0),
         {**tiny(), "word": {"plat": [1.0]}},
+        {**tiny(), "char_sizes": [5, 3]},
     ],
 )
 def test_a_malformed_model_is_refused(data: dict[str, Any]) -> None:
