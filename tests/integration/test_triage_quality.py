@@ -40,8 +40,9 @@ TUNING = sorted(
 HELD_BACK = DATA / "triage_heldout2.jsonl"
 HELD_BACK_3 = DATA / "triage_heldout3.jsonl"
 TUNING_MIN = 97.0
-HELD_BACK_MIN = 82.0  # 30 Nov 2026: runs 80, 83, 83, 85, 88, 88 of 104 (76.9 % .. 84.6 %)
-HELD_BACK_3_MIN = 72.0  # 30 Nov 2026: first run 82 of 110 (74.5 %)
+# Floors against regressions, not targets; measured by totals only, never tuned on.
+HELD_BACK_MIN = 85.0  # 30 Nov 2026: 80 .. 88 of 104 by rules; 91 (87.5 %) with the Hoog model
+HELD_BACK_3_MIN = 76.0  # 30 Nov 2026: 82 of 110 by rules; 86 (78.2 %) with the Hoog model
 
 
 def evaluate(
