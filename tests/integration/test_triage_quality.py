@@ -12,7 +12,15 @@ Two kinds of sets (see rules/README.md, "Measuring"):
   reach yet.
 - the second held-back part, triage_heldout3.jsonl (110 reports, 30 Nov 2026): written and
   judged the same way by another helper; measured once, by totals only (82 of 110, 74.5 %;
-  category 91; Hoog 19 of 24). Its floor guards against regressions the same way.
+  category 91; Hoog 19 of 24). Its floor guards against regressions the same way. With the
+  Hoog text model (bot/hoogmodel.py): 86, category 92, Hoog 23 of 24 (two more runs, totals).
+- the third held-back part, triage_heldout4.jsonl (110 reports, 30 Nov 2026 evening): written
+  and judged blind by a helper after the Hoog model and the faster matcher existed (the one
+  convention it missed, settings requests being Laag, was applied to all 14 of them from the
+  labels alone); measured once, by totals: 96 of 110 (87.3 %), category 95, Hoog 23 of 25
+  (the rules alone, also once: 94, 94, 21 of 25).
+The text model is trained on the tuning parts only (tools/train_hoog_model.py skips every
+triage_heldout<N>.jsonl by name).
 An independent second judge relabelled triage_heldout2.jsonl blind, by Bijlage 1 alone, and
 agreed on all 104 priorities and categories: the gap to 95 % is the rules, not the labels.
 """
@@ -39,10 +47,13 @@ TUNING = sorted(
 )
 HELD_BACK = DATA / "triage_heldout2.jsonl"
 HELD_BACK_3 = DATA / "triage_heldout3.jsonl"
+HELD_BACK_4 = DATA / "triage_heldout4.jsonl"
 TUNING_MIN = 97.0
 # Floors against regressions, not targets; measured by totals only, never tuned on.
 HELD_BACK_MIN = 85.0  # 30 Nov 2026: 80 .. 88 of 104 by rules; 91 (87.5 %) with the Hoog model
 HELD_BACK_3_MIN = 76.0  # 30 Nov 2026: 82 of 110 by rules; 86 (78.2 %) with the Hoog model
+# Written blind after the Hoog model and the faster matcher; measured once: 96 of 110 (87.3 %).
+HELD_BACK_4_MIN = 85.0
 
 
 def evaluate(
@@ -102,3 +113,11 @@ def test_the_second_held_back_part_stays_above_its_measured_floor(
     status, result = evaluate(HELD_BACK_3, HELD_BACK_3_MIN, tmp_path, monkeypatch, capsys)
     assert result["n"] >= 100
     assert status == 0, f"priority agreement {result['priority_pct']} % < {HELD_BACK_3_MIN} %"
+
+
+def test_the_third_held_back_part_stays_above_its_measured_floor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, result = evaluate(HELD_BACK_4, HELD_BACK_4_MIN, tmp_path, monkeypatch, capsys)
+    assert result["n"] >= 100
+    assert status == 0, f"priority agreement {result['priority_pct']} % < {HELD_BACK_4_MIN} %"
