@@ -4,14 +4,11 @@ stderr on a pseudo-terminal (what a person at a terminal sees), a pipe (a script
 
 from __future__ import annotations
 
-import fcntl
 import os
-import struct
+import re
 import subprocess
 import sys
-import termios
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -28,6 +25,7 @@ PHONE = [
     "nl-csv",
 ]
 YEAR = ["report", "sla", "--from", "2026-01-01", "--to", "2026-12-31"]
+STAND = re.compile(r"stand per \w+ \d+ \w+ \d{4} \d\d:\d\d")
 
 
 def run(db: Path, args: list[str], stderr_on_terminal: bool) -> tuple[int, str, str]:
@@ -65,20 +63,10 @@ def run(db: Path, args: list[str], stderr_on_terminal: bool) -> tuple[int, str, 
             check=False,
         )
     finally:
-        # Linux may drop what is still buffered in a pseudo-terminal once its last slave end
-        # closes (the reader then gets EIO early): let the reader empty it first.
-        deadline = time.monotonic() + 10
-        while _waiting(master) and time.monotonic() < deadline:
-            time.sleep(0.01)
         os.close(slave)
     reader.join(timeout=30)
     os.close(master)
     return proc.returncode, proc.stdout.decode(), b"".join(seen).decode().replace("\r\n", "\n")
-
-
-def _waiting(fd: int) -> int:
-    """Bytes waiting to be read from the terminal's master end (FIONREAD)."""
-    return int(struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0])
 
 
 @pytest.mark.parametrize(
@@ -116,5 +104,7 @@ def test_progress_on_a_terminal_and_never_for_scripts(
             assert total in final and "klaar in " in final and final.endswith("\n"), err
         else:
             assert label not in err, err
-    # What a script reads on stdout does not depend on where stderr goes.
-    assert outputs[0] == outputs[1] == outputs[2]
+    # What a script reads on stdout does not depend on where stderr goes. A report says when
+    # it was made ("stand per ma 30 nov 2026 20:56"): three runs may straddle a minute.
+    same = [STAND.sub("stand per <nu>", out) for out in outputs]
+    assert same[0] == same[1] == same[2]
