@@ -10,7 +10,7 @@ database check.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from app.bootstrap import Paths
@@ -31,3 +31,13 @@ def require_db(paths: Paths) -> None:
         raise ConfigError(
             f"er is geen database op {paths.db}: geef die van `triage run` met --db (of $TRIAGE_DB)"
         )
+
+
+def since_date(text: str | None) -> date | None:
+    """--since YYYY-MM-DD (of `run` and `rules diff`); ConfigError in Dutch when it is not one."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ConfigError(f"--since verwacht een datum als 2026-11-01, niet {text!r}") from exc

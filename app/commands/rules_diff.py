@@ -16,17 +16,16 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime, time
+from datetime import datetime, time
 from itertools import islice
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any, TextIO
 
 from app.bootstrap import Paths, load_setup, open_store
-from app.commands import EXIT_OK, require_db
+from app.commands import EXIT_OK, require_db, since_date
 from app.render.progress import Progress
 from app.render.replay import DiffSource, diff_json, diff_text
-from bot.errors import ConfigError
 from bot.pipeline import Triage
 from bot.replay import Tally, replay
 from bot.store import ReplayRow
@@ -68,7 +67,7 @@ def rules_diff(
     require_db(paths)
     setup = load_setup(Paths(paths.config_dir, directory, paths.db, paths.db_password))
     tz = setup.triage.calendar.tz
-    since = _since(args.since)
+    since = since_date(args.since)
     start = datetime.combine(since, time(0), tzinfo=tz) if since else None
     with open_store(paths) as store:
         total = store.replay_count(start)
@@ -81,15 +80,6 @@ def rules_diff(
     else:
         print(diff_text(tally, source, tz), file=stdout)
     return EXIT_OK
-
-
-def _since(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise ConfigError(f"--since verwacht een datum als 2026-11-01, niet {text!r}") from exc
 
 
 # Set in the parent before forking; the workers inherit it (never pickled).

@@ -12,25 +12,15 @@ import signal
 import sys
 import threading
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from app.bootstrap import Paths, load_setup, open_store
-from app.commands import EXIT_ERROR, EXIT_OK
+from app.commands import EXIT_ERROR, EXIT_OK, since_date
 from app.instance import InstanceLease
-from bot.errors import ConfigError
 
 if TYPE_CHECKING:
     from app.service import Service
-
-
-def _since(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise ConfigError(f"--since {value!r}: geef een datum als 2026-11-30") from exc
 
 
 def run(paths: Paths, once: bool, level: str, since: str | None = None) -> int:
@@ -40,7 +30,7 @@ def run(paths: Paths, once: bool, level: str, since: str | None = None) -> int:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     log = logging.getLogger("triage.run")
     setup = load_setup(paths)
-    first_since = _since(since)
+    first_since = since_date(since)
     ttl = timedelta(seconds=setup.settings.run.lease_seconds)
     with open_store(paths) as store:
         lease = InstanceLease(store, utc_now, ttl, host=setup.settings.run.host)
