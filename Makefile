@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test services lint bench clean
+.PHONY: demo test services lint bench quality clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/classify_throughput.py
+
+# Agreement on the held-back labelled parts, by totals only (tools/heldout_totals.py).
+quality: $(STAMP)
+	$(BIN)/python tools/heldout_totals.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

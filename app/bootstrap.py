@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 from dataclasses import dataclass, field
@@ -12,11 +13,11 @@ from bot.directory import Directory
 from bot.engine.loader import RuleSet, load_rules
 from bot.engine.runner import RuleEngine
 from bot.errors import ConfigError
-from bot.hoogmodel import HoogModel
 from bot.pipeline import Triage
 from bot.settings import Settings, load_directory, load_settings
 from bot.store import Store
 from bot.store.backend import store_target
+from bot.textmodel import TextModel
 
 
 @dataclass(frozen=True)
@@ -67,24 +68,38 @@ def load_setup(paths: Paths) -> Setup:
     rule_set = load_rules(paths.rules_dir, organisations=directory.organisations.keys())
     calendar = BusinessCalendar(settings.calendar)
     releases = ReleaseCalendar(settings.releases, calendar)
-    own = paths.config_dir / HOOG_MODEL  # an installation's own model, else the shipped one
-    model = load_hoog_model(own if own.is_file() else SHIPPED_MODEL)
+    own = paths.config_dir / TEXT_MODEL  # an installation's own model, else the shipped one
+    enabled = settings.text_model.enabled
+    model = load_text_model(own if own.is_file() else SHIPPED_MODEL) if enabled else None
     triage = Triage(RuleEngine(rule_set), directory, calendar, releases, model)
     return Setup(settings, directory, rule_set, triage)
 
 
-# Trained by tools/train_hoog_model.py and shipped with the package (app/data), so a config
+# Trained by tools/train_text_model.py and shipped with the package (app/data), so a config
 # folder of an installation's own does not lose it; a file of this name in the config folder
 # replaces it. Without any file the rules decide alone.
-HOOG_MODEL = "hoog-model.json.gz"
-SHIPPED_MODEL = Path(__file__).parent / "data" / HOOG_MODEL
+TEXT_MODEL = "taalmodel.json.gz"
+SHIPPED_MODEL = Path(__file__).parent / "data" / TEXT_MODEL
 
 
-def load_hoog_model(path: Path) -> HoogModel | None:
-    """The text model that may raise a report to Hoog, or None when `path` does not exist."""
-    if not path.is_file():
-        return None
+def load_text_model(path: Path) -> TextModel | None:
+    """The text model (bot/textmodel.py), or None when `path` does not exist.
+
+    Read once per process and file version: reading it takes a tenth of a second, and a
+    process that builds its setup more than once (tests, a rules reload) need not pay again.
+    The model only reads, so one instance can serve every setup."""
     try:
-        return HoogModel.from_json(json.loads(gzip.decompress(path.read_bytes())))
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(f"{path}: geen bruikbaar taalmodel ({exc})") from exc
+    return _read_text_model(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_text_model(path: Path, mtime_ns: int, size: int) -> TextModel:
+    try:
+        return TextModel.from_json(json.loads(gzip.decompress(path.read_bytes())))
     except (OSError, ValueError) as exc:  # json and gzip errors are ValueError/OSError
         raise ConfigError(f"{path}: geen bruikbaar taalmodel ({exc})") from exc

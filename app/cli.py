@@ -144,6 +144,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="use the priorities the team confirmed or changed (SLA 4.G) in --db as labels",
     )
+    evaluation.add_argument(
+        "--export",
+        type=Path,
+        metavar="FILE",
+        help="with --from-store: also write the team's labels as JSON Lines (a new file), "
+        "to train the text model with (tools/train_text_model.py --add FILE)",
+    )
     evaluation.add_argument("--json", action="store_true", help="one JSON object")
     evaluation.add_argument(
         "--min", type=float, metavar="PCT", help="exit 1 when priority agreement is below PCT"
@@ -340,8 +347,12 @@ def run_command(
         if args.rules_command == "eval":
             if (args.file is None) == (not args.from_store):
                 raise ConfigError("geef een bestand met gelabelde meldingen, of --from-store")
+            if args.export is not None and not args.from_store:
+                raise ConfigError(
+                    "--export schrijft de labels van het team: alleen met --from-store"
+                )
             return rules_eval(
-                paths, args.file, args.from_store, args.json, args.min, out, args.quiet
+                paths, args.file, args.from_store, args.json, args.min, out, args.quiet, args.export
             )
         if args.rules_command == "suggest":
             return rules_suggest(paths, args.json, args.min_count, args.top, out, args.quiet)

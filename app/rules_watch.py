@@ -102,7 +102,7 @@ class RulesWatcher:
         live = self.setup.triage
         engine = RuleEngine(candidate)
         try:
-            trial = Triage(engine, live.directory, live.calendar, live.releases, live.hoog_model)
+            trial = Triage(engine, live.directory, live.calendar, live.releases, live.model)
             failures = run_examples(trial, candidate.examples)
         finally:
             engine.close()

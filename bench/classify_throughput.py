@@ -20,10 +20,11 @@ time, with greetings, signatures, disclaimers, quoted and forwarded mail, typos 
    word-rule matching (rule_set.matcher.features; only when the rule set has word rules),
    RuleEngine.evaluate without that text work (the durable-rules asserts, actions,
    delete_state and the Python glue), deadlines (bot.deadlines.sla_outcome), the rest of
-   decide (building the Decision), the Hoog model (hoog_model.opinion, bot/hoogmodel.py; asked
-   only for reports the rules left below Hoog) and JSON out (decision_json + json.dumps). Two
-   memos on the way remember each distinct word: the factor matcher's and the Hoog model's
-   character n-grams per word. WordMatcher.forget and HoogModel.forget empty both before every
+   decide (building the Decision), the text model (model.opinion and model.telling_words,
+   bot/textmodel.py; asked for every report no person and no binding row decided) and JSON out
+   (decision_json + json.dumps). Two memos on the way remember each distinct word: the factor
+   matcher's and the text model's character n-grams per word. WordMatcher.forget and
+   TextModel.forget empty both before every
    pass, so each pass pays for the words it has not seen, as a fresh `classify --batch`
    process does (repeating the same reports would otherwise hide that cost).
 3. durable-rules alone, text work done beforehand:
@@ -174,10 +175,10 @@ def best(runs: Iterable[float]) -> float:
 
 def forget_words(setup: Setup) -> None:
     """Empty the per-word memos, as in a fresh process: the factor matcher's
-    (WordMatcher.forget) and the Hoog model's (HoogModel.forget)."""
+    (WordMatcher.forget) and the text model's (TextModel.forget)."""
     setup.triage.engine.rule_set.factors.matcher.forget()
-    if setup.triage.hoog_model is not None:
-        setup.triage.hoog_model.forget()
+    if setup.triage.model is not None:
+        setup.triage.model.forget()
 
 
 def remembered_words(setup: Setup) -> int:
@@ -245,8 +246,9 @@ def breakdown_pass(setup: Setup, reports: list[Report]) -> dict[str, float]:
     features = _Timed(rule_set.matcher.features)  # calls matcher.match, so it includes it
     evaluate = _Timed(triage.engine.evaluate)
     deadlines = _Timed(bot.pipeline.sla_outcome)
-    model = triage.hoog_model
+    model = triage.model
     opinion = _Timed(model.opinion if model is not None else lambda *_: None)
+    telling = _Timed(model.telling_words if model is not None else lambda *_: None)
     # Instance attributes shadow the methods; pipeline.decide looks read_report and
     # sla_outcome up globally.
     triage.directory.identify = identify  # type: ignore[method-assign]
@@ -257,6 +259,7 @@ def breakdown_pass(setup: Setup, reports: list[Report]) -> dict[str, float]:
     bot.pipeline.sla_outcome = deadlines  # type: ignore[assignment]
     if model is not None:
         model.opinion = opinion  # type: ignore[method-assign]
+        model.telling_words = telling  # type: ignore[method-assign]
     forget_words(setup)
     try:
         start = time.perf_counter()
@@ -267,7 +270,7 @@ def breakdown_pass(setup: Setup, reports: list[Report]) -> dict[str, float]:
         del triage.directory.identify, rule_set.factors.read, rule_set.matcher.features
         del triage.engine.evaluate
         if model is not None:
-            del model.opinion
+            del model.opinion, model.telling_words
         bot.pipeline.read_report = reading.func
         bot.pipeline.sla_outcome = deadlines.func
     return {
@@ -277,13 +280,14 @@ def breakdown_pass(setup: Setup, reports: list[Report]) -> dict[str, float]:
         "word rules": features.seconds,
         "evaluate w/o text": evaluate.seconds - factors.seconds - features.seconds,
         "deadlines": deadlines.seconds,
-        "hoog model": opinion.seconds,
+        "text model": opinion.seconds + telling.seconds,
         "rest of decide": total
         - identify.seconds
         - reading.seconds
         - evaluate.seconds
         - deadlines.seconds
-        - opinion.seconds,
+        - opinion.seconds
+        - telling.seconds,
         "_evaluate": evaluate.seconds,
         "_total": total,
     }
@@ -731,13 +735,13 @@ def main(argv: list[str] | None = None) -> int:
             *(
                 [
                     Row(
-                        "  Hoog model (hoog_model.opinion)",
-                        step["hoog model"],
+                        "  text model (opinion, telling_words)",
+                        step["text model"],
                         n,
-                        "only for reports the rules left below Hoog",
+                        "words only where it overrules the rules",
                     )
                 ]
-                if setup.triage.hoog_model is not None
+                if setup.triage.model is not None
                 else []
             ),
             Row("  deadlines (sla_outcome)", step["deadlines"], n),

@@ -10,6 +10,7 @@ Pure: the caller reads the file (or the store) and passes the triage pipeline in
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,9 @@ from bot.models import Category, Decision, Priority, Report
 from bot.pipeline import Triage
 
 LABEL_KEYS = ("expected_priority", "expected_category")
+# The file names of held-back labelled parts (tests/data): never tuned or trained on, measured
+# by totals only (rules/README.md, "Measuring").
+HELD_BACK_NAME = re.compile(r"triage_heldout\d+\.jsonl$")
 # Keys a labelled line may carry besides the report and its labels (ignored by the rules).
 EXTRA_KEYS = ("id", "why", "note")
 
@@ -107,6 +111,24 @@ _LEVELS = [p.value for p in Priority]
 
 class LabelError(ReportError):
     """A labelled line that cannot be read; the message names the line and the problem."""
+
+
+def labelled_line(case: Case) -> dict[str, Any] | None:
+    """A case as a line of a labelled set (what `parse_cases` reads back and
+    tools/train_text_model.py learns from), or None when it has no category to label."""
+    if case.category is None:
+        return None
+    report = case.report
+    return {
+        "id": case.id,
+        "channel": report.channel.value,
+        "received_at": report.received_at.isoformat(),
+        "sender": report.sender,
+        "subject": report.subject,
+        "body": report.body,
+        "expected_priority": case.priority.value,
+        "expected_category": case.category.value,
+    }
 
 
 def parse_cases(lines: Iterable[str]) -> list[Case]:

@@ -33,13 +33,14 @@ from bot.engine.loader import RuleSet
 from bot.engine.schema import UNKNOWN, SlaTarget
 from bot.engine.words import Hit, WordMatcher, token_spans
 from bot.errors import UnknownTicket
-from bot.hoogmodel import DESCRIPTION as MODEL_DESCRIPTION
-from bot.hoogmodel import FACTOR as MODEL_FACTOR
 from bot.models import Category, Channel, Factor, Priority, Report
 from bot.nl import CHANNEL_NL, when
 from bot.pipeline import Triage
 from bot.reading import read_report
 from bot.store import Store
+from bot.textmodel import DESCRIPTION as MODEL_DESCRIPTION
+from bot.textmodel import FACTOR as MODEL_FACTOR
+from bot.textmodel import RULES_DESCRIPTION, RULES_FACTOR
 from bot.tickets import HistoryEntry, TicketView
 
 
@@ -320,7 +321,7 @@ def explain(
     )
 
 
-_MODEL = {MODEL_FACTOR: MODEL_DESCRIPTION}
+_MODEL = {MODEL_FACTOR: MODEL_DESCRIPTION, RULES_FACTOR: RULES_DESCRIPTION}
 
 
 # -- the text with its words marked ----------------------------------------------------------

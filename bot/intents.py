@@ -176,7 +176,7 @@ class PhoneImportSummary(_Intent):
     summary: str
 
 
-Aspect: TypeAlias = Literal["priority", "category", "exempt", "recognised", "deadlines"]
+Aspect: TypeAlias = Literal["priority", "category", "exempt", "recognised", "deadlines", "rules"]
 
 
 class ReplayCount(_Intent):

@@ -156,6 +156,7 @@ ASPECT_NL = {
     "exempt": "vrijstelling (4.D)",
     "recognised": "herkend",
     "deadlines": "termijnen",
+    "rules": "alleen het oordeel van de regels (het taalmodel beslist)",
 }
 
 
@@ -170,6 +171,8 @@ def replay_change(aspect: str, before: str, after: str) -> str:
         return "nu vrijgesteld" if after == "ja" else "niet meer vrijgesteld"
     if aspect == "recognised":
         return "nu herkend" if after == "ja" else "niet meer herkend"
+    if aspect == "rules":
+        return f"regels {before} → {after}, het taalmodel houdt het"
     return "alleen andere termijnen"
 
 

@@ -1,7 +1,20 @@
-"""Report -> Decision: who sent it, what the rules say, what the SLA promises.
+"""Report -> Decision: who sent it, what the rules and the text model say, what the SLA promises.
 
-Pure: the engine, directory and calendars are built elsewhere and passed in; nothing here
-reads the clock, the disk or the network. Every adapter feeds reports through `Triage.decide`.
+Who decides the priority and category, first match wins:
+1. a person (a priority or category set by Dialog, SLA 4.G);
+2. a decision-table row marked `binding` (security: always Hoog);
+3. the text model (bot/textmodel.py), which read the whole text; when it answers otherwise
+   than the rules, the decision's rules end with the step `taalmodel` (its `decision` stays
+   the table row the rules chose) and it carries both answers as factors (`taalmodel` with
+   its probability and words, `regels` with the rules' answer);
+4. the rules alone, when no model is installed.
+"Niet herkend" (needs_triage): the rules recognised nothing, or the model contradicts them
+while unsure itself (its answer below `unsure_below`; it then does not lower a rules' Hoog);
+the answer is only a guess, a person decides, reminded at Middel's reaction time.
+
+Pure: the engine, directory, calendars and model are built elsewhere and passed in; nothing
+here reads the clock, the disk or the network. Every adapter feeds reports through
+`Triage.decide`.
 """
 
 from __future__ import annotations
@@ -10,9 +23,9 @@ from bot.calendar import BusinessCalendar, ReleaseCalendar
 from bot.deadlines import sla_outcome
 from bot.directory import Directory
 from bot.engine.runner import RuleEngine
-from bot.hoogmodel import FACTOR, STEP, HoogModel
 from bot.models import Category, Decision, Factor, Priority, Report
 from bot.reading import read_report
+from bot.textmodel import FACTOR, RULES_FACTOR, STEP, TextModel, outcome_name
 
 
 class Triage:
@@ -24,13 +37,13 @@ class Triage:
         directory: Directory,
         calendar: BusinessCalendar,
         releases: ReleaseCalendar,
-        hoog_model: HoogModel | None = None,
+        model: TextModel | None = None,
     ) -> None:
         self.engine = engine
         self.directory = directory
         self.calendar = calendar
         self.releases = releases
-        self.hoog_model = hoog_model
+        self.model = model
 
     def decide(
         self,
@@ -61,24 +74,28 @@ class Triage:
             for f in outcome.factors
             if f.words
         ]
-        # The text model's one job: raise a report the rules left below Hoog (bot/hoogmodel.py).
-        # Never over a priority or category a person set.
-        if (
-            self.hoog_model is not None
-            and priority is not Priority.HOOG
-            and category is None
-            and (confirmed or report.priority) is None
-        ):
-            opinion = self.hoog_model.opinion(read)
-            if opinion.raise_to_hoog:
-                priority, chosen, needs_triage = Priority.HOOG, Category.STORING, False
-                fired = (*fired, STEP)
-                percent, threshold = (
-                    round(100 * opinion.probability),
-                    round(100 * self.hoog_model.threshold),
-                )
-                value = f"hoog ({percent} %, drempel {threshold} %)"
-                factors.append(Factor(name=FACTOR, value=value, words=opinion.words))
+        person = category is not None or (confirmed or report.priority) is not None
+        if self.model is not None and not person and not outcome.binding:
+            opinion = self.model.opinion(read)
+            rules_said = (priority, chosen)
+            unsure = opinion.confidence < self.model.unsure_below
+            disagree = opinion.answer != rules_said
+            # The model's answer is the provisional one, but a person looks when the rules
+            # recognised nothing, or when the model, unsure itself, contradicts them; an
+            # unsure model does not take a Hoog away.
+            needs_triage = outcome.needs_triage or (unsure and disagree)
+            keep_hoog = unsure and disagree and priority is Priority.HOOG
+            if disagree or outcome.needs_triage:
+                if not keep_hoog:
+                    priority, chosen = opinion.answer
+                    fired = (*fired, STEP)
+                percent = f"{round(100 * opinion.confidence)} %" + (", onzeker" if unsure else "")
+                value = f"{outcome_name(opinion.answer)} ({percent})"
+                words = self.model.telling_words(read, opinion.answer)
+                factors.append(Factor(name=FACTOR, value=value, words=words))
+                said = "niets herkend" if outcome.needs_triage else outcome_name(rules_said)
+                row = f", beslisregel {outcome.decision}" if outcome.decision else ""
+                factors.append(Factor(name=RULES_FACTOR, value=said + row))
         sla = sla_outcome(
             outcome.sla,
             chosen,

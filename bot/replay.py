@@ -35,11 +35,20 @@ from bot.models import Category, Decision, Factor, Priority, Report
 from bot.pipeline import Triage
 from bot.reading import read_report
 from bot.store import ReplayRow, Store
+from bot.textmodel import rules_answer
 
 log = logging.getLogger("triage.replay")
 
 # The respects in which a replayed ticket can differ, in the order they are reported.
-ASPECTS: tuple[Aspect, ...] = ("priority", "category", "exempt", "recognised", "deadlines")
+# "rules": only the rules' own answer differs; the text model decides as before.
+ASPECTS: tuple[Aspect, ...] = (
+    "priority",
+    "category",
+    "exempt",
+    "recognised",
+    "deadlines",
+    "rules",
+)
 UNKNOWN = "onbekend"  # a factor that no word set (as rules/README.md calls it)
 RELOAD_DAYS = 30  # the reload announcement replays the tickets of this many days
 SUBJECT_CHARS = 80  # a report without a subject is named by the start of its text
@@ -131,6 +140,8 @@ class Tally:
                     found[aspect, _yes(not before.needs_triage), _yes(not after.needs_triage)] += 1
                 elif aspect == "deadlines" and len(change.aspects) == 1:
                     found[aspect, "", ""] += 1
+                elif aspect == "rules":
+                    found[aspect, _rules(before), _rules(after)] += 1
         ranked = sorted(found.items(), key=lambda kv: (ASPECTS.index(kv[0][0]), -kv[1], kv[0]))
         return tuple(
             ReplayCount(aspect=aspect, before=before, after=after, count=n)
@@ -167,6 +178,10 @@ def compare(
         aspects.append("recognised")
     if (after.reaction_due, after.resolution_due) != (before.reaction_due, before.resolution_due):
         aspects.append("deadlines")
+    if not aspects and _rules(before) != _rules(after):
+        # The edit changes what the rules say, but the text model decides as before: a team
+        # lead must see that, or an edit would seem to do nothing.
+        aspects.append("rules")
     if not aspects:
         return None
     return TicketChange(
@@ -180,6 +195,10 @@ def compare(
         team=team,
         calendar_changed=before.calendar_version != after.calendar_version,
     )
+
+
+def _rules(decision: Decision) -> str:
+    return rules_answer(decision.priority, decision.category, decision.factors)
 
 
 def factor_shifts(before: Iterable[Factor], after: Iterable[Factor]) -> tuple[FactorShift, ...]:
@@ -250,9 +269,7 @@ def reload_replay(
     try:
         engine = RuleEngine(previous)
         try:
-            old = Triage(
-                engine, triage.directory, triage.calendar, triage.releases, triage.hoog_model
-            )
+            old = Triage(engine, triage.directory, triage.calendar, triage.releases, triage.model)
             tally = replay_between(old, triage, store.replay_rows(start))
         finally:
             engine.close()

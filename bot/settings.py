@@ -260,6 +260,18 @@ class RunSettings(BaseModel):
     )
 
 
+class TextModelSettings(BaseModel):
+    """The text model (bot/textmodel.py) that decides next to the rules."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = Field(
+        default=True,
+        description="false: the rules decide alone, as before the model (e.g. to see what an "
+        "edit of the rule files does on its own with `rules diff`)",
+    )
+
+
 class Settings(BaseSettings):
     """All settings; sections map to the top-level keys of settings.yaml."""
 
@@ -277,6 +289,7 @@ class Settings(BaseSettings):
     phone: PhoneSettings = PhoneSettings()
     reports: ReportSettings = ReportSettings()
     run: RunSettings = RunSettings()
+    text_model: TextModelSettings = TextModelSettings()
 
     @classmethod
     def settings_customise_sources(

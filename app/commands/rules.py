@@ -24,7 +24,7 @@ from bot.corrections import (
 from bot.engine.examples import run_examples
 from bot.engine.loader import load_rules
 from bot.errors import ConfigError, RuleProblem, RuleSetInvalid
-from bot.evaluation import Case, evaluate, parse_cases
+from bot.evaluation import Case, evaluate, labelled_line, parse_cases
 from bot.nl import count, nl_number
 from bot.settings import load_directory
 from bot.suggest import suggest
@@ -93,11 +93,16 @@ def evaluate_file(
     minimum: float | None,
     stdout: TextIO,
     quiet: bool = False,
+    export: Path | None = None,
 ) -> int:
     """`triage rules eval`: agreement of the rules with labelled reports (a file, or the
-    team's final priorities in the store); exit 1 below `--min` percent priority agreement."""
+    team's final priorities in the store); exit 1 below `--min` percent priority agreement.
+
+    `export` (with the store) also writes the team's labels as a labelled set, for training the
+    text model (tools/train_text_model.py --add); it never overwrites a file."""
     setup = load_setup(paths)
     trend: CorrectionTrend | None = None
+    exported: int | None = None
     if from_store:
         require_db(paths)
         with open_store(paths) as store:
@@ -107,6 +112,8 @@ def evaluate_file(
             ]
             corrections = store.corrections(texts=False)
         where = f"de beslissingen van het team in {paths.db_label}"
+        if export is not None:
+            exported = write_labelled(export, cases)
         tz = setup.triage.calendar.tz
         if corrections:
             last = month_key(corrections[-1].received_at, tz)
@@ -124,11 +131,19 @@ def evaluate_file(
         data = result.as_json()
         if from_store:
             data["trend"] = trend.as_json() if trend is not None else None
+        if exported is not None:
+            data["exported"] = exported
         print(json.dumps(data, ensure_ascii=False, indent=2), file=stdout)
     else:
         print(evaluation_text(result, where), file=stdout)
         if trend is not None:
             print("\n" + trend_text(trend), file=stdout)
+        if exported is not None:
+            print(
+                f"\n{exported} gelabelde meldingen geschreven naar {export} (voor "
+                "tools/train_text_model.py --add; bevat klantteksten, deel het niet)",
+                file=stdout,
+            )
     if minimum is not None and result.priority_pct < minimum:
         if not as_json:
             print(
@@ -138,6 +153,23 @@ def evaluate_file(
             )
         return EXIT_ERROR
     return EXIT_OK
+
+
+def write_labelled(path: Path, cases: list[Case]) -> int:
+    """Write the team's labels as a labelled set (JSON Lines); the number of lines written.
+
+    Refuses an existing file: an export is customer text and must not silently replace
+    another."""
+    lines = [line for case in cases if (line := labelled_line(case)) is not None]
+    try:
+        with path.open("x", encoding="utf-8") as out:
+            for line in lines:
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+    except FileExistsError:
+        raise ConfigError(f"{path} bestaat al; kies een nieuw bestand") from None
+    except OSError as exc:
+        raise ConfigError(f"kan {path} niet schrijven: {exc.strerror or exc}") from exc
+    return len(lines)
 
 
 def suggest_words(

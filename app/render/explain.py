@@ -15,6 +15,7 @@ from bot.calls import display_phone
 from bot.derivation import Derivation
 from bot.explain import Explanation, FactorExplanation, MarkedText
 from bot.nl import CHANNEL_SHORT_NL, DEADLINE_NL, STATUS_NL, when
+from bot.textmodel import decided_by_model, in_doubt
 
 OPEN_MARK, CLOSE_MARK = "«", "»"
 _DEADLINE_TITLE = {"reaction": "Reactie", "resolution": "Oplossen"}
@@ -31,9 +32,15 @@ def priority_text(e: Explanation, tz: ZoneInfo) -> str:
     """'Middel storing, voorlopig (door de regels; nog niet bevestigd, SLA 4.G)' and kin."""
     head = f"{e.priority.label} {e.category.value}"
     if e.needs_triage and e.provisional:
+        if in_doubt(e.factors):
+            return (
+                f"Twijfel: de regels en het taalmodel zijn het oneens (tot dan {head}); "
+                "beoordeel zelf (SLA 4.G)"
+            )
         return f"Niet herkend: geen beslisregel past (tot dan {head}); beoordeel zelf (SLA 4.G)"
     if e.provisional:
-        return f"{head}, voorlopig: door de regels, nog niet bevestigd (SLA 4.G)"
+        who = "het taalmodel" if decided_by_model(e.rules) else "de regels"
+        return f"{head}, voorlopig: door {who}, nog niet bevestigd (SLA 4.G)"
     if e.decided_by == "triage":
         return f"{head}: bevestigd bij binnenkomst"
     text = f"{head}: gezet door {e.decided_by} op {when(e.decided_at, tz)}"

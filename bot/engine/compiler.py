@@ -157,6 +157,7 @@ class Outcome:
 
     `needs_triage`: nothing recognised the report (no decision row fitted and no rule set a
     category); the category and priority are then only the defaults, for a person to decide.
+    `binding`: the deciding row is marked `binding`, so the text model may not overrule it.
     """
 
     category: Category
@@ -168,6 +169,7 @@ class Outcome:
     needs_triage: bool = False
     decision: str | None = None
     factors: tuple[FactorValue, ...] = ()
+    binding: bool = False
 
 
 def decide_category(rule_set: RuleSet, fired: list[LoadedRule]) -> Category:

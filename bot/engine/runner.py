@@ -183,6 +183,7 @@ class RuleEngine:
             needs_triage=row is None and rule_category(phase1) is None,
             decision=row.name if row else None,
             factors=tuple(factors.values()),
+            binding=row is not None and row.row.binding,
         )
 
     @staticmethod

@@ -392,6 +392,11 @@ class DecisionRow(_Strict):
     description: Annotated[str, Field(min_length=1)]
     when: dict[str, Annotated[tuple[str, ...], ListOf]] = Field(default_factory=dict)
     then: DecisionThen
+    binding: bool = Field(
+        default=False,
+        description="The text model may not overrule this row (bot/pipeline.py); for rows the "
+        "SLA makes absolute, such as security: always Hoog.",
+    )
 
 
 class RuleFile(_Strict):

@@ -25,6 +25,18 @@ from bot.store import Store
 from tests.conftest import REPO
 from tests.rules_edit import move_word
 
+RULES_ALONE = "TRIAGE_TEXT_MODEL__ENABLED"
+
+
+@pytest.fixture(autouse=True)
+def rules_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about what an edit of the rule files changes, so the rules decide
+    alone (text_model.enabled false; set after conftest's clean environment, and by the
+    module's store fixture for the tickets it stores). With the text model an edit changes
+    only what the model does not decide (`test_with_the_text_model_...`)."""
+    monkeypatch.setenv(RULES_ALONE, "false")
+
+
 WORD = "meerdere collega*"  # moved from omvang: enkele to omvang: groot-deel
 SENDER = "a.devries@zorggroepnoord.nl"  # Zorggroep Noord, not an agreed contact: email only
 
@@ -68,9 +80,10 @@ def store_with_tickets(tmp_path_factory: pytest.TempPathFactory) -> Path:
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in REPORTS)
     args = ["--config-dir", str(REPO / "config"), "--rules-dir", str(REPO / "rules")]
     with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(RULES_ALONE, "false")
         patch.setattr(sys, "stdin", io.StringIO(lines))
         assert main([*args, "--db", str(db), "classify", "--batch", "--store"]) == 0
-    setup = load_setup(Paths(REPO / "config", REPO / "rules", db))
+        setup = load_setup(Paths(REPO / "config", REPO / "rules", db))
     with Store(db) as store:
         desk = Desk(setup.triage, store, lambda: setup.rule_set.reminders, slack=False)
         now = datetime(2026, 11, 24, 11, 0, tzinfo=UTC)
@@ -112,6 +125,7 @@ def test_moved_word_lists_exactly_the_tickets_that_change(
         "exempt": 0,
         "recognised": 0,
         "deadlines": 3,
+        "rules": 0,
     }
     assert result["transitions"][0] == {
         "aspect": "priority",
@@ -202,3 +216,30 @@ def test_progress_bar_only_on_a_terminal_and_not_when_quiet(
     # The last line stays, with the time it took.
     assert "klaar in " in bar.rsplit("\r", 2)[-2] and bar.endswith("\r\n")
     assert stderr_on_a_terminal("--quiet") == ""
+
+
+def test_with_the_text_model_an_edit_shows_where_the_model_keeps_its_answer(
+    tmp_path: Path,
+    moved: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """With the model on (the default), the rules' new Hoog for "meerdere collega's kunnen
+    niet inloggen" is overruled by the model: the diff says so instead of staying silent."""
+    monkeypatch.delenv(RULES_ALONE)
+    db = tmp_path / "triage.db"
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in REPORTS[:1])
+    monkeypatch.setattr(sys, "stdin", io.StringIO(lines))
+    args = ["--config-dir", str(REPO / "config"), "--rules-dir", str(REPO / "rules")]
+    assert main([*args, "--db", str(db), "classify", "--batch", "--store"]) == 0
+    capsys.readouterr()
+    status, out, _ = diff(db, moved, capsys, "--json")
+    assert status == 0
+    [change] = json.loads(out)["changes"]
+    assert change["aspects"] == ["rules"]
+    assert change["before"]["priority"] == change["after"]["priority"] == "middel"
+    assert json.loads(out)["transitions"] == [
+        {"aspect": "rules", "before": "middel storing", "after": "hoog storing", "count": 1}
+    ]
+    status, out, _ = diff(db, moved, capsys)
+    assert "regels middel storing → hoog storing, het taalmodel houdt het" in out

@@ -482,6 +482,50 @@ def test_from_store_uses_the_teams_final_priorities(
     assert status == 1  # 1 of 2
 
 
+def test_the_teams_labels_export_as_a_labelled_set_that_eval_reads_back(
+    repo_args: list[str],
+    db: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    setup = load_setup(Paths(REPO / "config", REPO / "rules", db))
+    at = datetime.fromisoformat(AT)
+    with Store(db) as store:
+        desk = Desk(setup.triage, store, lambda: setup.rule_set.reminders, slack=False)
+        changed = record(store, desk, "Export", "Het exporteren naar Excel geeft een fout.", at)
+        record(store, desk, "Inloggen", "Sinds vanochtend kan niemand inloggen.", at)
+        desk.set_priority(
+            changed, Priority.HOOG, "U0LEAD", at + timedelta(minutes=5), reason="iedereen"
+        )
+    export = tmp_path / "team.jsonl"
+    status, out, _ = triage(
+        [*repo_args, "rules", "eval", "--from-store", "--export", str(export)], monkeypatch, capsys
+    )
+    assert status == 0
+    assert f"1 gelabelde meldingen geschreven naar {export}" in out
+    [line] = [json.loads(x) for x in export.read_text(encoding="utf-8").splitlines()]
+    assert line["id"] == f"#{changed}" and line["subject"] == "Export"
+    assert (line["expected_priority"], line["channel"]) == ("hoog", "email")
+    assert datetime.fromisoformat(line["received_at"]) == at
+    # The file is a labelled set: eval reads it back with the same label.
+    status, out, _ = triage(
+        [*repo_args, "rules", "eval", str(export), "--json"], monkeypatch, capsys
+    )
+    assert json.loads(out)["n"] == 1 and json.loads(out)["hoog_expected"] == 1
+    # Never over an existing file, and only with --from-store.
+    status, _, err = triage(
+        [*repo_args, "rules", "eval", "--from-store", "--export", str(export)], monkeypatch, capsys
+    )
+    assert status != 0 and "bestaat al" in err
+    status, _, err = triage(
+        [*repo_args, "rules", "eval", str(export), "--export", str(tmp_path / "x.jsonl")],
+        monkeypatch,
+        capsys,
+    )
+    assert status != 0 and "--from-store" in err and not (tmp_path / "x.jsonl").exists()
+
+
 def test_from_store_with_no_decisions_by_people(
     repo_args: list[str],
     db: Path,

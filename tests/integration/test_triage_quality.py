@@ -1,28 +1,32 @@
 """Triage quality on the labelled sets in tests/data, through `triage rules eval --min`.
 
 Two kinds of sets (see rules/README.md, "Measuring"):
-- the tuning parts, which the rules were tuned on: triage_tuning*.jsonl, triage_validation*.jsonl
-  (each measured once fresh before it was tuned on) and triage_seen_heldout1.jsonl (the first
-  held-back part, looked at after three whole-set runs). Together they must agree on the
-  priority in at least 97 % and find every Hoog but two.
-- the held-back part, triage_heldout2.jsonl: written and judged by Bijlage 1 by someone who
-  never saw the rules, and never tuned on (its differences have not been looked at). Its
-  floor is just below its fifth and sixth whole-set runs (84.6 %, see the closing note of
-  issue 11): a regression guard, far below the issue's 95 % target, which the rules do not
-  reach yet.
-- the second held-back part, triage_heldout3.jsonl (110 reports, 30 Nov 2026): written and
-  judged the same way by another helper; measured once, by totals only (82 of 110, 74.5 %;
-  category 91; Hoog 19 of 24). Its floor guards against regressions the same way. With the
-  Hoog text model (bot/hoogmodel.py): 86, category 92, Hoog 23 of 24 (two more runs, totals).
-- the third held-back part, triage_heldout4.jsonl (110 reports, 30 Nov 2026 evening): written
-  and judged blind by a helper after the Hoog model and the faster matcher existed (the one
-  convention it missed, settings requests being Laag, was applied to all 14 of them from the
-  labels alone); measured once, by totals: 96 of 110 (87.3 %), category 95, Hoog 23 of 25
-  (the rules alone, also once: 94, 94, 21 of 25).
-The text model is trained on the tuning parts only (tools/train_hoog_model.py skips every
-triage_heldout<N>.jsonl by name).
-An independent second judge relabelled triage_heldout2.jsonl blind, by Bijlage 1 alone, and
-agreed on all 104 priorities and categories: the gap to 95 % is the rules, not the labels.
+- the tuning parts, which the rules were tuned on and the text model is trained on:
+  triage_tuning*.jsonl, triage_validation*.jsonl (each measured once fresh before it was
+  tuned on) and triage_seen_heldout1.jsonl. Together they must agree on the priority in at
+  least 97 % and find every Hoog but two.
+- the held-back parts, triage_heldout<N>.jsonl: each written and judged by Bijlage 1 by a
+  helper who read only the SLA and SPEC.md, never the rules, the model or another set; never
+  tuned or trained on (tools/train_text_model.py skips them by name), and measured by totals
+  only (tools/heldout_totals.py, `make quality`), their misses never looked at.
+
+What the held-back parts gave, each line one measurement (priority agreement, category, Hoog):
+- part 2 (104): rules 80-88; + Hoog model 91 (87.5 %), 91, 21/21;
+  text model deciding (17 sets) 98 (94.2 %), 98, 21/21; (22 sets) 98, 97, 21/21.
+- part 3 (110): rules 82 (74.5 %), 91, 19/24; + Hoog model 86, 92, 23/24;
+  text model (17 sets) 91, 105, 24/24; (22 sets) 92, 107, 24/24. Its writer had labelled the
+  12 settings requests Middel; after that run they were set to Laag by the project's
+  convention from the labels alone (as part 4's were before its first run): 103 (93.6 %).
+- part 4 (110): rules 94, 94, 21/25; + Hoog model 96 (87.3 %), 95, 23/25;
+  text model (17 sets) 103, 106, 25/25; (22 sets) 105 (95.5 %), 106, 25/25.
+- parts 5 and 6 (111, 110), written for the text model before it was built:
+  (17 sets) 102 (91.9 %), 109, 24/24 and 100 (90.9 %), 104, 23/24;
+  (22 sets) 105 (94.6 %), 109, 24/24 and 102 (92.7 %), 104, 23/24.
+- parts 7 and 8 (112, 112), written with five new training sets (tuning8-12), measured once
+  with the model trained on them: 106 (94.6 %), 111, 24/24 and 110 (98.2 %), 111, 25/25.
+All seven with the shipped model: 729 of 769 (94.8 %), category 96.9 %, Hoog 166 of 167.
+The floors below guard against regressions a little under these figures; they are not the
+issue's 95 % target, which the parts reach one by one (4 and 8) but not pooled.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
+from bot.evaluation import HELD_BACK_NAME
 from tests.conftest import REPO
 
 DATA = REPO / "tests" / "data"
@@ -45,15 +50,17 @@ TUNING = sorted(
         *DATA.glob("triage_seen_heldout*.jsonl"),
     ]
 )
-HELD_BACK = DATA / "triage_heldout2.jsonl"
-HELD_BACK_3 = DATA / "triage_heldout3.jsonl"
-HELD_BACK_4 = DATA / "triage_heldout4.jsonl"
 TUNING_MIN = 97.0
-# Floors against regressions, not targets; measured by totals only, never tuned on.
-HELD_BACK_MIN = 85.0  # 30 Nov 2026: 80 .. 88 of 104 by rules; 91 (87.5 %) with the Hoog model
-HELD_BACK_3_MIN = 76.0  # 30 Nov 2026: 82 of 110 by rules; 86 (78.2 %) with the Hoog model
-# Written blind after the Hoog model and the faster matcher; measured once: 96 of 110 (87.3 %).
-HELD_BACK_4_MIN = 85.0
+# Floors against regressions, not targets (see above): part -> (minimum %, Hoog it may miss).
+HELD_BACK = {
+    "triage_heldout2.jsonl": (92.0, 0),
+    "triage_heldout3.jsonl": (91.0, 0),
+    "triage_heldout4.jsonl": (93.0, 0),
+    "triage_heldout5.jsonl": (92.0, 0),
+    "triage_heldout6.jsonl": (90.0, 1),
+    "triage_heldout7.jsonl": (92.0, 0),
+    "triage_heldout8.jsonl": (95.0, 0),
+}
 
 
 def evaluate(
@@ -99,25 +106,24 @@ def test_the_tuning_parts_agree_with_the_support_lead(
     assert result["hoog_found"] >= result["hoog_expected"] - 2
 
 
-def test_the_held_back_part_stays_above_its_measured_floor(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("name", sorted(HELD_BACK))
+def test_each_held_back_part_stays_above_its_measured_floor(
+    name: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    status, result = evaluate(HELD_BACK, HELD_BACK_MIN, tmp_path, monkeypatch, capsys)
+    minimum, hoog_missed = HELD_BACK[name]
+    status, result = evaluate(DATA / name, minimum, tmp_path, monkeypatch, capsys)
     assert result["n"] >= 100
-    assert status == 0, f"priority agreement {result['priority_pct']} % < {HELD_BACK_MIN} %"
+    assert status == 0, f"priority agreement {result['priority_pct']} % < {minimum} %"
+    assert result["category_pct"] >= 93.0
+    assert result["hoog_found"] >= result["hoog_expected"] - hoog_missed
 
 
-def test_the_second_held_back_part_stays_above_its_measured_floor(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    status, result = evaluate(HELD_BACK_3, HELD_BACK_3_MIN, tmp_path, monkeypatch, capsys)
-    assert result["n"] >= 100
-    assert status == 0, f"priority agreement {result['priority_pct']} % < {HELD_BACK_3_MIN} %"
-
-
-def test_the_third_held_back_part_stays_above_its_measured_floor(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    status, result = evaluate(HELD_BACK_4, HELD_BACK_4_MIN, tmp_path, monkeypatch, capsys)
-    assert result["n"] >= 100
-    assert status == 0, f"priority agreement {result['priority_pct']} % < {HELD_BACK_4_MIN} %"
+def test_every_held_back_part_is_tested_and_none_is_trained_on() -> None:
+    on_disk = {p.name for p in DATA.glob("triage_heldout*.jsonl")}
+    assert on_disk == set(HELD_BACK)
+    # tools/train_text_model.py skips exactly these names (HELD_BACK_NAME).
+    assert all(HELD_BACK_NAME.search(name) for name in on_disk)
+    assert not any(HELD_BACK_NAME.search(p.name) for p in TUNING)

@@ -20,10 +20,10 @@ from bot.engine.loader import RuleSet, load_rules
 from bot.engine.runner import RuleEngine
 from bot.errors import UnknownTicket
 from bot.explain import DecisionRecord, Explanation, explain, load_explanation, mark
-from bot.hoogmodel import HoogModel
 from bot.models import Category, Channel, Factor, Priority, Report
 from bot.pipeline import Triage
 from bot.store import Store
+from bot.textmodel import TextModel
 from tests.unit.test_slack_messages import assert_within_limits
 from tests.unit.triage_setup import AMS, ORGANISATIONS, REPO, local
 
@@ -361,15 +361,18 @@ def test_the_terminal_text_escapes_control_characters(desk: Desk) -> None:
     assert "«Iedereen»" in text
 
 
-def test_a_report_the_text_model_raised_to_hoog_says_so(tmp_path: Path) -> None:
+def test_a_report_the_text_model_decided_says_so_with_what_the_rules_said(tmp_path: Path) -> None:
     rule_set = rules_in(tmp_path)
     triage = triage_with(rule_set)
-    triage.hoog_model = HoogModel.from_json(
+    outcomes = ["hoog storing", "laag instelling", "laag storing", "laag vraag", "laag wens"]
+    triage.model = TextModel.from_json(
         {
             "version": "test",
-            "threshold": 0.6,
-            "intercept": -2.0,
-            "word": {"laadscherm": [1.0, 10.0]},
+            "outcomes": [*outcomes, "middel storing"],
+            "intercepts": [0.0] * 6,
+            "hoog_threshold": 0.4,
+            "unsure_below": 0.5,
+            "word": {"laadscherm": [1.0, 10.0, 0, 0, 0, 0, 0]},
             "char": {},
         }
     )
@@ -378,7 +381,10 @@ def test_a_report_the_text_model_raised_to_hoog_says_so(tmp_path: Path) -> None:
         e = why(desk, opened(desk, "Wij blijven allemaal op het laadscherm hangen."))
     assert (e.priority, e.category) == (Priority.HOOG, Category.STORING)
     factor = next(f for f in e.factors if f.name == "taalmodel")
-    assert factor.value.startswith("hoog (") and factor.found == ("laadscherm",)
-    assert "verlaagt nooit" in factor.description
-    assert e.rules == ("taalmodel-hoog",)
+    assert factor.value.startswith("hoog storing (") and factor.found == ("laadscherm",)
+    assert "taalmodel" in factor.description
+    rules = next(f for f in e.factors if f.name == "regels")
+    assert rules.value == "niets herkend" and "zonder het taalmodel" in rules.description
+    assert e.rules == ("taalmodel",)
+    assert "door het taalmodel" in explanation_text(e, AMS) or e.needs_triage
     assert [p for p, f in e.body.pieces() if f] == ["laadscherm"]

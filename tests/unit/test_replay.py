@@ -273,7 +273,10 @@ def test_announcement_caps_the_words_and_leaves_out_what_was_not_replayed() -> N
     assert "rules diff" not in str(nothing.blocks)
 
 
-def test_reload_replay_window_starts_at_local_midnight(tmp_path: Path) -> None:
+def test_reload_replay_window_starts_at_local_midnight(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRIAGE_TEXT_MODEL__ENABLED", "false")  # the edit's own effect
     edited = tmp_path / "rules"
     shutil.copytree(REPO / "rules", edited)
     move_word(edited / "20-omvang-en-functie.yaml", "meerdere collega*", "enkele", "groot-deel")

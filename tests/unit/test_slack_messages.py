@@ -35,7 +35,7 @@ from adapters.slack.views.rules import rules_refused_message, rules_reloaded_mes
 from bot.calendar import BusinessCalendar
 from bot.engine.reload import ReloadResult, RuleChanges
 from bot.errors import RuleProblem
-from bot.models import Category, Channel, Priority
+from bot.models import Category, Channel, Factor, Priority
 from bot.tickets import OPEN, RESOLVED, HistoryEntry, TicketView
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -195,6 +195,52 @@ def test_provisional_post_structure_and_text() -> None:
     assert message.text.startswith("#12 Export werkt niet — Middel storing (voorlopig)")
     assert "ma 30 nov 16:00 (over 3 werkuren)" in message.text
     assert_within_limits(message)
+
+
+def test_a_post_says_when_the_text_model_chose_and_what_the_rules_said() -> None:
+    factors = (
+        Factor(name="taalmodel", value="hoog storing (84 %)", words=("niemand", "witte pagina")),
+        Factor(name="regels", value="middel storing, beslisregel storing-met-beperkingen"),
+    )
+    chosen = ticket(
+        priority=Priority.HOOG,
+        rules=("storing-met-beperkingen", "taalmodel"),
+        decision_row="storing-met-beperkingen",
+        factors=factors,
+    )
+    text = all_text(triage_post(chosen, at("2026-11-30 13:00"), CAL))
+    assert "*Prioriteit:* Hoog (voorlopig, taalmodel)" in text
+    assert "Waarom: het taalmodel koos, niet de regels" in text
+    assert "taalmodel: hoog storing (84 %) (niemand, witte pagina)" in text
+    assert "regels: middel storing, beslisregel storing-met-beperkingen" in text
+    # Unsure and contradicting the rules: a person decides, with the guess "tot dan".
+    doubt = ticket(
+        priority=Priority.MIDDEL,
+        needs_triage=True,
+        rules=("grote-groep", "taalmodel"),
+        decision_row="grote-groep",
+        factors=(
+            Factor(name="taalmodel", value="middel storing (41 %, onzeker)", words=("traag",)),
+            Factor(name="regels", value="hoog storing, beslisregel grote-groep"),
+        ),
+    )
+    text = all_text(triage_post(doubt, at("2026-11-30 13:00"), CAL))
+    assert "❓ Twijfel: de regels en het taalmodel zijn het oneens; beoordeel zelf." in text
+    assert "tot dan Middel storing, reactie binnen 1 werkdag" in text
+    assert "Niet herkend" not in text
+    unknown = ticket(
+        priority=Priority.LAAG,
+        category=Category.VRAAG,
+        needs_triage=True,
+        rules=("taalmodel",),
+        factors=(
+            Factor(name="taalmodel", value="laag vraag (62 %)", words=("welke",)),
+            Factor(name="regels", value="niets herkend"),
+        ),
+    )
+    text = all_text(triage_post(unknown, at("2026-11-30 13:00"), CAL))
+    assert "❓ Niet herkend: beoordeel zelf." in text and "tot dan Laag vraag" in text
+    assert "Waarom: geen beslisregel past; er is niets herkend" in text
 
 
 def test_provisional_post_buttons() -> None:

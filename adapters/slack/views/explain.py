@@ -26,6 +26,7 @@ from bot.calendar import BusinessCalendar
 from bot.calls import display_phone
 from bot.explain import Explanation, FactorExplanation, MarkedText
 from bot.nl import CHANNEL_SHORT_NL, when
+from bot.textmodel import decided_by_model, in_doubt
 
 WHY_USAGE = "Gebruik: `/triage waarom N` met het ticketnummer, bijvoorbeeld `/triage waarom 12`."
 TEXT_MAX = 2500  # characters of the report shown (the rest is cut with "…")
@@ -59,9 +60,15 @@ def _who(actor: str | None) -> str:
 def _priority(e: Explanation, calendar: BusinessCalendar) -> str:
     head = f"*{e.priority.label} {e.category.value}*"
     if e.needs_triage and e.provisional:
+        if in_doubt(e.factors):
+            return (
+                f"❓ Twijfel: de regels en het taalmodel zijn het oneens (tot dan {head}); "
+                "beoordeel zelf (SLA 4.G)"
+            )
         return f"❓ Niet herkend: geen beslisregel past (tot dan {head}); beoordeel zelf (SLA 4.G)"
     if e.provisional:
-        return f"{head}, voorlopig: door de regels, nog niet bevestigd (SLA 4.G)"
+        who = "het taalmodel" if decided_by_model(e.rules) else "de regels"
+        return f"{head}, voorlopig: door {who}, nog niet bevestigd (SLA 4.G)"
     if e.decided_by == "triage":
         return f"{head}: bevestigd bij binnenkomst"
     text = f"{head}: gezet door {_who(e.decided_by)} op {when(e.decided_at, calendar.tz)}"

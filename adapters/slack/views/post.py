@@ -31,6 +31,7 @@ from bot.calls import display_phone
 from bot.models import Category, Priority
 from bot.nl import CHANNEL_NL, DEADLINE_NL, STATUS_NL, when
 from bot.settings import HelpdeskConfig
+from bot.textmodel import decided_by_model, in_doubt
 from bot.tickets import TicketView
 
 # -- ids the Slack adapter dispatches on ----------------------------------------------------
@@ -70,14 +71,20 @@ def _organisation(ticket: TicketView) -> str:
 
 def _priority_text(ticket: TicketView) -> str:
     if ticket.needs_triage and ticket.provisional:
-        # Nothing recognised the report: say so, never a confident "Laag vraag".
+        # Nothing recognised the report, or the rules and an unsure model disagree: say so,
+        # never a confident "Laag vraag".
+        head = (
+            "*❓ Twijfel: de regels en het taalmodel zijn het oneens; beoordeel zelf.*"
+            if in_doubt(ticket.factors)
+            else "*❓ Niet herkend: beoordeel zelf.*"
+        )
         return (
-            "*❓ Niet herkend: beoordeel zelf.* Kies de prioriteit en de categorie hieronder "
-            "(tot dan Laag, reactie binnen 1 werkdag)."
+            f"{head} Kies de prioriteit en de categorie hieronder (tot dan "
+            f"{ticket.priority.label} {ticket.category.value}, reactie binnen 1 werkdag)."
         )
     text = f"*Prioriteit:* {ticket.priority.label}"
     if ticket.provisional:
-        text += " (voorlopig)"
+        text += " (voorlopig, taalmodel)" if decided_by_model(ticket.rules) else " (voorlopig)"
     elif is_user(ticket.decided_by):
         text += f", bevestigd door {user(ticket.decided_by)}"
     if ticket.decision_reason:
@@ -160,10 +167,12 @@ def _category_select(ticket: TicketView) -> dict[str, Any]:
 
 def _why(ticket: TicketView) -> str:
     """Which decision-table row decided and the factors behind it, in one line."""
-    if ticket.needs_triage and ticket.provisional:
+    if ticket.needs_triage and ticket.provisional and not in_doubt(ticket.factors):
         return "Waarom: geen beslisregel past; er is niets herkend"
     parts = []
-    if ticket.decision_row:
+    if decided_by_model(ticket.rules):
+        parts.append("het taalmodel koos, niet de regels")
+    elif ticket.decision_row:
         parts.append(f"beslisregel `{escape(ticket.decision_row)}`")
     rules = [r for r in ticket.rules if r != ticket.decision_row]
     if rules:
