@@ -2,7 +2,7 @@
 
 Who decides the priority and category, first match wins:
 1. a person (a priority or category set by Dialog, SLA 4.G);
-2. a decision-table row marked `binding` (security: always Hoog);
+2. a decision-table row marked `binding` (a team lead's choice; none is as shipped);
 3. the text model (bot/textmodel.py), which read the whole text; when it answers otherwise
    than the rules, the decision's rules end with the step `taalmodel` (its `decision` stays
    the table row the rules chose) and it carries both answers as factors (`taalmodel` with
@@ -91,7 +91,7 @@ class Triage:
                     fired = (*fired, STEP)
                 percent = f"{round(100 * opinion.confidence)} %" + (", onzeker" if unsure else "")
                 value = f"{outcome_name(opinion.answer)} ({percent})"
-                words = self.model.telling_words(read, opinion.answer)
+                words = self.model.telling_words(opinion)
                 factors.append(Factor(name=FACTOR, value=value, words=words))
                 said = "niets herkend" if outcome.needs_triage else outcome_name(rules_said)
                 row = f", beslisregel {outcome.decision}" if outcome.decision else ""

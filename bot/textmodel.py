@@ -7,8 +7,7 @@ character 4-grams, multinomial logistic regression over the six outcomes Bijlage
 Hoog, Middel or Laag storing, and Laag vraag, wens or instelling), trained on the other sets,
 agreed on 97 % and found 98 % of the Hoog reports (tools/train_text_model.py measures it,
 leaving one labelled set out at a time). So the model decides, and the rules explain, unless a
-decision-table row is `binding` (security: always Hoog) or a person set the priority; see
-bot/pipeline.py for the order.
+decision-table row is `binding` or a person set the priority; see bot/pipeline.py.
 
 Two numbers ship with the model: `hoog_threshold` (Hoog as soon as P(Hoog) reaches it, below
 an even split, because a missed outage costs more than a second look at a false one) and
@@ -25,12 +24,13 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from itertools import pairwise, repeat
-from operator import mul
+from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 from bot.models import Category, Priority
 from bot.reading import ReadText
@@ -84,13 +84,17 @@ def decided_by_model(rules: Iterable[str]) -> bool:
     return STEP in rules
 
 
+# Combining marks (the accents NFKD splits off): the blocks Latin, Greek and Cyrillic text use.
+# One regular expression instead of a test per character, the slowest part of reading.
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def normalise(text: str) -> str:
     """Lower case without accents, as the model was trained."""
     lowered = text.lower()
     if lowered.isascii():
         return lowered  # nothing to decompose (nearly every report): skip the slow way
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", lowered))
 
 
 def word_ngrams(text: str) -> list[str]:
@@ -115,9 +119,26 @@ def char_ngrams(text: str, sizes: tuple[int, int] = CHAR_SIZES) -> list[str]:
     return grams
 
 
+# A sentence (or line) and the punctuation and space after it.
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*\s*")
+
+
 def model_text(read: ReadText) -> str:
-    """What the model reads: the subject and the newest text (forwarded content included)."""
-    return normalise(read.text)
+    """What the model reads: the subject and the newest text (forwarded content included),
+    each sentence once. A sentence repeated (a pasted log, a greeting copied a thousand times)
+    says nothing new, but its words would outweigh the one sentence that names the fault."""
+    text = normalise(read.text)
+    sentences = _SENTENCE.findall(text)
+    if len(sentences) == len(set(map(str.strip, sentences))):
+        return text  # nothing repeated (nearly every report): the text as it is
+    seen: set[str] = set()
+    kept = []
+    for sentence in sentences:
+        key = sentence.strip()
+        if key not in seen:
+            seen.add(key)
+            kept.append(sentence)
+    return "".join(kept)
 
 
 def outcome_name(outcome: Outcome) -> str:
@@ -134,103 +155,57 @@ def parse_outcome(name: str) -> Outcome:
     return outcome
 
 
-class _TfExtra(dict[int, float]):
-    """count -> what sublinear tf adds to the count: (1 + ln count) ** power - count."""
-
-    def __init__(self, power: int) -> None:
-        super().__init__()
-        self.power = power
-
-    def __missing__(self, times: int) -> float:
-        extra = self[times] = (1.0 + math.log(times)) ** self.power - times
-        return extra
-
-
-_TF_EXTRA = _TfExtra(1)
-_TF2_EXTRA = _TfExtra(2)
-
-
-def _column_sums(vectors: Iterable[Sequence[float]], width: int) -> list[float]:
-    """Element-wise sum of equally long vectors (zeros when there are none), at C speed."""
-    sums: list[float] = list(map(_fsum0, zip(*vectors, strict=True)))
-    return sums or [0.0] * width
-
-
-def _fsum0(column: Iterable[float]) -> float:
-    return sum(column, 0.0)
-
-
 class _Part:
-    """One vectoriser: n-gram -> idf and one weight per outcome."""
+    """One vectoriser: n-gram -> row; per row the idf and one weight per outcome.
+
+    The arithmetic is numpy's: a report has some hundreds of known n-grams, and summing
+    their weights for six outcomes in Python took most of `triage classify`'s time."""
 
     def __init__(self, terms: Mapping[str, tuple[float, tuple[float, ...]]], width: int) -> None:
-        self.terms = terms
         self.width = width
-        # idf * weights and idf squared: the scores and the norm need nothing else.
-        self._idf_weights = {
-            g: tuple(idf * w for w in weights) for g, (idf, weights) in terms.items()
-        }
-        self._idf_squared = {g: idf * idf for g, (idf, _) in terms.items()}
+        self.grams = list(terms)
+        self.index = {g: i for i, g in enumerate(self.grams)}
+        self.idf = np.array([terms[g][0] for g in self.grams], dtype=np.float64)
+        weights = [terms[g][1] for g in self.grams]
+        self.weights = np.array(weights, dtype=np.float64).reshape(len(self.grams), width)
 
-    def known(self, grams: list[str]) -> list[str]:
-        """The n-grams of `grams` this part knows, in order, repeats kept."""
-        return list(filter(self.terms.__contains__, grams))
+    def __contains__(self, gram: str) -> bool:
+        return gram in self.index
 
-    def sums(self, known: Iterable[str]) -> tuple[list[float], float]:
-        """idf * weights and idf squared summed over `known`, each occurrence as if it were the
-        only one (tf 1); `scores` corrects for the repeated ones."""
-        known = tuple(known)
-        return (
-            _column_sums(map(self._idf_weights.__getitem__, known), self.width),
-            sum(map(self._idf_squared.__getitem__, known)),
-        )
+    def __len__(self) -> int:
+        return len(self.grams)
 
-    def scores(self, counts: Counter[str], dots: list[float], square: float) -> list[float]:
-        """The part's share of each outcome's score: the L2-normalised sublinear tf-idf times
-        that outcome's weights.
+    def rows(self, grams: Iterable[str]) -> list[int]:
+        """The rows of the n-grams of `grams` this part knows, in order, repeats kept."""
+        return [i for i in map(self.index.get, grams) if i is not None]
 
-        `dots` and `square` are `sums` over every occurrence of the counted n-grams. Most
-        n-grams occur once, where tf is 1 and that sum is right; for the others tf is
-        1 + ln(count) rather than the count, corrected here. Summed by map, at C speed: this
-        is most of the model's time.
-        """
-        repeated = [g for g, times in counts.items() if times > 1]
-        if repeated:
-            times = list(map(counts.__getitem__, repeated))
-            extras = list(map(_TF_EXTRA.__getitem__, times))
-            vectors = map(self._idf_weights.__getitem__, repeated)
-            corrections = _column_sums(
-                (
-                    tuple(map(mul, repeat(e, self.width), v))
-                    for e, v in zip(extras, vectors, strict=True)
-                ),
-                self.width,
-            )
-            dots = list(map(sum, zip(dots, corrections, strict=True)))
-            square += sum(
-                map(
-                    mul,
-                    map(_TF2_EXTRA.__getitem__, times),
-                    map(self._idf_squared.__getitem__, repeated),
-                )
-            )
-        if square <= 0:
-            return [0.0] * self.width
-        norm = math.sqrt(square)
-        return [d / norm for d in dots]
+    def _values(self, rows: Sequence[int]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """The distinct rows and their L2-normalised sublinear tf-idf (scikit-learn's
+        TfidfVectorizer(sublinear_tf=True): (1 + ln count) * idf, then unit length)."""
+        unique, counts = np.unique(np.asarray(rows, dtype=np.int64), return_counts=True)
+        values = (1.0 + np.log(counts)) * self.idf[unique]
+        norm = math.sqrt(float(values @ values))
+        return unique, values / norm if norm > 0 else values
 
-    def contributions(self, counts: Mapping[str, int], weight: int) -> dict[str, float]:
-        """Each n-gram's share of outcome `weight`'s score, minus its mean share over all
-        outcomes (what pushed towards this outcome rather than the others)."""
-        values = {g: (1.0 + math.log(c)) * self.terms[g][0] for g, c in counts.items()}
-        norm = math.sqrt(sum(v * v for v in values.values()))
-        if not norm:
-            return {}
-        shares = {}
-        for g, v in values.items():
-            weights = self.terms[g][1]
-            shares[g] = v / norm * (weights[weight] - sum(weights) / len(weights))
-        return shares
+    def telling(self, rows: Sequence[int], weight: int, top: int) -> tuple[str, ...]:
+        """The `top` n-grams that pushed most towards outcome `weight` rather than the others
+        (their share of its score minus their mean share over all outcomes), best first.
+
+        Only n-grams that tell a reader something: pairs of words and words longer than three
+        letters; "en" and "van" weigh in too, but explain nothing."""
+        if not rows:
+            return ()
+        unique, values = self._values(rows)
+        own = self.weights[unique]
+        shares = values * (own[:, weight] - own.mean(axis=1))
+        found: list[str] = []
+        for i in np.argsort(-shares, kind="stable"):
+            if shares[i] <= 0 or len(found) == top:
+                break
+            gram = self.grams[int(unique[i])]
+            if " " in gram or len(gram) > 3:
+                found.append(gram)
+        return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -241,7 +216,8 @@ class Opinion:
     answer: Outcome
     confidence: float
     probabilities: Mapping[Outcome, float]
-    words: tuple[str, ...]
+    # The model's rows of the report's word n-grams, for `TextModel.telling_words`.
+    word_rows: Sequence[int] = field(default=(), repr=False, compare=False)
 
     @property
     def hoog(self) -> float:
@@ -264,14 +240,20 @@ class TextModel:
         char_sizes: tuple[int, int] = CHAR_SIZES,
     ) -> None:
         self.outcomes = outcomes
-        self.intercepts = intercepts
+        self.intercepts = np.array(intercepts, dtype=np.float64)
         self._words = words
         self._chars = chars
+        # Both parts stacked (character rows after the word rows), so that a report needs one
+        # count of its n-grams and one product with the weights; each part is still
+        # normalised on its own, as scikit-learn's two vectorisers are.
+        self._offset = len(words)
+        self._idf = np.concatenate([words.idf, chars.idf])
+        self._weights = np.concatenate([words.weights, chars.weights])
         self.char_sizes = char_sizes
         # Word -> its known character n-grams and their `sums`: most words recur from report
         # to report, and cutting every word into pieces would be most of the model's time.
         # Bounded by _MEMO_WORDS; `forget` empties it.
-        self._pieces: dict[str, tuple[tuple[str, ...], list[float], float]] = {}
+        self._pieces: dict[str, tuple[int, ...]] = {}
         self.hoog_threshold = hoog_threshold
         self.unsure_below = unsure_below
         self.version = version
@@ -323,62 +305,58 @@ class TextModel:
 
     def probabilities_of(self, text: str) -> dict[Outcome, float]:
         """P(outcome) for an already normalised text."""
-        return self._probabilities(text, self._words.known(word_ngrams(text)))
+        return self._probabilities(text, self._words.rows(word_ngrams(text)))
 
     def opinion(self, read: ReadText) -> Opinion:
         """The model's answer for a report: Hoog as soon as P(Hoog) reaches `hoog_threshold`,
         else the most likely outcome."""
         text = model_text(read)
-        known_words = self._words.known(word_ngrams(text))
-        probabilities = self._probabilities(text, known_words)
+        word_rows = self._words.rows(word_ngrams(text))
+        probabilities = self._probabilities(text, word_rows)
         if HOOG in probabilities and probabilities[HOOG] >= self.hoog_threshold:
             answer = HOOG
         else:
             answer = max(probabilities, key=probabilities.__getitem__)
-        return Opinion(answer, probabilities[answer], probabilities, ())
+        return Opinion(answer, probabilities[answer], probabilities, word_rows)
 
-    def telling_words(self, read: ReadText, answer: Outcome, words: int = 5) -> tuple[str, ...]:
-        """The words that pushed most towards `answer` (asked only when the answer is shown).
+    def telling_words(
+        self, opinion: Opinion, answer: Outcome | None = None, words: int = 5
+    ) -> tuple[str, ...]:
+        """The words of the report behind `opinion` that pushed most towards `answer` (its
+        own answer by default); asked only when the answer is shown. Words only: character
+        n-grams mean nothing to a reader."""
+        outcome = self.outcomes.index(answer or opinion.answer)
+        return self._words.telling(opinion.word_rows, outcome, words)
 
-        Words only: character n-grams mean nothing to a reader, nor do short single words
-        ("en", "van") that weigh in."""
-        known_words = self._words.known(word_ngrams(model_text(read)))
-        shares = self._words.contributions(Counter(known_words), self.outcomes.index(answer))
-        telling = {g: c for g, c in shares.items() if c > 0 and (" " in g or len(g) > 3)}
-        top = sorted(((c, g) for g, c in telling.items()), reverse=True)[:words]
-        return tuple(g for _, g in top)
+    def _probabilities(self, text: str, word_rows: list[int]) -> dict[Outcome, float]:
+        rows = word_rows + self._char_rows(text) if len(self._chars) else word_rows
+        z = self.intercepts
+        if rows:
+            unique, counts = np.unique(np.asarray(rows, dtype=np.int64), return_counts=True)
+            values = (1.0 + np.log(counts)) * self._idf[unique]
+            split = int(np.searchsorted(unique, self._offset))
+            for part in (values[:split], values[split:]):  # views: scaled in place
+                norm = math.sqrt(float(part @ part))
+                if norm > 0:
+                    part /= norm
+            z = z + values @ self._weights[unique]
+        exps = np.exp(z - z.max())
+        probabilities = exps / exps.sum()
+        return {o: float(p) for o, p in zip(self.outcomes, probabilities, strict=True)}
 
-    def _probabilities(self, text: str, known_words: list[str]) -> dict[Outcome, float]:
-        scores = self._words.scores(Counter(known_words), *self._words.sums(known_words))
-        if self._chars.terms:
-            scores = list(map(sum, zip(scores, self._char_scores(text), strict=True)))
-        z = [b + s for b, s in zip(self.intercepts, scores, strict=True)]
-        top = max(z)
-        exps = [math.exp(v - top) for v in z]
-        total = sum(exps)
-        return {o: e / total for o, e in zip(self.outcomes, exps, strict=True)}
-
-    def _char_scores(self, text: str) -> list[float]:
-        """The character part's scores, the known n-grams of each word taken from the memo."""
+    def _char_rows(self, text: str) -> list[int]:
+        """The rows (after the word rows) of the text's known character n-grams, each word's
+        taken from the memo."""
         if len(self._pieces) > _MEMO_WORDS:
             self._pieces.clear()  # bounded: a stream of odd words cannot grow it for ever
         chars = self._chars
         memo = self._pieces
-        pieces: list[str] = []
-        vectors: list[list[float]] = []
-        square = 0.0
-        for word, times in Counter(text.split()).items():
+        rows: list[int] = []
+        for word in text.split():
             own = memo.get(word)
             if own is None:
-                grams = tuple(filter(chars.terms.__contains__, char_ngrams(word, self.char_sizes)))
-                own = memo[word] = (grams, *chars.sums(grams))
-            grams, word_dots, word_square = own
-            if times > 1:
-                pieces.extend(grams * times)
-                vectors.extend(repeat(word_dots, times))
-                square += times * word_square
-            else:
-                pieces.extend(grams)
-                vectors.append(word_dots)
-                square += word_square
-        return chars.scores(Counter(pieces), _column_sums(vectors, chars.width), square)
+                offset = self._offset
+                grams = char_ngrams(word, self.char_sizes)
+                own = memo[word] = tuple(offset + i for i in chars.rows(grams))
+            rows.extend(own)
+        return rows

@@ -394,8 +394,8 @@ class DecisionRow(_Strict):
     then: DecisionThen
     binding: bool = Field(
         default=False,
-        description="The text model may not overrule this row (bot/pipeline.py); for rows the "
-        "SLA makes absolute, such as security: always Hoog.",
+        description="The text model may not overrule this row (bot/pipeline.py): for a row a "
+        "team lead wants absolute.",
     )
 
 

@@ -24,9 +24,18 @@ What the held-back parts gave, each line one measurement (priority agreement, ca
   (22 sets) 105 (94.6 %), 109, 24/24 and 102 (92.7 %), 104, 23/24.
 - parts 7 and 8 (112, 112), written with five new training sets (tuning8-12), measured once
   with the model trained on them: 106 (94.6 %), 111, 24/24 and 110 (98.2 %), 111, 25/25.
-All seven with the shipped model: 729 of 769 (94.8 %), category 96.9 %, Hoog 166 of 167.
-The floors below guard against regressions a little under these figures; they are not the
-issue's 95 % target, which the parts reach one by one (4 and 8) but not pooled.
+  All seven then: 729 of 769 (94.8 %), category 96.9 %, Hoog 166 of 167.
+- parts 9 and 10 (112, 114), written with five more training sets (tuning13-17), measured
+  once with the model trained on all 27 sets and no binding rows (the ten newest tuning sets
+  showed binding rows cost 1.6 points and found no extra Hoog): 110 (98.2 %), 112, 24/24 and
+  110 (96.5 %), 113, 24/24. The same run on the older parts: 2: 101 (97.1 %), 99, 21/21;
+  3: 107 (97.3 %), 109, 24/24; 4: 107 (97.3 %), 108, 25/25; 5: 108 (97.3 %), 111, 24/24;
+  6: 105 (95.5 %), 108, 23/24; 7: 109 (97.3 %), 110, 24/24; 8: 112 (100 %), 112, 25/25.
+All ten: 969 of 995 (97.4 %), category 98.7 %, Hoog 214 of 215 (the one missed is in part 6).
+Once more after the model learnt to read a repeated sentence once (a 49,000-character mail of
+one greeting repeated hid its outage, tests/integration/test_cli.py): the same per part but
+part 4, 108; all ten 970 of 995 (97.5 %), category 98.7 %, Hoog 214 of 215. The floors below
+guard against regressions a little under these figures.
 """
 
 from __future__ import annotations
@@ -53,13 +62,15 @@ TUNING = sorted(
 TUNING_MIN = 97.0
 # Floors against regressions, not targets (see above): part -> (minimum %, Hoog it may miss).
 HELD_BACK = {
-    "triage_heldout2.jsonl": (92.0, 0),
-    "triage_heldout3.jsonl": (91.0, 0),
-    "triage_heldout4.jsonl": (93.0, 0),
-    "triage_heldout5.jsonl": (92.0, 0),
-    "triage_heldout6.jsonl": (90.0, 1),
-    "triage_heldout7.jsonl": (92.0, 0),
-    "triage_heldout8.jsonl": (95.0, 0),
+    "triage_heldout2.jsonl": (95.0, 0),
+    "triage_heldout3.jsonl": (95.0, 0),
+    "triage_heldout4.jsonl": (95.0, 0),
+    "triage_heldout5.jsonl": (95.0, 0),
+    "triage_heldout6.jsonl": (93.0, 1),
+    "triage_heldout7.jsonl": (95.0, 0),
+    "triage_heldout8.jsonl": (97.0, 0),
+    "triage_heldout9.jsonl": (96.0, 0),
+    "triage_heldout10.jsonl": (95.0, 0),
 }
 
 
@@ -117,7 +128,7 @@ def test_each_held_back_part_stays_above_its_measured_floor(
     status, result = evaluate(DATA / name, minimum, tmp_path, monkeypatch, capsys)
     assert result["n"] >= 100
     assert status == 0, f"priority agreement {result['priority_pct']} % < {minimum} %"
-    assert result["category_pct"] >= 93.0
+    assert result["category_pct"] >= 94.0
     assert result["hoog_found"] >= result["hoog_expected"] - hoog_missed
 
 

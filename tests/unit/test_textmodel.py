@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from bot.textmodel import (
     char_ngrams,
     decided_by_model,
     in_doubt,
+    model_text,
     normalise,
     word_ngrams,
 )
@@ -127,10 +129,11 @@ def test_the_telling_words_are_those_that_pushed_towards_the_answer() -> None:
             **{"ligt plat": weights(hoog=2.0)},
         )
     )
-    read = read_report("", "Het ligt plat van vraag")
+    opinion = model.opinion(read_report("", "Het ligt plat van vraag"))
+    assert opinion.answer == (Priority.HOOG, Category.STORING)
     # "van" is too short to tell a reader anything; "vraag" pushed towards another outcome.
-    assert model.telling_words(read, (Priority.HOOG, Category.STORING)) == ("plat", "ligt plat")
-    assert model.telling_words(read, (Priority.LAAG, Category.VRAAG)) == ("vraag",)
+    assert model.telling_words(opinion) == ("plat", "ligt plat")
+    assert model.telling_words(opinion, (Priority.LAAG, Category.VRAAG)) == ("vraag",)
 
 
 def test_character_ngram_sizes_come_from_the_file_and_the_memo_can_be_emptied() -> None:
@@ -239,12 +242,19 @@ def test_the_model_never_overrides_a_person(tmp_path: Path) -> None:
     assert STEP not in kept.rules
 
 
-def test_a_binding_row_of_the_shipped_table_is_not_overruled(tmp_path: Path) -> None:
-    triage = load_setup(Paths(REPO / "config", REPO / "rules", tmp_path / "t.db")).triage
+def test_a_row_marked_binding_is_not_overruled(tmp_path: Path) -> None:
+    # The shipped table with `binding: true` added to its security row, as a team lead would.
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    table = rules / "70-beslistabel.yaml"
+    text = table.read_text(encoding="utf-8")
+    row = "  - name: beveiliging\n"
+    assert text.count(row) == 1
+    table.write_text(text.replace(row, row + "    binding: true\n"), encoding="utf-8")
+    triage = load_setup(Paths(REPO / "config", rules, tmp_path / "t.db")).triage
     leak = report(
         "Ik zie in mijn teamoverzicht evaluaties van medewerkers van een andere organisatie."
     )
-    assert triage.decide(leak).decision == "beveiliging"
     # A model sure that every report is a Laag vraag.
     triage.model = TextModel.from_json({**tiny(), "intercepts": [0, 0, 0, 20, 0, 0]})
     decision = triage.decide(leak)
@@ -253,6 +263,11 @@ def test_a_binding_row_of_the_shipped_table_is_not_overruled(tmp_path: Path) -> 
     # The same model does overrule a row that is not binding.
     wish = triage.decide(report("Het zou fijn zijn als de export ook naar PDF kan."))
     assert (wish.priority, wish.category) == (Priority.LAAG, Category.VRAAG)
+    assert wish.decision == "wens" and STEP in wish.rules
+    # Without the mark, the shipped security row is overruled like any other.
+    shipped = load_setup(Paths(REPO / "config", REPO / "rules", tmp_path / "s.db")).triage
+    shipped.model = triage.model
+    assert shipped.decide(leak).priority is Priority.LAAG
 
 
 def test_the_shipped_model_tells_an_outage_from_a_question_and_a_wish() -> None:
@@ -280,3 +295,12 @@ def test_no_model_file_means_no_model_and_a_broken_one_is_a_config_error(tmp_pat
     broken.write_bytes(gzip.compress(json.dumps({"hoog_threshold": 0.4}).encode()))
     with pytest.raises(ConfigError, match="taalmodel"):
         load_text_model(broken)
+
+
+def test_the_model_reads_a_repeated_sentence_once() -> None:
+    read = read_report("", "Goedemorgen, een lange mail. " * 50 + "Niemand kan inloggen.\nGroet")
+    text = model_text(read)
+    assert text.count("goedemorgen") == 1 and "niemand kan inloggen" in text
+    # Nothing repeated: the text as it is.
+    once = read_report("Storing", "Het werkt niet. Niemand kan erin!")
+    assert model_text(once) == normalise(once.text)
