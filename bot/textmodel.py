@@ -100,7 +100,7 @@ def normalise(text: str) -> str:
 def word_ngrams(text: str) -> list[str]:
     """Words and pairs of words (scikit-learn's word analyzer, ngram_range (1, 2))."""
     tokens = _TOKEN.findall(text)
-    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
+    return tokens + list(map(" ".join, pairwise(tokens)))
 
 
 def char_ngrams(text: str, sizes: tuple[int, int] = CHAR_SIZES) -> list[str]:
