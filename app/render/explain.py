@@ -15,6 +15,7 @@ from bot.calls import display_phone
 from bot.derivation import Derivation
 from bot.explain import Explanation, FactorExplanation, MarkedText
 from bot.nl import CHANNEL_SHORT_NL, DEADLINE_NL, STATUS_NL, when
+from bot.textmodel import FACTOR as MODEL_FACTOR
 from bot.textmodel import decided_by_model, in_doubt
 
 OPEN_MARK, CLOSE_MARK = "«", "»"
@@ -58,11 +59,14 @@ def _phoned(e: Explanation, tz: ZoneInfo) -> str:
 
 
 def _factor(f: FactorExplanation) -> str:
+    if not f.words:  # the rules' own answer next to the text model's: no words set it
+        return f"{f.name}: {f.value}" + (f" — {f.description}" if f.description else "")
     found = ", ".join(f"{OPEN_MARK}{w}{CLOSE_MARK}" for w in f.found) or "(niet teruggevonden)"
     rule_words = [w for w in f.words if w not in f.found]
     text = f"{f.name}: {f.value} ← {found}"
     if rule_words:
-        text += f" (regelwoorden: {', '.join(f.words)})"
+        label = "woorden van het taalmodel" if f.name == MODEL_FACTOR else "regelwoorden"
+        text += f" ({label}: {', '.join(f.words)})"
     if f.negated:
         text += " (ontkend)"
     if f.part == "subject":

@@ -386,5 +386,20 @@ def test_a_report_the_text_model_decided_says_so_with_what_the_rules_said(tmp_pa
     rules = next(f for f in e.factors if f.name == "regels")
     assert rules.value == "niets herkend" and "zonder het taalmodel" in rules.description
     assert e.rules == ("taalmodel",)
-    assert "door het taalmodel" in explanation_text(e, AMS) or e.needs_triage
+    # The rules recognised nothing: a person decides, the model's answer shown "tot dan".
+    assert e.needs_triage
+    text = explanation_text(e, AMS)
+    assert "Niet herkend: geen beslisregel past (tot dan Hoog storing)" in text
+    assert "woorden van het taalmodel" not in text  # its one word was found in the text
+    assert "regels: niets herkend — wat de beslistabel" in text
+    assert "(niet teruggevonden)" not in text
     assert [p for p, f in e.body.pieces() if f] == ["laadscherm"]
+    # The rules recognise a Middel storing ("kapot"), the model is sure of Hoog: it decides.
+    with Store(tmp_path / "t.db") as store:
+        desk = Desk(triage, store, lambda: rule_set.reminders, slack=False)
+        e = why(desk, opened(desk, "Het laadscherm werkt niet, laadscherm na laadscherm."))
+    assert e.row is not None
+    assert (e.priority, e.row.name, e.needs_triage) == (Priority.HOOG, "kapot", False)
+    text = explanation_text(e, AMS)
+    assert "Hoog storing, voorlopig: door het taalmodel, nog niet bevestigd" in text
+    assert "regels: middel storing, beslisregel kapot" in text

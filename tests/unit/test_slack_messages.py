@@ -213,6 +213,8 @@ def test_a_post_says_when_the_text_model_chose_and_what_the_rules_said() -> None
     assert "Waarom: het taalmodel koos, niet de regels" in text
     assert "taalmodel: hoog storing (84 %) (niemand, witte pagina)" in text
     assert "regels: middel storing, beslisregel storing-met-beperkingen" in text
+    # The step is not named twice, and a factor without words has no empty brackets.
+    assert "regels taalmodel" not in text and "()" not in text
     # Unsure and contradicting the rules: a person decides, with the guess "tot dan".
     doubt = ticket(
         priority=Priority.MIDDEL,

@@ -26,6 +26,7 @@ from bot.calendar import BusinessCalendar
 from bot.calls import display_phone
 from bot.explain import Explanation, FactorExplanation, MarkedText
 from bot.nl import CHANNEL_SHORT_NL, when
+from bot.textmodel import FACTOR as MODEL_FACTOR
 from bot.textmodel import decided_by_model, in_doubt
 
 WHY_USAGE = "Gebruik: `/triage waarom N` met het ticketnummer, bijvoorbeeld `/triage waarom 12`."
@@ -93,10 +94,13 @@ def _origin(e: Explanation, calendar: BusinessCalendar) -> str:
 
 
 def _factor(f: FactorExplanation) -> str:
+    if not f.words:  # the rules' own answer next to the text model's: no words set it
+        return f"• `{escape(f.name)}`: {escape(f.value)}"
     found = ", ".join(f"*{escape(w)}*" for w in f.found) or "(niet teruggevonden)"
     text = f"• `{escape(f.name)}`: {escape(f.value)} ← {found}"
     if any(w not in f.found for w in f.words):
-        text += f" (regelwoorden: {escape(', '.join(f.words))})"
+        label = "woorden van het taalmodel" if f.name == MODEL_FACTOR else "regelwoorden"
+        text += f" ({label}: {escape(', '.join(f.words))})"
     if f.negated:
         text += " (ontkend)"
     if f.part == "subject":

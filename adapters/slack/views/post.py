@@ -31,6 +31,7 @@ from bot.calls import display_phone
 from bot.models import Category, Priority
 from bot.nl import CHANNEL_NL, DEADLINE_NL, STATUS_NL, when
 from bot.settings import HelpdeskConfig
+from bot.textmodel import STEP as MODEL_STEP
 from bot.textmodel import decided_by_model, in_doubt
 from bot.tickets import TicketView
 
@@ -174,11 +175,12 @@ def _why(ticket: TicketView) -> str:
         parts.append("het taalmodel koos, niet de regels")
     elif ticket.decision_row:
         parts.append(f"beslisregel `{escape(ticket.decision_row)}`")
-    rules = [r for r in ticket.rules if r != ticket.decision_row]
+    rules = [r for r in ticket.rules if r not in (ticket.decision_row, MODEL_STEP)]
     if rules:
         parts.append(("regels " if parts else "") + ", ".join(escape(r) for r in rules))
     factors = ", ".join(
-        f"{escape(f.name)}: {escape(f.value)} ({escape(', '.join(f.words[:2]))})"
+        f"{escape(f.name)}: {escape(f.value)}"
+        + (f" ({escape(', '.join(f.words[:2]))})" if f.words else "")
         for f in ticket.factors
     )
     if factors:
