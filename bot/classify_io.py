@@ -2,8 +2,9 @@
 
 Input keys: channel, received_at (ISO 8601 with offset), sender, subject, body, priority.
 Output keys: priority, category, exempt, exempt_reason, reaction_due, resolution_due (ISO 8601
-with the Europe/Amsterdam offset, or null), rules, organisation, needs_triage (nothing
-recognised the report: a person decides), decision (the decision-table row), factors.
+with the Europe/Amsterdam offset, or null), rules, organisation, needs_triage (the rules
+recognised nothing, or an unsure text model contradicts them: a person decides), decision (the
+decision-table row the rules chose), factors.
 """
 
 from __future__ import annotations

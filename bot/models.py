@@ -179,8 +179,12 @@ class Decision(BaseModel):
     calendar_version: str
     needs_triage: bool = Field(
         default=False,
-        description="Nothing recognised the report: the priority and category are only the "
-        "defaults, and a person must decide.",
+        description="The rules recognised nothing, or an unsure text model contradicts them: "
+        "the priority and category are only a guess, and a person must decide.",
     )
-    decision: str | None = Field(default=None, description="The decision-table row that decided.")
+    decision: str | None = Field(
+        default=None,
+        description="The decision-table row the rules chose (the text model may have overruled "
+        "it: then `rules` ends with its step).",
+    )
     factors: tuple[Factor, ...] = Field(default=(), description="Factors read from the report.")
