@@ -24,9 +24,10 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import pairwise, repeat
 from typing import Any, Protocol
 
 import numpy as np
@@ -155,6 +156,25 @@ def parse_outcome(name: str) -> Outcome:
     return outcome
 
 
+# Rows as the memo keeps them: C ints (array "i", numpy's intc), joined as bytes.
+_ROW = "i"
+Rows = npt.NDArray[np.intc]
+# A part's distinct rows of one report and their L2-normalised sublinear tf-idf.
+Values = tuple[Rows, npt.NDArray[np.float64]]
+_NO_VALUES: Values = (np.zeros(0, dtype=np.intc), np.zeros(0, dtype=np.float64))
+
+
+class _Memo(dict[str, bytes]):
+    """Word -> what `learn` makes of it, made on first ask (a miss costs no exception)."""
+
+    def __init__(self, learn: Callable[[str], bytes]) -> None:
+        super().__init__()
+        self._learn = learn
+
+    def __missing__(self, word: str) -> bytes:
+        return self._learn(word)
+
+
 class _Part:
     """One vectoriser: n-gram -> row; per row the idf and one weight per outcome.
 
@@ -168,6 +188,9 @@ class _Part:
         self.idf = np.array([terms[g][0] for g in self.grams], dtype=np.float64)
         weights = [terms[g][1] for g in self.grams]
         self.weights = np.array(weights, dtype=np.float64).reshape(len(self.grams), width)
+        # For `telling`, made when first asked.
+        self._lean: npt.NDArray[np.float64] | None = None
+        self._tells: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
 
     def __contains__(self, gram: str) -> bool:
         return gram in self.index
@@ -175,37 +198,25 @@ class _Part:
     def __len__(self) -> int:
         return len(self.grams)
 
-    def rows(self, grams: Iterable[str]) -> list[int]:
-        """The rows of the n-grams of `grams` this part knows, in order, repeats kept."""
-        return [i for i in map(self.index.get, grams) if i is not None]
-
-    def _values(self, rows: Sequence[int]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-        """The distinct rows and their L2-normalised sublinear tf-idf (scikit-learn's
-        TfidfVectorizer(sublinear_tf=True): (1 + ln count) * idf, then unit length)."""
-        unique, counts = np.unique(np.asarray(rows, dtype=np.int64), return_counts=True)
-        values = (1.0 + np.log(counts)) * self.idf[unique]
-        norm = math.sqrt(float(values @ values))
-        return unique, values / norm if norm > 0 else values
-
-    def telling(self, rows: Sequence[int], weight: int, top: int) -> tuple[str, ...]:
+    def telling(self, values: Values, weight: int, top: int) -> tuple[str, ...]:
         """The `top` n-grams that pushed most towards outcome `weight` rather than the others
-        (their share of its score minus their mean share over all outcomes), best first.
+        (their share of its score minus their mean share over all outcomes), best first;
+        `values` are this part's distinct rows of a report and their L2-normalised tf-idf.
 
         Only n-grams that tell a reader something: pairs of words and words longer than three
         letters; "en" and "van" weigh in too, but explain nothing."""
-        if not rows:
+        unique, weights = values
+        if not unique.size:
             return ()
-        unique, values = self._values(rows)
-        own = self.weights[unique]
-        shares = values * (own[:, weight] - own.mean(axis=1))
-        found: list[str] = []
-        for i in np.argsort(-shares, kind="stable"):
-            if shares[i] <= 0 or len(found) == top:
-                break
-            gram = self.grams[int(unique[i])]
-            if " " in gram or len(gram) > 3:
-                found.append(gram)
-        return tuple(found)
+        if self._lean is None:  # per outcome, each row's weight minus the row's mean
+            lean = self.weights - self.weights.mean(axis=1)[:, np.newaxis]
+            self._lean = np.ascontiguousarray(lean.T)
+            self._tells = np.array([" " in g or len(g) > 3 for g in self.grams], dtype=bool)
+        shares = weights * self._lean[weight].take(unique)
+        # The telling rows that pushed towards `weight`, most first (ties in row order).
+        kept = np.flatnonzero((shares > 0) & self._tells.take(unique))
+        best = kept[np.argsort(-shares[kept], kind="stable")[:top]]
+        return tuple(self.grams[row] for row in unique[best].tolist())
 
 
 @dataclass(frozen=True)
@@ -216,8 +227,9 @@ class Opinion:
     answer: Outcome
     confidence: float
     probabilities: Mapping[Outcome, float]
-    # The model's rows of the report's word n-grams, for `TextModel.telling_words`.
-    word_rows: Sequence[int] = field(default=(), repr=False, compare=False)
+    # The report's word n-grams as the model weighed them (distinct rows, their normalised
+    # tf-idf), for `TextModel.telling_words`.
+    word_values: Values = field(default=_NO_VALUES, repr=False, compare=False)
 
     @property
     def hoog(self) -> float:
@@ -250,10 +262,21 @@ class TextModel:
         self._idf = np.concatenate([words.idf, chars.idf])
         self._weights = np.concatenate([words.weights, chars.weights])
         self.char_sizes = char_sizes
-        # Word -> its known character n-grams and their `sums`: most words recur from report
-        # to report, and cutting every word into pieces would be most of the model's time.
-        # Bounded by _MEMO_WORDS; `forget` empties it.
-        self._pieces: dict[str, tuple[int, ...]] = {}
+        # Pairs of words by their two words: each word that is half of a pair in the
+        # vocabulary has a code (from `_first_code`, after every row), every other word
+        # `_unknown`; a pair is known when its key (first code * (_unknown + 1) + second code)
+        # is in the sorted `_pair_keys` (its row in `_pair_rows`; a sentinel key closes both).
+        self._first_code = len(self._idf)
+        self._codes, self._pair_keys, self._pair_rows = _pair_index(words, self._first_code)
+        self._unknown = self._first_code + len(self._codes)
+        # The character n-grams' rows, after the word rows.
+        self._char_index = {g: self._offset + i for g, i in chars.index.items()}
+        # Per whitespace-separated word (most words recur from report to report, and cutting
+        # every word into pieces would be most of the model's time), made on first ask: the
+        # rows of its known words and character n-grams, and the codes of its words in order
+        # (a pair can span two whitespace-separated words). Bounded by _MEMO_WORDS; `forget`
+        # empties it.
+        self._pieces = _Memo(self._learn)
         self.hoog_threshold = hoog_threshold
         self.unsure_below = unsure_below
         self.version = version
@@ -305,19 +328,17 @@ class TextModel:
 
     def probabilities_of(self, text: str) -> dict[Outcome, float]:
         """P(outcome) for an already normalised text."""
-        return self._probabilities(text, self._words.rows(word_ngrams(text)))
+        return self._probabilities(text)[0]
 
     def opinion(self, read: ReadText) -> Opinion:
         """The model's answer for a report: Hoog as soon as P(Hoog) reaches `hoog_threshold`,
         else the most likely outcome."""
-        text = model_text(read)
-        word_rows = self._words.rows(word_ngrams(text))
-        probabilities = self._probabilities(text, word_rows)
+        probabilities, word_values = self._probabilities(model_text(read))
         if HOOG in probabilities and probabilities[HOOG] >= self.hoog_threshold:
             answer = HOOG
         else:
             answer = max(probabilities, key=probabilities.__getitem__)
-        return Opinion(answer, probabilities[answer], probabilities, word_rows)
+        return Opinion(answer, probabilities[answer], probabilities, word_values)
 
     def telling_words(
         self, opinion: Opinion, answer: Outcome | None = None, words: int = 5
@@ -326,37 +347,90 @@ class TextModel:
         own answer by default); asked only when the answer is shown. Words only: character
         n-grams mean nothing to a reader."""
         outcome = self.outcomes.index(answer or opinion.answer)
-        return self._words.telling(opinion.word_rows, outcome, words)
+        return self._words.telling(opinion.word_values, outcome, words)
 
-    def _probabilities(self, text: str, word_rows: list[int]) -> dict[Outcome, float]:
-        rows = word_rows + self._char_rows(text) if len(self._chars) else word_rows
+    def _probabilities(self, text: str) -> tuple[dict[Outcome, float], Values]:
+        """P(outcome) for a normalised text, and the word part's values (for telling_words)."""
+        rows = self._rows(text)
         z = self.intercepts
-        if rows:
-            unique, counts = np.unique(np.asarray(rows, dtype=np.int64), return_counts=True)
-            values = (1.0 + np.log(counts)) * self._idf[unique]
+        word_values = _NO_VALUES
+        if size := rows.size:
+            # The distinct rows and their counts (np.unique's way, without its overhead).
+            rows.sort()
+            first = np.empty(size, dtype=bool)
+            first[0] = True
+            np.not_equal(rows[1:], rows[:-1], out=first[1:])
+            starts = np.flatnonzero(first)
+            unique = rows[starts]
+            counts = np.empty(len(starts), dtype=np.int64)
+            np.subtract(starts[1:], starts[:-1], out=counts[:-1])
+            counts[-1] = size - starts[-1]
+            # Sublinear tf-idf (scikit-learn's TfidfVectorizer(sublinear_tf=True): (1 + ln
+            # count) * idf), then each part to unit length.
+            values = (1.0 + np.log(counts)) * self._idf.take(unique)
             split = int(np.searchsorted(unique, self._offset))
             for part in (values[:split], values[split:]):  # views: scaled in place
                 norm = math.sqrt(float(part @ part))
                 if norm > 0:
                     part /= norm
-            z = z + values @ self._weights[unique]
+            z = z + values @ self._weights.take(unique, axis=0)
+            word_values = (unique[:split], values[:split])
         exps = np.exp(z - z.max())
         probabilities = exps / exps.sum()
-        return {o: float(p) for o, p in zip(self.outcomes, probabilities, strict=True)}
+        return dict(zip(self.outcomes, probabilities.tolist(), strict=True)), word_values
 
-    def _char_rows(self, text: str) -> list[int]:
-        """The rows (after the word rows) of the text's known character n-grams, each word's
-        taken from the memo."""
+    def _rows(self, text: str) -> Rows:
+        """The rows of the text's known n-grams, repeats kept: words and character n-grams
+        (each whitespace-separated word's from the memo), and pairs of words."""
         if len(self._pieces) > _MEMO_WORDS:
-            self._pieces.clear()  # bounded: a stream of odd words cannot grow it for ever
-        chars = self._chars
-        memo = self._pieces
-        rows: list[int] = []
-        for word in text.split():
-            own = memo.get(word)
-            if own is None:
-                offset = self._offset
-                grams = char_ngrams(word, self.char_sizes)
-                own = memo[word] = tuple(offset + i for i in chars.rows(grams))
-            rows.extend(own)
+            self.forget()  # bounded: a stream of odd words cannot grow it for ever
+        split = text.split()
+        memo = np.frombuffer(b"".join(map(self._pieces.__getitem__, split)), dtype=np.intc)
+        is_code = memo >= self._first_code
+        rows = memo[~is_code]
+        codes = memo[is_code]
+        if codes.size > 1:
+            keys = codes[:-1].astype(np.int64) * (self._unknown + 1) + codes[1:]
+            at = np.searchsorted(self._pair_keys, keys)
+            pairs = self._pair_rows[at[self._pair_keys[at] == keys]]
+            if pairs.size:
+                return np.concatenate((rows, pairs))
         return rows
+
+    def _learn(self, word: str) -> bytes:
+        """Memorise one whitespace-separated word (see __init__) and return its memo."""
+        tokens = _TOKEN.findall(word)
+        own = array(_ROW, map(self._codes.get, tokens, repeat(self._unknown)))
+        own.extend([row for row in map(self._words.index.get, tokens) if row is not None])
+        if self._char_index:
+            low, high = self.char_sizes
+            if low == high:  # char_ngrams, the short way
+                padded = f" {word} "
+                grams = (
+                    [padded[i : i + low] for i in range(len(padded) - low + 1)]
+                    if len(padded) > low
+                    else [padded]
+                )
+            else:
+                grams = char_ngrams(word, self.char_sizes)
+            own.extend([row for row in map(self._char_index.get, grams) if row is not None])
+        pieces = self._pieces[word] = own.tobytes()
+        return pieces
+
+
+def _pair_index(words: _Part, first: int) -> tuple[dict[str, int], npt.NDArray[np.int64], Rows]:
+    """The word part's pairs of words as TextModel keeps them (see its __init__), the codes
+    from `first`."""
+    codes: dict[str, int] = {}
+    pairs: list[tuple[int, int, int]] = []
+    for row, gram in enumerate(words.grams):
+        halves = gram.split(" ")
+        if len(halves) == 2:  # anything else is a word, or no pair of `word_ngrams`
+            a, b = (codes.setdefault(h, first + len(codes)) for h in halves)
+            pairs.append((a, b, row))
+    size = first + len(codes) + 1
+    keyed = sorted((a * size + b, row) for a, b, row in pairs)
+    # A sentinel after the largest key: a search never runs off the end.
+    keys = np.array([k for k, _ in keyed] + [np.iinfo(np.int64).max], dtype=np.int64)
+    rows = np.array([r for _, r in keyed] + [-1], dtype=np.intc)
+    return codes, keys, rows
