@@ -22,19 +22,11 @@ from app.cli import main
 from bot.desk import Desk
 from bot.models import Priority
 from bot.store import Store
-from tests.conftest import REPO
+from tests.conftest import REPO, RULES_ALONE
 from tests.rules_edit import move_word
 
-RULES_ALONE = "TRIAGE_TEXT_MODEL__ENABLED"
-
-
-@pytest.fixture(autouse=True)
-def rules_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests are about what an edit of the rule files changes, so the rules decide
-    alone (text_model.enabled false; set after conftest's clean environment, and by the
-    module's store fixture for the tickets it stores). With the text model an edit changes
-    only what the model does not decide (`test_with_the_text_model_...`)."""
-    monkeypatch.setenv(RULES_ALONE, "false")
+# What an edit of the rule files changes on its own: the rules decide alone (conftest).
+pytestmark = pytest.mark.usefixtures("rules_alone")
 
 
 WORD = "meerdere collega*"  # moved from omvang: enkele to omvang: groot-deel

@@ -13,6 +13,8 @@ import io
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -417,6 +419,14 @@ def record(store: Store, desk: Desk, subject: str, body: str, at: datetime) -> i
     return recorded.ticket_id
 
 
+@contextmanager
+def desk_on(db: Path) -> Iterator[tuple[Store, Desk]]:
+    """The store at `db` and a desk over the shipped rules, as the bot records tickets."""
+    setup = load_setup(Paths(REPO / "config", REPO / "rules", db))
+    with Store(db) as store:
+        yield store, Desk(setup.triage, store, lambda: setup.rule_set.reminders, slack=False)
+
+
 def other_level(priority: Priority) -> Priority:
     return Priority.HOOG if priority is not Priority.HOOG else Priority.LAAG
 
@@ -427,10 +437,8 @@ def test_from_store_uses_the_teams_final_priorities(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    setup = load_setup(Paths(REPO / "config", REPO / "rules", db))
     at = datetime.fromisoformat(AT)
-    with Store(db) as store:
-        desk = Desk(setup.triage, store, lambda: setup.rule_set.reminders, slack=False)
+    with desk_on(db) as (store, desk):
         changed = record(
             store, desk, "Export", "Het exporteren naar Excel geeft een foutmelding.", at
         )
@@ -489,10 +497,8 @@ def test_the_teams_labels_export_as_a_labelled_set_that_eval_reads_back(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    setup = load_setup(Paths(REPO / "config", REPO / "rules", db))
     at = datetime.fromisoformat(AT)
-    with Store(db) as store:
-        desk = Desk(setup.triage, store, lambda: setup.rule_set.reminders, slack=False)
+    with desk_on(db) as (store, desk):
         changed = record(store, desk, "Export", "Het exporteren naar Excel geeft een fout.", at)
         record(store, desk, "Inloggen", "Sinds vanochtend kan niemand inloggen.", at)
         desk.set_priority(
@@ -562,10 +568,8 @@ def test_from_store_refuses_a_missing_database(
 def test_the_category_label_of_a_store_ticket_is_its_current_category(
     db: Path,
 ) -> None:
-    setup = load_setup(Paths(REPO / "config", REPO / "rules", db))
     at = datetime.fromisoformat(AT)
-    with Store(db) as store:
-        desk = Desk(setup.triage, store, lambda: setup.rule_set.reminders, slack=False)
+    with desk_on(db) as (store, desk):
         ticket = record(store, desk, "Export", "De export geeft een foutmelding.", at)
         current = store.ticket_view(ticket)
         target = other_level(current.priority)

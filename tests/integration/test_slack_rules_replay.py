@@ -24,16 +24,8 @@ from tests.rules_edit import move_word
 from tests.servers.slack_api import FakeSlackApi
 from tests.servers.wait import wait_until
 
-RULES_ALONE = "TRIAGE_TEXT_MODEL__ENABLED"
-
-
-@pytest.fixture(autouse=True)
-def rules_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests are about what an edit of the rule files changes, so the rules decide
-    alone (text_model.enabled false; set after conftest's clean environment, and by the
-    module's store fixture for the tickets it stores). With the text model an edit changes
-    only what the model does not decide (`test_with_the_text_model_...`)."""
-    monkeypatch.setenv(RULES_ALONE, "false")
+# What an edit of the rule files changes on its own: the rules decide alone (conftest).
+pytestmark = pytest.mark.usefixtures("rules_alone")
 
 
 NOW_TS = 1795510800  # Tuesday 24 November 2026 10:00 in Amsterdam: the rig's clock
