@@ -256,8 +256,9 @@ class ImapMailbox:
                 )
                 self._call("expunge", self._conn.expunge)
 
-    def idle(self, timeout: float) -> None:
-        """Wait for new mail (IDLE) up to `timeout` seconds; `interrupt` ends it early.
+    def idle(self, timeout: float, stop: threading.Event | None = None) -> None:
+        """Wait for new mail (IDLE) up to `timeout` seconds; `interrupt` ends it early, and so
+        does `stop` when it is already set once the IDLE has begun.
 
         The asynchronous form is used on purpose: a blocking imaplib2 IDLE cannot be ended
         from another thread (a NOOP waits for it), an asynchronous one ends at once.
@@ -273,6 +274,10 @@ class ImapMailbox:
             self._conn.idle(timeout=timeout, callback=finished)
         except (imaplib2.IMAP4.abort, imaplib2.IMAP4.error, OSError) as exc:
             raise ConnectionLost(f"IMAP {self.name}: idle: {exc}") from exc
+        if stop is not None and stop.is_set():
+            # A stop between the caller's last look and this IDLE sent its NOOP before there
+            # was an IDLE to end: end it now, or stopping waits the whole timeout.
+            self.interrupt()
         if not done.wait(timeout + self.settings.timeout):
             raise ConnectionLost(f"IMAP {self.name}: IDLE did not end after {timeout:.0f} s")
         _response, _arg, error = outcome[0]
@@ -430,7 +435,7 @@ class ImapRunner:
                     if self.stopping:
                         break
                     if self.mailbox.has_idle:
-                        self.mailbox.idle(self.settings.idle_timeout)
+                        self.mailbox.idle(self.settings.idle_timeout, self._stop)
                     elif self._sleep(self.settings.poll_interval):
                         break
             except Exception as exc:  # ConnectionLost, and anything else: never die silently

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -112,6 +113,32 @@ def test_live_idle_delivery(
         runner.join(timeout=20)
     assert not runner.is_alive()
     assert store.count("tickets") == 1
+
+
+def test_a_stop_just_before_idle_still_ends_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dovecot: Dovecot, smtp_sink: SmtpSink
+) -> None:
+    """`stop` can come between the runner's last look at it and the IDLE: its NOOP then ends
+    nothing, and the IDLE must still end at once rather than after its 30 s (a clean-clone run
+    of test_live_idle_delivery once waited that long to stop). The stop is made to land in
+    exactly that gap; the real IDLE on the real server follows."""
+    service, _store = make_service(tmp_path, monkeypatch, dovecot, smtp_sink, idle_timeout="30")
+    runner = service.imap
+    assert runner is not None
+    real_idle = runner.mailbox.idle
+
+    def stop_first(*args: Any) -> None:
+        runner.stop()  # after the loop's last look, before the IDLE command
+        real_idle(*args)
+
+    runner.mailbox.idle = stop_first  # type: ignore[method-assign]
+    thread = threading.Thread(target=runner.run)
+    thread.start()
+    thread.join(timeout=10)
+    stopped = not thread.is_alive()
+    runner.stop()
+    thread.join(timeout=40)
+    assert stopped
 
 
 def test_uidvalidity_change_rescans_without_duplicates(
