@@ -25,7 +25,7 @@ from bot.directory import Directory
 from bot.engine.runner import RuleEngine
 from bot.models import Category, Decision, Factor, Priority, Report
 from bot.reading import read_report
-from bot.textmodel import FACTOR, RULES_FACTOR, STEP, TextModel, outcome_name
+from bot.textmodel import FACTOR, NOTHING_RECOGNISED, RULES_FACTOR, STEP, TextModel, outcome_name
 
 
 class Triage:
@@ -93,7 +93,7 @@ class Triage:
                 value = f"{outcome_name(opinion.answer)} ({percent})"
                 words = self.model.telling_words(opinion)
                 factors.append(Factor(name=FACTOR, value=value, words=words))
-                said = "niets herkend" if outcome.needs_triage else outcome_name(rules_said)
+                said = NOTHING_RECOGNISED if outcome.needs_triage else outcome_name(rules_said)
                 row = f", beslisregel {outcome.decision}" if outcome.decision else ""
                 factors.append(Factor(name=RULES_FACTOR, value=said + row))
         sla = sla_outcome(

@@ -141,7 +141,7 @@ class Tally:
                 elif aspect == "deadlines" and len(change.aspects) == 1:
                     found[aspect, "", ""] += 1
                 elif aspect == "rules":
-                    found[aspect, _rules(before), _rules(after)] += 1
+                    found[aspect, rules_said(before), rules_said(after)] += 1
         ranked = sorted(found.items(), key=lambda kv: (ASPECTS.index(kv[0][0]), -kv[1], kv[0]))
         return tuple(
             ReplayCount(aspect=aspect, before=before, after=after, count=n)
@@ -178,7 +178,7 @@ def compare(
         aspects.append("recognised")
     if (after.reaction_due, after.resolution_due) != (before.reaction_due, before.resolution_due):
         aspects.append("deadlines")
-    if not aspects and _rules(before) != _rules(after):
+    if not aspects and rules_said(before) != rules_said(after):
         # The edit changes what the rules say, but the text model decides as before: a team
         # lead must see that, or an edit would seem to do nothing.
         aspects.append("rules")
@@ -197,7 +197,9 @@ def compare(
     )
 
 
-def _rules(decision: Decision) -> str:
+def rules_said(decision: Decision) -> str:
+    """What the rules alone said of `decision` ('middel storing'), also where the text model
+    overruled them: the "rules" aspect of a replay compares these."""
     return rules_answer(decision.priority, decision.category, decision.factors)
 
 

@@ -39,6 +39,7 @@ from bot.reading import ReadText
 STEP = "taalmodel"
 FACTOR = "taalmodel"
 RULES_FACTOR = "regels"
+NOTHING_RECOGNISED = "niets herkend"  # the `regels` factor's value when no rule recognised it
 # What `triage explain` says about the factors (Dutch: a team lead reads it).
 DESCRIPTION = (
     "een taalmodel, getraind op de gelabelde meldingen, las de hele tekst en koos deze "
@@ -64,17 +65,22 @@ class _Named(Protocol):
     def value(self) -> str: ...
 
 
+def _rules_said(factors: Iterable[_Named]) -> str | None:
+    """The `regels` factor's value ('middel storing, beslisregel x', 'niets herkend'), if any."""
+    return next((f.value for f in factors if f.name == RULES_FACTOR), None)
+
+
 def in_doubt(factors: Iterable[_Named]) -> bool:
     """Whether a report a person must judge (needs_triage) is a doubt, the rules and an unsure
     model disagreeing, rather than nothing recognised: the `regels` factor says which."""
-    said = next((f.value for f in factors if f.name == RULES_FACTOR), None)
-    return said is not None and not said.startswith("niets herkend")
+    said = _rules_said(factors)
+    return said is not None and not said.startswith(NOTHING_RECOGNISED)
 
 
 def rules_answer(priority: Priority, category: Category, factors: Iterable[_Named]) -> str:
     """What the rules alone said of a decision ('middel storing', 'niets herkend'): the
     `regels` factor where the model spoke up, else the decision itself."""
-    said = next((f.value for f in factors if f.name == RULES_FACTOR), None)
+    said = _rules_said(factors)
     if said is not None:
         return said.split(",")[0]
     return outcome_name((priority, category))
@@ -191,9 +197,6 @@ class _Part:
         # For `telling`, made when first asked.
         self._lean: npt.NDArray[np.float64] | None = None
         self._tells: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
-
-    def __contains__(self, gram: str) -> bool:
-        return gram in self.index
 
     def __len__(self) -> int:
         return len(self.grams)

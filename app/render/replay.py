@@ -9,10 +9,8 @@ from zoneinfo import ZoneInfo
 
 from app.render.terminal import printable
 from bot.classify_io import decision_json
-from bot.models import Decision
 from bot.nl import ASPECT_NL, nl_number, replay_change, replay_verdict, short_date, when
-from bot.replay import ASPECTS, FactorShift, Tally, TicketChange
-from bot.textmodel import rules_answer
+from bot.replay import ASPECTS, FactorShift, Tally, TicketChange, rules_said
 
 
 @dataclass(frozen=True)
@@ -88,7 +86,7 @@ def _change(change: TicketChange, tz: ZoneInfo) -> list[str]:
                 replay_change(aspect, _yes(not before.needs_triage), _yes(not after.needs_triage))
             )
         elif aspect == "rules":
-            what.append(replay_change(aspect, _rules(before), _rules(after)))
+            what.append(replay_change(aspect, rules_said(before), rules_said(after)))
     lines.append("    " + "; ".join(what or ["alleen andere termijnen"]))
     if "deadlines" in change.aspects:
         for name, was, now in (
@@ -117,10 +115,6 @@ def _change(change: TicketChange, tz: ZoneInfo) -> list[str]:
         agree = " (de regels geven dat nu ook)" if change.agrees_with_team else ""
         lines.append(f"    het team koos: {priority.label}, {category.value}{agree}")
     return lines
-
-
-def _rules(decision: Decision) -> str:
-    return rules_answer(decision.priority, decision.category, decision.factors)
 
 
 def _row(name: str | None) -> str:
