@@ -1,17 +1,18 @@
-"""Learning from the team's corrections: how often the team changed what the rules decided.
+"""Learning from the team's corrections: how often the team changed the provisional decision.
 
-Every ticket starts with the rules' decision; the priority the rules chose is
-provisional until a person confirms or changes it in Slack (SLA 4.G). A `Correction` is one
-ticket's first (provisional) decision next to the team's last word on it, as the store knew
-it at some moment. From those, per month of receipt:
+Every ticket starts with a provisional decision: the rules', or the text model's where it
+overruled them. It stays provisional until a person confirms or changes it in Slack (SLA
+4.G). A `Correction` is one ticket's first (provisional) decision next to the team's last
+word on it, as the store knew it at some moment. From those, per month of receipt:
 
-    provisional   tickets whose first decision was the rules' provisional one
+    provisional   tickets whose first decision was a provisional one
     decided       of those, how many a person confirmed or changed
     priority / category changed   of those, how many got another priority / category
 
-and which decision-table rows (or word rules, or "niet herkend") had decided the tickets the
-team changed: the rows a team lead should look at first. `triage rules suggest` (bot/suggest.py)
-goes one step further and looks for the words that set the changed tickets apart.
+and what had decided the tickets the team changed (a decision-table row, word rules, the
+text model, or "niet herkend"): what a team lead should look at first. `triage rules suggest`
+(bot/suggest.py) goes one step further and looks for the words that set the changed tickets
+apart.
 
 Pure: the store hands the corrections in (Store.corrections), the caller passes `tz`.
 """
@@ -27,19 +28,21 @@ from zoneinfo import ZoneInfo
 
 from bot.models import Category, Priority
 from bot.nl import LONG_MONTHS, MONTHS, nl_number
+from bot.textmodel import STEP, decided_by_model
 
 UNRECOGNISED = "niet herkend"
+MODEL = STEP  # "taalmodel"
 
 
 @dataclass(frozen=True)
 class Correction:
-    """One ticket: the rules' first decision and the team's last decision on it (if any)."""
+    """One ticket: its first (provisional) decision and the team's last decision on it (if any)."""
 
     ticket_id: int
     received_at: datetime
     subject: str
     body: str
-    priority: Priority  # what the rules decided
+    priority: Priority  # the provisional decision (the rules' or the text model's)
     category: Category
     decision_row: str | None
     rules: tuple[str, ...]
@@ -66,8 +69,16 @@ class Correction:
         return self.priority_changed or self.category_changed
 
     @property
-    def decided_by_rules(self) -> str:
-        """What decided the first time: the decision-table row, the word rules, or nothing."""
+    def decided_first_by(self) -> str:
+        """What decided the first time: nothing recognised it, the text model (where it
+        overruled the rules, its step fired), the decision-table row, or the word rules.
+
+        A correction of the model's answer is the model's: naming the row the rules chose
+        would send a team lead to edit a rule that did not decide."""
+        if self.needs_triage and not self.decision_row:
+            return UNRECOGNISED
+        if decided_by_model(self.rules):
+            return MODEL
         if self.decision_row:
             return f"beslisregel {self.decision_row}"
         if self.needs_triage or not self.rules:
@@ -205,9 +216,9 @@ def correction_trend(
     for item in chosen:
         if month_key(item.received_at, tz) not in window or not item.decided:
             continue
-        decided[item.decided_by_rules] += 1
+        decided[item.decided_first_by] += 1
         if item.changed:
-            changed[item.decided_by_rules] += 1
+            changed[item.decided_first_by] += 1
         if item.priority_changed and item.team_priority is not None:
             directions[f"{item.priority.value} → {item.team_priority.value}"] += 1
     involved = tuple(

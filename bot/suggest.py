@@ -192,7 +192,7 @@ def suggest(
                 break
             if not any(_same_finding(phrase, other) for other in kept):
                 kept.append(phrase)
-        first = Counter(i.decided_by_rules for i in items)
+        first = Counter(i.decided_first_by for i in items)
         groups.append(
             ChangeGroup(
                 kind=key[0],

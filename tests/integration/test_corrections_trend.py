@@ -108,7 +108,7 @@ def test_the_trend_per_month(env: Env, history: dict[str, int]) -> None:
         1,
     )
     # November's changes, by what decided them first (changed of decided).
-    first = {c.ticket_id: c.decided_by_rules for c in every}
+    first = {c.ticket_id: c.decided_first_by for c in every}
     names = {first[history["nov_changed"]], first[history["nov_category"]]}
     assert {i.name for i in trend.involved} == names
     assert sum(i.changed for i in trend.involved) == 2
