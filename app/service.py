@@ -333,7 +333,10 @@ class Service:
         )
 
     def deliver(self, batch: int = 100) -> int:
-        """Send everything that is due now, in rounds of `batch`; returns how many were sent."""
+        """Send everything that is due now, in rounds of `batch`, and the App Home refreshes
+        held back by their rate limit; returns how many outbox messages were sent."""
+        if self.slack is not None:
+            self.slack.refresh_waiting_homes()
         sent = 0
         while self._active():
             try:

@@ -89,6 +89,10 @@ class SlackBot:
         # Who has looked at the App Home: their tab is refreshed after they change a ticket.
         self._home_users: set[str] = set()
         self._home_refreshed: dict[str, datetime] = {}
+        # Whose refresh was held back by HOME_REFRESH: `refresh_waiting_homes` sends it when
+        # the window has passed (else a change just after a refresh stayed unseen).
+        self._home_waiting: set[str] = set()
+        self._home_lock = threading.Lock()
         self._members_lock = threading.Lock()
         quiet_bolt_loggers()
         self.app = App(
@@ -195,8 +199,11 @@ class SlackBot:
     def _on_home(self, event: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home":
             return
-        self._home_users.add(str(event["user"]))
-        self.publish_home(str(event["user"]))
+        user = str(event["user"])
+        with self._home_lock:
+            self._home_users.add(user)
+            self._home_waiting.discard(user)  # what is published now is the newest
+        self.publish_home(user)
 
     def publish_home(self, user: str) -> None:
         now = self.clock()
@@ -240,18 +247,47 @@ class SlackBot:
     def _changed(self) -> None:
         """After any ticket change: send its messages now, and refresh the App Home of
         everyone who has looked at it ("Mijn tickets", "Eerst aflopend"), at most once per
-        HOME_REFRESH per person, so a busy channel does not hit Slack's rate limit."""
+        HOME_REFRESH per person, so a busy channel does not hit Slack's rate limit; a refresh
+        held back is sent by `refresh_waiting_homes` once the window has passed."""
         self.wake()
         now = self.clock()
-        for user in sorted(self._home_users):
-            last = self._home_refreshed.get(user)
-            if last is not None and now - last < HOME_REFRESH:
-                continue
-            self._home_refreshed[user] = now
+        with self._home_lock:
+            due = []
+            for user in sorted(self._home_users):
+                last = self._home_refreshed.get(user)
+                if last is not None and now - last < HOME_REFRESH:
+                    self._home_waiting.add(user)
+                    continue
+                self._home_refreshed[user] = now
+                self._home_waiting.discard(user)
+                due.append(user)
+        self._publish_homes(due)
+
+    def refresh_waiting_homes(self) -> int:
+        """Refresh the App Homes whose refresh `_changed` held back and whose HOME_REFRESH
+        window has passed (the service's outbox loop calls this every few seconds); returns
+        how many were sent."""
+        now = self.clock()
+        with self._home_lock:
+            due = sorted(
+                user
+                for user in self._home_waiting
+                if now - self._home_refreshed.get(user, now - HOME_REFRESH) >= HOME_REFRESH
+            )
+            for user in due:
+                self._home_refreshed[user] = now
+                self._home_waiting.discard(user)
+        return self._publish_homes(due)
+
+    def _publish_homes(self, users: list[str]) -> int:
+        sent = 0
+        for user in users:
             try:
                 self.publish_home(user)
+                sent += 1
             except TriageError as exc:  # the tab is refreshed again when they open it
                 log.warning("App Home of %s not refreshed: %s", user, exc)
+        return sent
 
     def _on_confirm(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         found = self._ticket_action(ack, body, action)

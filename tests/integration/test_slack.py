@@ -611,13 +611,7 @@ def test_app_home_of_others_is_refreshed_after_a_priority_change_by_modal(
         # finishes after the ticket is stored); a change within HOME_REFRESH of that is not
         # refreshed again, so let the window pass, as it does between a post and a click.
         rig.clock.advance(seconds=HOME_REFRESH.total_seconds() + 1)
-        submit = view_submission_payload(
-            "prio_reason",
-            json.dumps({"ticket": ticket, "priority": "laag"}),
-            {"reason": {"reason": {"type": "plain_text_input", "value": "cosmetisch"}}},
-            AGENT,
-        )
-        assert rig.slack.view_submission(submit).status == 200
+        change_priority(rig, ticket, "laag")
         # Another refresh (the new ticket's) may come first: wait for the one with the change.
         slack_api.wait_for(
             "views.publish",
@@ -626,6 +620,61 @@ def test_app_home_of_others_is_refreshed_after_a_priority_change_by_modal(
                 and "Laag" in json.dumps(call.json("view"), ensure_ascii=False)
             ),
         )
+
+
+def change_priority(rig: SlackRig, ticket: int, priority: str, user: str = AGENT) -> None:
+    """Change a ticket's priority as an agent does: the reason modal, submitted."""
+    submit = view_submission_payload(
+        "prio_reason",
+        json.dumps({"ticket": ticket, "priority": priority}),
+        {"reason": {"reason": {"type": "plain_text_input", "value": "cosmetisch"}}},
+        user,
+    )
+    assert rig.slack.view_submission(submit).status == 200
+
+
+def published_to(slack_api: FakeSlackApi, user: str, text: str) -> list[Call]:
+    """The App Home views published to `user` that contain `text`."""
+    return [
+        call
+        for call in slack_api.calls("views.publish")
+        if call.params["user_id"] == user
+        and text in json.dumps(call.json("view"), ensure_ascii=False)
+    ]
+
+
+def test_app_home_refresh_held_back_by_the_rate_limit_is_sent_when_the_window_has_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
+) -> None:
+    """Two changes within HOME_REFRESH: the second is not lost for a tab refreshed by the
+    first; it reaches the tab once the window has passed (the outbox loop's round)."""
+    monkeypatch.setenv("TRIAGE_SLACK__SUPPORT_USERGROUP", "S0SUPPORT")
+    with running_slack(tmp_path, monkeypatch, slack_api) as rig:
+        slack_api.usergroups = {"S0SUPPORT": [AGENT, "U0KIM", "U0PIM"]}
+        ticket = new_ticket(rig, OUTAGE, "1795510800.001700")
+        rig.slack.event({"type": "app_home_opened", "user": "U0PIM", "tab": "home"}, "EvH3")
+        slack_api.wait_for("views.publish", where=lambda c: c.params["user_id"] == "U0PIM")
+        assert not published_to(slack_api, "U0PIM", "Middel")  # the ticket is Hoog
+        rig.clock.advance(seconds=HOME_REFRESH.total_seconds() + 1)
+        change_priority(rig, ticket, "middel")  # refreshes U0PIM's tab at once
+        slack_api.wait_for(
+            "views.publish", where=lambda c: bool(published_to(slack_api, "U0PIM", "Middel"))
+        )
+        # U0KIM opens the tab now: the next change refreshes it at once (no refresh yet), after
+        # it has held U0PIM's back; so when U0KIM's arrives, U0PIM's was held back.
+        rig.slack.event({"type": "app_home_opened", "user": "U0KIM", "tab": "home"}, "EvH4")
+        slack_api.wait_for("views.publish", where=lambda c: c.params["user_id"] == "U0KIM")
+        change_priority(rig, ticket, "laag")
+        slack_api.wait_for(
+            "views.publish", where=lambda c: bool(published_to(slack_api, "U0KIM", "Laag"))
+        )
+        assert not published_to(slack_api, "U0PIM", "Laag")
+        rig.deliver()  # still within the window: nothing yet
+        assert not published_to(slack_api, "U0PIM", "Laag")
+        rig.clock.advance(seconds=HOME_REFRESH.total_seconds())
+        rig.deliver()
+        [caught_up] = published_to(slack_api, "U0PIM", "Laag")
+        assert f"#{ticket}" in json.dumps(caught_up.json("view"), ensure_ascii=False)
 
 
 def category_choice(ticket: int, category: str, user: str) -> dict[str, object]:
