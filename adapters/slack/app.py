@@ -25,6 +25,7 @@ from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 
 from adapters.slack.explain import Explainer
+from adapters.slack.homes import HomeRefreshes
 from adapters.slack.ids import existing_id, ticket_number
 from adapters.slack.intake import SlackIntake
 from adapters.slack.signature import quiet_bolt_loggers
@@ -62,7 +63,6 @@ PhoneLogger = Callable[[PhoneEntry, str, datetime], str]
 
 PRIORITY_WORDS = {p.value: p for p in Priority}
 CATEGORY_WORDS = {c.value: c for c in Category}
-HOME_REFRESH = timedelta(seconds=10)
 OUTAGE_KINDS = {"gepland": "planned", "onderhoud": "planned", "overmacht": "force_majeure"}
 
 
@@ -86,13 +86,8 @@ class SlackBot:
         # Logs a call taken by `user` (the phone intake); None: /triage telefoon is off.
         self.phone = phone
         self._members: tuple[datetime, frozenset[str]] | None = None
-        # Who has looked at the App Home: their tab is refreshed after they change a ticket.
-        self._home_users: set[str] = set()
-        self._home_refreshed: dict[str, datetime] = {}
-        # Whose refresh was held back by HOME_REFRESH: `refresh_waiting_homes` sends it when
-        # the window has passed (else a change just after a refresh stayed unseen).
-        self._home_waiting: set[str] = set()
-        self._home_lock = threading.Lock()
+        # Who has looked at the App Home: their tab is refreshed after a ticket changes.
+        self.homes = HomeRefreshes()
         self._members_lock = threading.Lock()
         quiet_bolt_loggers()
         self.app = App(
@@ -200,9 +195,7 @@ class SlackBot:
         if event.get("tab", "home") != "home":
             return
         user = str(event["user"])
-        with self._home_lock:
-            self._home_users.add(user)
-            self._home_waiting.discard(user)  # what is published now is the newest
+        self.homes.opened(user)
         self.publish_home(user)
 
     def publish_home(self, user: str) -> None:
@@ -246,38 +239,15 @@ class SlackBot:
 
     def _changed(self) -> None:
         """After any ticket change: send its messages now, and refresh the App Home of
-        everyone who has looked at it ("Mijn tickets", "Eerst aflopend"), at most once per
-        HOME_REFRESH per person, so a busy channel does not hit Slack's rate limit; a refresh
-        held back is sent by `refresh_waiting_homes` once the window has passed."""
+        everyone who has looked at it (adapters/slack/homes.py: at most once per
+        HOME_REFRESH each; a refresh held back goes out with `refresh_waiting_homes`)."""
         self.wake()
-        now = self.clock()
-        with self._home_lock:
-            due = []
-            for user in sorted(self._home_users):
-                last = self._home_refreshed.get(user)
-                if last is not None and now - last < HOME_REFRESH:
-                    self._home_waiting.add(user)
-                    continue
-                self._home_refreshed[user] = now
-                self._home_waiting.discard(user)
-                due.append(user)
-        self._publish_homes(due)
+        self._publish_homes(self.homes.changed(self.clock()))
 
     def refresh_waiting_homes(self) -> int:
-        """Refresh the App Homes whose refresh `_changed` held back and whose HOME_REFRESH
-        window has passed (the service's outbox loop calls this every few seconds); returns
-        how many were sent."""
-        now = self.clock()
-        with self._home_lock:
-            due = sorted(
-                user
-                for user in self._home_waiting
-                if now - self._home_refreshed.get(user, now - HOME_REFRESH) >= HOME_REFRESH
-            )
-            for user in due:
-                self._home_refreshed[user] = now
-                self._home_waiting.discard(user)
-        return self._publish_homes(due)
+        """Send the App Home refreshes held back whose window has passed (the service's
+        outbox round calls this every few seconds); returns how many were sent."""
+        return self._publish_homes(self.homes.due(self.clock()))
 
     def _publish_homes(self, users: list[str]) -> int:
         sent = 0

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.slack.app import HOME_REFRESH
+from adapters.slack.homes import HOME_REFRESH
 from adapters.widget import sign
 from bot.models import Priority
 from tests.conftest import REPO
