@@ -187,13 +187,18 @@ class _Part:
     The arithmetic is numpy's: a report has some hundreds of known n-grams, and summing
     their weights for six outcomes in Python took most of `triage classify`'s time."""
 
-    def __init__(self, terms: Mapping[str, tuple[float, tuple[float, ...]]], width: int) -> None:
+    def __init__(self, terms: Mapping[str, Sequence[float]], width: int) -> None:
+        """`terms`: n-gram -> [idf, one weight per outcome] (as the model file has them)."""
         self.width = width
         self.grams = list(terms)
         self.index = {g: i for i, g in enumerate(self.grams)}
-        self.idf = np.array([terms[g][0] for g in self.grams], dtype=np.float64)
-        weights = [terms[g][1] for g in self.grams]
-        self.weights = np.array(weights, dtype=np.float64).reshape(len(self.grams), width)
+        # One conversion of the whole table (a loop per number took a quarter of a second of
+        # every command's start-up); ValueError for anything that is not a number.
+        table = np.array(list(terms.values()), dtype=np.float64).reshape(len(self.grams), width + 1)
+        if not np.isfinite(table).all():
+            raise ValueError("a weight or idf that is not a finite number")
+        self.idf = np.ascontiguousarray(table[:, 0])
+        self.weights = np.ascontiguousarray(table[:, 1:])
         # For `telling`, made when first asked.
         self._lean: npt.NDArray[np.float64] | None = None
         self._tells: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
@@ -302,12 +307,10 @@ class TextModel:
                 raise ValueError(f"character n-gram sizes {low}-{high} make no sense")
 
             def part(terms: Mapping[str, Sequence[float]]) -> _Part:
-                parsed = {}
                 for gram, values in terms.items():
                     if len(values) != width + 1:
                         raise ValueError(f"{gram!r} has {len(values) - 1} weights, not {width}")
-                    parsed[gram] = (float(values[0]), tuple(float(w) for w in values[1:]))
-                return _Part(parsed, width)
+                return _Part(terms, width)
 
             if len(intercepts) != width:
                 raise ValueError(f"{len(intercepts)} intercepts for {width} outcomes")
@@ -432,8 +435,10 @@ def _pair_index(words: _Part, first: int) -> tuple[dict[str, int], npt.NDArray[n
             a, b = (codes.setdefault(h, first + len(codes)) for h in halves)
             pairs.append((a, b, row))
     size = first + len(codes) + 1
-    keyed = sorted((a * size + b, row) for a, b, row in pairs)
+    table = np.array(pairs, dtype=np.int64).reshape(len(pairs), 3)
+    unsorted = table[:, 0] * size + table[:, 1]
+    order = np.lexsort((table[:, 2], unsorted))  # by key, then row (as sorting the tuples)
     # A sentinel after the largest key: a search never runs off the end.
-    keys = np.array([k for k, _ in keyed] + [np.iinfo(np.int64).max], dtype=np.int64)
-    rows = np.array([r for _, r in keyed] + [-1], dtype=np.intc)
+    keys = np.append(unsorted[order], np.iinfo(np.int64).max)
+    rows = np.append(table[order, 2], -1).astype(np.intc)
     return codes, keys, rows

@@ -554,6 +554,18 @@ def test_unknown_country_is_refused_by_the_config() -> None:
         CalendarConfig(country="XX")
 
 
+@pytest.mark.parametrize("country", ["nl", "Netherlands", "", "N L", "NETHERLANDS", "ÑL"])
+def test_only_an_iso_code_names_a_country(country: str) -> None:
+    with pytest.raises(ValidationError, match="no calendar for country"):
+        CalendarConfig(country=country)
+
+
+def test_every_country_the_holidays_package_lists_is_accepted() -> None:
+    # The check asks for the one calendar rather than listing all; it accepts the same codes.
+    for code in holidays.list_supported_countries():
+        assert CalendarConfig(country=code).country == code
+
+
 def _no_working_days() -> BusinessCalendar:
     """Only Mondays are working days, and every Monday of 2025-2030 is an extra closing day."""
     mondays = tuple(date(2024, 12, 30) + timedelta(weeks=w) for w in range(6 * 53))

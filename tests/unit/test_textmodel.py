@@ -168,6 +168,9 @@ def test_character_ngram_sizes_come_from_the_file_and_the_memo_can_be_emptied() 
         {**tiny(), "outcomes": ["hoog storing"] * 6},
         {**tiny(), "outcomes": ["dringend storing", *SIX[1:]]},
         {**tiny(), "char_sizes": [5, 3]},
+        {**tiny(), "word": {"plat": [1.0, None, 0, 0, 0, 0, 0]}},  # a weight left out
+        {**tiny(), "word": {"plat": [1.0, "veel", 0, 0, 0, 0, 0]}},
+        {**tiny(), "word": {"plat": [float("nan"), 0, 0, 0, 0, 0, 0]}},
     ],
 )
 def test_a_malformed_model_is_refused(data: dict[str, Any]) -> None:
