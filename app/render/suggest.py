@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from app.render.terminal import printable
+from bot.corrections import MODEL
 from bot.nl import count
 from bot.suggest import ChangeGroup, Phrase, Suggestions
 
@@ -56,6 +57,14 @@ def _group(
         f"{count(len(group.tickets), 'ticket', 'tickets')} ({shown})",
         "Eerst beslist door: " + ", ".join(f"{name} ({n} keer)" for name, n in group.decided_by),
     ]
+    by_model = dict(group.decided_by).get(MODEL, 0)
+    if by_model:
+        lines.append(
+            f"Het taalmodel koos hier {count(by_model, 'keer', 'keer')} de voorlopige uitkomst: "
+            "woorden in de regels veranderen die niet (de regels verklaren alleen). Leer het "
+            "model de keuzes van het team: `triage rules eval --from-store --export "
+            "team.jsonl`, dan `python tools/train_text_model.py --add team.jsonl --loso`."
+        )
     if not group.phrases:
         lines.append(
             f"Geen woorden die in minstens {found.min_count} van deze tickets staan en duidelijk "

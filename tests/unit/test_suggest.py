@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from app.render.suggest import suggestions_text
 from bot.corrections import Correction
 from bot.models import Category, Priority
-from bot.suggest import log_odds, suggest
+from bot.suggest import ChangeGroup, Suggestions, log_odds, suggest
 
 AT = datetime.fromisoformat("2026-11-02T10:00:00+01:00")
 
@@ -93,3 +94,20 @@ def test_top_limits_the_list() -> None:
     others = ["De knop doet niets."] * 20
     [group] = suggest(tickets(changed, True, 1) + tickets(others, False, 100), top=1).groups
     assert len(group.phrases) == 1
+
+
+def test_where_the_text_model_decided_the_suggestions_say_words_will_not_change_it() -> None:
+    def group(decided_by: tuple[tuple[str, int], ...]) -> ChangeGroup:
+        return ChangeGroup("priority", "middel", "hoog", (1, 2, 3), decided_by, ())
+
+    found = Suggestions(
+        (group((("taalmodel", 2), ("beslisregel x", 1))), group((("beslisregel x", 3),))),
+        3,
+        10,
+        2,
+    )
+    lines = suggestions_text(found, "november", lambda words: None).splitlines()
+    hints = [i for i, line in enumerate(lines) if line.startswith("Het taalmodel koos hier")]
+    assert len(hints) == 1  # only under the change the model had decided
+    assert lines[hints[0] - 1] == "Eerst beslist door: taalmodel (2 keer), beslisregel x (1 keer)"
+    assert "2 keer" in lines[hints[0]] and "--export team.jsonl" in lines[hints[0]]
