@@ -81,7 +81,7 @@ class Correction:
             return MODEL
         if self.decision_row:
             return f"beslisregel {self.decision_row}"
-        if self.needs_triage or not self.rules:
+        if not self.rules:
             return UNRECOGNISED
         return "woordregel " + ", ".join(self.rules)
 
