@@ -43,6 +43,7 @@ from app.health import Alerts, Health
 from app.http import MAX_READ, HttpEndpoint
 from app.instance import InstanceLease, holder_gone
 from app.metrics import Metrics
+from app.model_watch import ModelCheck, ModelWatcher
 from app.readiness import Readiness, slack_problem
 from app.render.text import describe_import
 from app.rules_watch import RulesWatcher
@@ -229,6 +230,9 @@ class Service:
             if self.slack_intake is None:
                 raise ConfigError("de widget heeft de sectie slack nodig (het teamkanaal)")
         self.rules = RulesWatcher(
+            setup, paths, store, clock, announce=self.slack is not None, wake=self._outbox_wake.set
+        )
+        self.model_watch = ModelWatcher(
             setup, paths, store, clock, announce=self.slack is not None, wake=self._outbox_wake.set
         )
         self.readiness = Readiness(
@@ -476,12 +480,20 @@ class Service:
             self.metrics.rules_reloaded(result)
         return result
 
+    def check_model(self) -> ModelCheck | None:
+        """Swap in the config folder's text model when that file changed (app/model_watch.py)."""
+        return self.model_watch.check()
+
     def _rules_loop(self) -> None:
         while not self._stop.wait(self.rules_poll):
             try:
                 self.check_rules()
             except Exception:
                 log.exception("checking the rules folder failed; trying again")
+            try:
+                self.check_model()
+            except Exception:
+                log.exception("checking the text model file failed; trying again")
 
     def run(self) -> None:
         """Run until `stop()` is called (by a signal handler)."""

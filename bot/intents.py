@@ -253,6 +253,28 @@ class RulesRefused(_Intent):
         return cls(version=version, problems=tuple(problems))
 
 
+class ModelReloaded(_Intent):
+    """Another text model is active: the config folder's own file, or the shipped one again
+    (`own`); its version, the one before (None: the rules decided alone), and what it would
+    have changed in the last days' tickets (`replay`; None when not replayed)."""
+
+    op: Literal["model_reloaded"] = "model_reloaded"
+    version: str
+    own: bool
+    previous: str | None = None
+    replay: ReplaySummary | None = None
+
+
+class ModelRefused(_Intent):
+    """A new text model file was refused (unreadable, or the rules' examples fail with it);
+    the model of `version` stays active (None: the rules decide alone)."""
+
+    op: Literal["model_refused"] = "model_refused"
+    file: str
+    problems: tuple[str, ...]
+    version: str | None = None
+
+
 class Message(_Intent):
     """Slack text rendered by the Slack adapter itself (a reply in a reporter's thread), and
     the form of every team-channel text queued before intents were typed."""
@@ -300,6 +322,8 @@ Intent: TypeAlias = Annotated[
     | PhoneImportSummary
     | RulesReloaded
     | RulesRefused
+    | ModelReloaded
+    | ModelRefused
     | Message
     | Acknowledgement,
     Field(discriminator="op"),

@@ -75,10 +75,11 @@ class Triage:
             if f.words
         ]
         person = category is not None or (confirmed or report.priority) is not None
-        if self.model is not None and not person and not outcome.binding:
-            opinion = self.model.opinion(read)
+        model = self.model  # one model for the whole decision, also when `triage run` swaps it
+        if model is not None and not person and not outcome.binding:
+            opinion = model.opinion(read)
             rules_said = (priority, chosen)
-            unsure = opinion.confidence < self.model.unsure_below
+            unsure = opinion.confidence < model.unsure_below
             disagree = opinion.answer != rules_said
             # The model's answer is the provisional one, but a person looks when the rules
             # recognised nothing, or when the model, unsure itself, contradicts them; an
@@ -91,7 +92,7 @@ class Triage:
                     fired = (*fired, STEP)
                 percent = f"{round(100 * opinion.confidence)} %" + (", onzeker" if unsure else "")
                 value = f"{outcome_name(opinion.answer)} ({percent})"
-                words = self.model.telling_words(opinion)
+                words = model.telling_words(opinion)
                 factors.append(Factor(name=FACTOR, value=value, words=words))
                 said = NOTHING_RECOGNISED if outcome.needs_triage else outcome_name(rules_said)
                 row = f", beslisregel {outcome.decision}" if outcome.decision else ""

@@ -7,21 +7,21 @@ Two uses, one comparison:
   is never the baseline; the tickets the team changed are counted and shown alongside.
 - A reload (`triage run`) replays the last 30 days through the rules before and after the
   edit, so its announcement counts what *this* edit changes and nothing an earlier edit or a
-  calendar change did.
+  calendar change did; a new text model likewise, through the model before and after.
 
 A ticket changes when its priority, category, exemption (SLA 4.D), recognition (a rule
 recognised it, or a person must decide) or deadlines differ. Each change names the
 decision-table rows and word rules that decided before and after, and the factors whose value
 moved. The caller hands in the rows (bot/store/replays.py) and the pipelines; the worker
-processes of `rules diff` run `replay` on their share of the rows. Only `reload_replay` reads
-the store it is given; nothing here reads the clock.
+processes of `rules diff` run `replay` on their share of the rows. Only `reload_replay` and
+`model_replay` read the store they are given; nothing here reads the clock.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -35,7 +35,7 @@ from bot.models import Category, Decision, Factor, Priority, Report
 from bot.pipeline import Triage
 from bot.reading import read_report
 from bot.store import ReplayRow, Store
-from bot.textmodel import rules_answer
+from bot.textmodel import TextModel, rules_answer
 
 log = logging.getLogger("triage.replay")
 
@@ -266,23 +266,61 @@ def reload_replay(
     None when the replay cannot be done: the announcement of the edit still goes out,
     without the counts (the store that cannot be read or the engine that refuses is logged;
     anything else is a bug and logged with its traceback)."""
-    since = (now.astimezone(triage.calendar.tz) - timedelta(days=days)).date()
-    start = datetime.combine(since, time(0), tzinfo=triage.calendar.tz)
-    try:
+
+    def replayed(rows: Iterable[ReplayRow]) -> Tally:
         engine = RuleEngine(previous)
         try:
             old = Triage(engine, triage.directory, triage.calendar, triage.releases, triage.model)
-            tally = replay_between(old, triage, store.replay_rows(start))
+            return replay_between(old, triage, rows)
         finally:
             engine.close()
+
+    return _recent(store, triage, now, days, "rules", replayed)
+
+
+def model_replay(
+    store: Store,
+    triage: Triage,
+    previous: TextModel | None,
+    now: datetime,
+    days: int = RELOAD_DAYS,
+) -> ReplaySummary | None:
+    """What another text model changes in the tickets of the last `days` days: the model
+    `previous` (None: the rules alone) against `triage`'s active one, with the same rules.
+    None when the replay cannot be done, as `reload_replay`."""
+
+    def replayed(rows: Iterable[ReplayRow]) -> Tally:
+        old = Triage(triage.engine, triage.directory, triage.calendar, triage.releases, previous)
+        return replay_between(old, triage, rows)
+
+    return _recent(store, triage, now, days, "text model", replayed)
+
+
+def _recent(
+    store: Store,
+    triage: Triage,
+    now: datetime,
+    days: int,
+    what: str,
+    replayed: Callable[[Iterable[ReplayRow]], Tally],
+) -> ReplaySummary | None:
+    """The tickets received since the start of the local day `days` days ago, replayed by
+    `replayed`; None (logged) when that cannot be done."""
+    since = (now.astimezone(triage.calendar.tz) - timedelta(days=days)).date()
+    start = datetime.combine(since, time(0), tzinfo=triage.calendar.tz)
+    try:
+        tally = replayed(store.replay_rows(start))
     except (StoreError, EngineError) as exc:
-        log.warning("replaying the last %d days for the rules announcement failed: %s", days, exc)
+        log.warning(
+            "replaying the last %d days for the %s announcement failed: %s", days, what, exc
+        )
         return None
     except Exception:
-        log.exception("replaying the last %d days for the rules announcement failed", days)
+        log.exception("replaying the last %d days for the %s announcement failed", days, what)
         return None
     log.info(
-        "rules edit replayed over %d tickets since %s: %d would be judged differently",
+        "%s change replayed over %d tickets since %s: %d would be judged differently",
+        what,
         tally.replayed,
         since.isoformat(),
         len(tally.changes),

@@ -231,7 +231,10 @@ def main() -> int:
         return 1
     blob = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     # mtime 0: the same data gives the same file.
-    args.out.write_bytes(gzip.compress(blob.encode("utf-8"), mtime=0))
+    # Whole or not at all: a running `triage run` reads the file as soon as it changes.
+    partial = args.out.with_name(args.out.name + ".part")
+    partial.write_bytes(gzip.compress(blob.encode("utf-8"), mtime=0))
+    partial.replace(args.out)
     print(
         f"{args.out}: {version}, {len(data['word'])} word and {len(data['char'])} character "
         f"n-grams, Hoog at P >= {args.hoog_threshold}, unsure below {args.unsure_below}; "

@@ -42,6 +42,8 @@ from bot.intents import (
     MaintenanceAnnouncement,
     Message,
     MissedCall,
+    ModelRefused,
+    ModelReloaded,
     MonthlyReport,
     OutageEnded,
     PhoneImportSummary,
@@ -155,6 +157,8 @@ class SlackTransport:
                 | PhoneImportSummary()
                 | RulesReloaded()
                 | RulesRefused()
+                | ModelReloaded()
+                | ModelRefused()
             ):
                 self._post(team_message(intent, calendar), self.team_channel)
             case Acknowledgement():

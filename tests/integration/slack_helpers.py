@@ -85,10 +85,13 @@ def running_slack(
     clock: Clock | None = None,
     rules_dir: Path | None = None,
     mode: str = "http",
+    config_dir: Path | None = None,
 ) -> Iterator[SlackRig]:
     """A started Slack side of `triage run` (no IMAP), stopped and closed afterwards."""
     slack_env(monkeypatch, api, mode=mode)
-    paths = Paths(REPO / "config", rules_dir or REPO / "rules", tmp_path / "triage.db")
+    paths = Paths(
+        config_dir or REPO / "config", rules_dir or REPO / "rules", tmp_path / "triage.db"
+    )
     store = Store(rig_store(paths.db))
     clock = clock or Clock(TUESDAY_10)
     service = Service(load_setup(paths), paths, store, clock)

@@ -14,6 +14,7 @@ from adapters.slack.views.maintenance import (
     emergency_message,
     outage_ended_message,
 )
+from adapters.slack.views.model import model_refused_message, model_reloaded_message
 from adapters.slack.views.phone import hoog_call_message, missed_call_message, phone_import_message
 from adapters.slack.views.rules import refused_message, reloaded_message
 from bot.calendar import BusinessCalendar
@@ -22,6 +23,8 @@ from bot.intents import (
     HoogCall,
     MaintenanceAnnouncement,
     MissedCall,
+    ModelRefused,
+    ModelReloaded,
     OutageEnded,
     PhoneImportSummary,
     RulesRefused,
@@ -37,6 +40,8 @@ TeamAnnouncement: TypeAlias = (
     | PhoneImportSummary
     | RulesReloaded
     | RulesRefused
+    | ModelReloaded
+    | ModelRefused
 )
 
 
@@ -59,3 +64,7 @@ def team_message(intent: TeamAnnouncement, calendar: BusinessCalendar) -> SlackM
             return reloaded_message(intent)
         case RulesRefused():
             return refused_message(intent)
+        case ModelReloaded():
+            return model_reloaded_message(intent)
+        case ModelRefused():
+            return model_refused_message(intent)
