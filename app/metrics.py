@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from app.model_watch import ModelCheck
 from bot.clock import Clock
 from bot.engine.reload import ReloadResult
 from bot.errors import StoreError
@@ -83,6 +84,13 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.model_swaps = Counter(
+            "triage_model_swaps",
+            "New text model files in the config folder: swapped in, or refused (the model in "
+            "use stays).",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.intake_latency = Histogram(
             "triage_intake_latency_seconds",
             "From a report's arrival (email: the server's INTERNALDATE) until it is stored.",
@@ -104,6 +112,9 @@ class Metrics:
         else:
             outcome = "reloaded" if result.changes.any else "unchanged"
         self.rule_reloads.labels(outcome).inc()
+
+    def model_checked(self, check: ModelCheck) -> None:
+        self.model_swaps.labels("swapped" if check.loaded else "refused").inc()
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

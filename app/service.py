@@ -482,7 +482,10 @@ class Service:
 
     def check_model(self) -> ModelCheck | None:
         """Swap in the config folder's text model when that file changed (app/model_watch.py)."""
-        return self.model_watch.check()
+        check = self.model_watch.check()
+        if check is not None:
+            self.metrics.model_checked(check)
+        return check
 
     def _rules_loop(self) -> None:
         while not self._stop.wait(self.rules_poll):

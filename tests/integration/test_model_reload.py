@@ -21,6 +21,7 @@ import pytest
 from app.bootstrap import SHIPPED_MODEL, TEXT_MODEL
 from bot.models import Priority
 from tests.conftest import REPO, RULES_ALONE
+from tests.integration.http_helpers import scrape
 from tests.integration.slack_helpers import CUSTOMERS, SlackRig, running_slack
 from tests.servers.slack_api import FakeSlackApi
 from tests.servers.wait import wait_until
@@ -151,6 +152,9 @@ def test_a_broken_or_failing_model_file_is_refused_and_the_model_in_use_stays(
         write_model(config, taught("team-2"))
         check = rig.service.check_model()
         assert check is not None and check.loaded and triage.model.version == "team-2"
+        samples = scrape(rig.base)
+        assert samples[("triage_model_swaps_total", (("outcome", "refused"),))] == 2
+        assert samples[("triage_model_swaps_total", (("outcome", "swapped"),))] == 1
 
 
 def test_with_the_text_model_switched_off_no_file_is_read(

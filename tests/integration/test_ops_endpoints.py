@@ -16,7 +16,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.widget import sign
 from app.bootstrap import Paths, load_setup
@@ -26,6 +25,7 @@ from bot.models import Channel, Report
 from bot.store import Store
 from tests.conftest import REPO
 from tests.integration.email_helpers import Clock, mail, server_env
+from tests.integration.http_helpers import Samples, get, scrape
 from tests.integration.slack_helpers import (
     CUSTOMERS,
     TUESDAY_10,
@@ -45,18 +45,6 @@ EVALUATIES = (
 )
 GUARANTEED = "f.elamrani@lindendaal.nl"  # gemeente-lindendaal: deadlines guaranteed by email
 
-Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
-
-
-def get(base: str, path: str) -> tuple[int, str, bytes]:
-    """GET `path`: status, Content-Type and body (also of a 503)."""
-    try:
-        with urllib.request.urlopen(base + path, timeout=10) as answer:
-            return answer.status, answer.headers["Content-Type"], answer.read()
-    except urllib.error.HTTPError as exc:
-        with exc:
-            return exc.code, exc.headers["Content-Type"], exc.read()
-
 
 def readyz(base: str) -> tuple[int, dict[str, object]]:
     status, content_type, body = get(base, "/readyz")
@@ -68,17 +56,6 @@ def checks(answer: dict[str, object]) -> dict[str, bool]:
     found = answer["checks"]
     assert isinstance(found, dict)
     return {name: bool(check["ok"]) for name, check in found.items()}
-
-
-def scrape(base: str) -> Samples:
-    """Every sample of /metrics by name and labels, parsed as Prometheus parses it."""
-    status, content_type, body = get(base, "/metrics")
-    assert status == 200 and content_type.startswith("text/plain; version=0.0.4")
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(body.decode())
-        for sample in family.samples
-    }
 
 
 def total(samples: Samples, name: str, **labels: str) -> float:
