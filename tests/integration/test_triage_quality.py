@@ -58,6 +58,9 @@ part 4, 108; all ten 970 of 995 (97.5 %), category 98.7 %, Hoog 214 of 215.
   8: 112, 112, 25/25; 9: 110, 112, 24/24; 10: 111, 113, 24/24; 11: 109, 108, 24/24; 12: 109,
   109, 24/24; 13: 106 (95.5 %), 110, 24/24; all thirteen 1,299 of 1,327 (97.9 %), category
   98.7 %, Hoog 287 of 287.
+- parts 14 and 15 (110, 110), written blind after the last choice and measured once with the
+  shipped model (34 sets, Hoog from 0.35): 109 (99.1 %), 109, 24/24 and 105 (95.5 %), 108,
+  25/25. All fifteen: 1,513 of 1,547 (97.8 %), category 98.7 %, Hoog 336 of 336.
 The floors below guard against regressions a little under these figures.
 """
 
@@ -96,7 +99,9 @@ HELD_BACK = {
     "triage_heldout10.jsonl": (95.0, 0),
     "triage_heldout11.jsonl": (96.0, 0),
     "triage_heldout12.jsonl": (96.0, 0),
-    "triage_heldout13.jsonl": (93.0, 1),
+    "triage_heldout13.jsonl": (94.0, 0),
+    "triage_heldout14.jsonl": (97.0, 0),
+    "triage_heldout15.jsonl": (94.0, 0),
 }
 
 
