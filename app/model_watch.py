@@ -19,13 +19,14 @@ from datetime import datetime
 from pathlib import Path
 
 from app.bootstrap import SHIPPED_MODEL, TEXT_MODEL, Paths, Setup, load_text_model
+from app.rules_watch import announce
 from bot.clock import Clock
 from bot.engine.examples import run_examples
 from bot.errors import ConfigError, RuleProblem
-from bot.intents import SLACK, Intent, ModelRefused, ModelReloaded, to_payload
+from bot.intents import Intent, ModelRefused, ModelReloaded
 from bot.pipeline import Triage
 from bot.replay import model_replay
-from bot.store import OutboxItem, Store
+from bot.store import Store
 from bot.textmodel import TextModel
 
 log = logging.getLogger("triage.run")
@@ -137,5 +138,4 @@ class ModelWatcher:
         return ModelCheck(False, version, problems)
 
     def _announce(self, key: str, intent: Intent, now: datetime) -> None:
-        self.store.enqueue(OutboxItem(SLACK, key, to_payload(intent)), now)
-        self.wake()
+        announce(self.store, key, intent, now, self.wake)

@@ -112,5 +112,12 @@ class RulesWatcher:
         ]
 
     def _announce(self, key: str, intent: Intent, now: datetime) -> None:
-        self.store.enqueue(OutboxItem(SLACK, key, to_payload(intent)), now)
-        self.wake()
+        announce(self.store, key, intent, now, self.wake)
+
+
+def announce(
+    store: Store, key: str, intent: Intent, now: datetime, wake: Callable[[], None]
+) -> None:
+    """Queue a team-channel announcement (once per key) and wake the outbox."""
+    store.enqueue(OutboxItem(SLACK, key, to_payload(intent)), now)
+    wake()

@@ -19,6 +19,7 @@ from tests.integration.email_helpers import Clock
 from tests.servers.slack_api import FakeSlackApi
 from tests.servers.slack_requests import SlackHttpClient
 from tests.servers.store_fixtures import rig_store
+from tests.servers.wait import wait_until
 
 SIGNING_SECRET = "test-signing-secret"
 WIDGET_SECRET = "test-widget-secret"
@@ -64,6 +65,15 @@ class SlackRig:
     def deliver(self) -> int:
         """Send what is due now (posts, updates, reminders) through the real transport."""
         return self.service.deliver()
+
+    def new_ticket(self, text: str, ts: str, event_id: str) -> int:
+        """A customer's message in the support channel, made a ticket by the real intake."""
+        assert self.slack.event(self.message(text, ts), event_id).status == 200
+        key = f"slack:{CUSTOMERS}:{ts}"
+        wait_until(lambda: self.store.is_stored(key))
+        ticket = self.store.ticket_for_message_ids([key])
+        assert ticket is not None
+        return ticket
 
     def message(self, text: str, ts: str, user: str = JOOST, **extra: Any) -> dict[str, Any]:
         return {

@@ -25,7 +25,6 @@ from adapters.widget import sign
 from app.http import HttpEndpoint
 from tests.integration.slack_helpers import (
     AGENT,
-    CUSTOMERS,
     OUTSIDER,
     SIGNING_SECRET,
     WIDGET_SECRET,
@@ -96,15 +95,6 @@ def said(rig: SlackRig, text: str, user: str = AGENT) -> str:
     return answer.body.decode()
 
 
-def new_ticket(rig: SlackRig, text: str, ts: str, event_id: str) -> int:
-    assert rig.slack.event(rig.message(text, ts), event_id).status == 200
-    key = f"slack:{CUSTOMERS}:{ts}"
-    wait_until(lambda: rig.store.is_stored(key))
-    ticket = rig.store.ticket_for_message_ids([key])
-    assert ticket is not None
-    return ticket
-
-
 def logged(caplog: pytest.LogCaptureFixture) -> str:
     return "\n".join(f"{r.name} {r.levelname} {r.getMessage()}" for r in caplog.records)
 
@@ -137,7 +127,7 @@ def test_slack_events_refuses_unsigned_and_unreadable_bodies_and_never_logs_them
         assert slack_post(rig, b"\xff\xfe" + MARKER.encode(), "application/json")[0] == 400
         assert slack_post(rig, b"payload=%7Bkapot", "application/x-www-form-urlencoded")[0] == 400
         # Still serving: a real event is handled.
-        new_ticket(rig, EXPORT, "1795510800.070001", "EvAfter")
+        rig.new_ticket(EXPORT, "1795510800.070001", "EvAfter")
     assert MARKER not in logged(caplog)
     assert "Traceback" not in caplog.text
 
@@ -162,7 +152,7 @@ def test_slack_events_refuses_an_oversized_body_unread_and_stays_up(
         assert raw_request(port, "POST /slack/events HTTP/1.1\r\nHost: x")[0] == 411
         assert raw_request(port, SIZED + "-5")[0] == 400
         assert raw_request(port, "GET /healthz HTTP/1.1\r\nHost: x")[0] == 200
-        new_ticket(rig, EXPORT, "1795510800.070102", "EvSmall")
+        rig.new_ticket(EXPORT, "1795510800.070102", "EvSmall")
 
 
 def test_the_slack_body_limit_is_configurable(
@@ -174,7 +164,7 @@ def test_the_slack_body_limit_is_configurable(
         assert status == 413 and b"5000 bytes" in answer
         big = rig.message("x" * 6000, "1795510800.070101")
         assert rig.slack.event(big, "EvBig").status == 413
-        new_ticket(rig, EXPORT, "1795510800.070102", "EvSmall")
+        rig.new_ticket(EXPORT, "1795510800.070102", "EvSmall")
 
 
 def test_bolt_never_logs_a_refused_body(
@@ -204,7 +194,7 @@ def test_only_the_support_team_reads_tickets(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
 ) -> None:
     with running_slack(tmp_path, monkeypatch, slack_api) as rig:
-        ticket = new_ticket(rig, EXPORT, "1795510800.090001", "EvRead")
+        ticket = rig.new_ticket(EXPORT, "1795510800.090001", "EvRead")
         for command in ("list", f"show {ticket}", f"show #{ticket}"):
             refusal = said(rig, command, OUTSIDER)
             assert "supportteam" in refusal and "bekijken" in refusal
@@ -224,7 +214,7 @@ def test_reading_can_be_opened_to_the_workspace(
 ) -> None:
     monkeypatch.setenv("TRIAGE_SLACK__READERS", "everyone")
     with running_slack(tmp_path, monkeypatch, slack_api) as rig:
-        ticket = new_ticket(rig, EXPORT, "1795510800.090101", "EvOpen")
+        ticket = rig.new_ticket(EXPORT, "1795510800.090101", "EvOpen")
         assert "Excel" in said(rig, f"show {ticket}", OUTSIDER)
         assert "Excel" in said(rig, "list", OUTSIDER)
         # Changing stays with the team.
@@ -244,7 +234,7 @@ def test_odd_ticket_numbers_in_commands_get_a_polite_answer(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with running_slack(tmp_path, monkeypatch, slack_api) as rig:
-        ticket = new_ticket(rig, EXPORT, "1795510800.110001", "EvIds")
+        ticket = rig.new_ticket(EXPORT, "1795510800.110001", "EvIds")
         # '²'.isdigit() is True, int('²') fails: these gave a traceback and no answer.
         for text in ("show ²", "show ١٢", "prio ² laag reden", "categorie ² vraag", "show 1²"):
             answer = said(rig, text)
@@ -268,7 +258,7 @@ def test_odd_ticket_numbers_in_buttons_and_modals_get_a_polite_answer(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with running_slack(tmp_path, monkeypatch, slack_api) as rig:
-        ticket = new_ticket(rig, EXPORT, "1795510800.110101", "EvBtn")
+        ticket = rig.new_ticket(EXPORT, "1795510800.110101", "EvBtn")
         values = ["abc", "²", HUGE, "9" * 5000, "", "-1", "0"]
         for value in values:
             assert rig.slack.action(block_action_payload("assign", value, AGENT)).status == 200

@@ -22,9 +22,8 @@ from app.bootstrap import SHIPPED_MODEL, TEXT_MODEL
 from bot.models import Priority
 from tests.conftest import REPO, RULES_ALONE
 from tests.integration.http_helpers import scrape
-from tests.integration.slack_helpers import CUSTOMERS, SlackRig, running_slack
+from tests.integration.slack_helpers import running_slack
 from tests.servers.slack_api import FakeSlackApi
-from tests.servers.wait import wait_until
 
 NOW_TS = 1795510800  # Tuesday 24 November 2026 10:00 in Amsterdam: the rig's clock
 TAUGHT = "De koffieautomaat-koppeling geeft een foutmelding bij één collega."
@@ -63,14 +62,6 @@ def config_folder(tmp_path: Path) -> Path:
     return config
 
 
-def new_ticket(rig: SlackRig, text: str, ts: str, event_id: str) -> int:
-    assert rig.slack.event(rig.message(text, ts), event_id).status == 200
-    wait_until(lambda: rig.store.is_stored(f"slack:{CUSTOMERS}:{ts}"))
-    ticket = rig.store.ticket_for_message_ids([f"slack:{CUSTOMERS}:{ts}"])
-    assert ticket is not None
-    return ticket
-
-
 def posts(slack_api: FakeSlackApi, head: str) -> list[str]:
     """The team-channel posts whose text starts with `head`, as the text of their blocks."""
     return [
@@ -91,7 +82,7 @@ def test_a_retrained_model_is_swapped_in_announced_and_decides_new_tickets(
         triage = rig.service.setup.triage
         assert triage.model is not None
         before = triage.model.version
-        first = new_ticket(rig, TAUGHT, f"{NOW_TS - 3600}.000100", "Ev1")
+        first = rig.new_ticket(TAUGHT, f"{NOW_TS - 3600}.000100", "Ev1")
         assert rig.service.desk.view(first).priority is not Priority.HOOG
         assert rig.service.check_model() is None  # nothing changed yet
 
@@ -107,7 +98,7 @@ def test_a_retrained_model_is_swapped_in_announced_and_decides_new_tickets(
         assert "dit model zou 1 van 1 ticket anders beoordelen" in post
         assert "→ Hoog" in post
         # A new report with the word is Hoog at once, no restart.
-        second = new_ticket(rig, TAUGHT, f"{NOW_TS - 60}.000100", "Ev2")
+        second = rig.new_ticket(TAUGHT, f"{NOW_TS - 60}.000100", "Ev2")
         assert rig.service.desk.view(second).priority is Priority.HOOG
 
         # Removing the file brings the shipped model back, announced as such.

@@ -19,10 +19,9 @@ import pytest
 from app.cli import main
 from bot.engine.changes import WordMove
 from tests.conftest import REPO
-from tests.integration.slack_helpers import CUSTOMERS, SlackRig, running_slack
+from tests.integration.slack_helpers import running_slack
 from tests.rules_edit import move_word
 from tests.servers.slack_api import FakeSlackApi
-from tests.servers.wait import wait_until
 
 # What an edit of the rule files changes on its own: the rules decide alone (conftest).
 pytestmark = pytest.mark.usefixtures("rules_alone")
@@ -30,15 +29,6 @@ pytestmark = pytest.mark.usefixtures("rules_alone")
 
 NOW_TS = 1795510800  # Tuesday 24 November 2026 10:00 in Amsterdam: the rig's clock
 DAY = 86400
-
-
-def new_ticket(rig: SlackRig, text: str, ts: str, event_id: str) -> int:
-    """A customer's message in the support channel, made a ticket by the real intake."""
-    assert rig.slack.event(rig.message(text, ts), event_id).status == 200
-    wait_until(lambda: rig.store.is_stored(f"slack:{CUSTOMERS}:{ts}"))
-    ticket = rig.store.ticket_for_message_ids([f"slack:{CUSTOMERS}:{ts}"])
-    assert ticket is not None
-    return ticket
 
 
 def announcements(slack_api: FakeSlackApi) -> list[str]:
@@ -62,20 +52,19 @@ def test_reload_names_the_changed_rule_and_replays_the_last_30_days(
     rules = tmp_path / "rules"
     shutil.copytree(REPO / "rules", rules)
     with running_slack(tmp_path, monkeypatch, slack_api, rules_dir=rules) as rig:
-        changing = new_ticket(
-            rig, "Meerdere collega's kunnen niet inloggen.", f"{NOW_TS - 3600}.000100", "Ev1"
+        changing = rig.new_ticket(
+            "Meerdere collega's kunnen niet inloggen.", f"{NOW_TS - 3600}.000100", "Ev1"
         )
-        new_ticket(
-            rig,
+        rig.new_ticket(
             "Bij meerdere collega's geeft de export naar Excel een foutmelding. "
             "Via CSV lukt het wel.",
             f"{NOW_TS - 7200}.000100",
             "Ev2",
         )
-        new_ticket(rig, "Hoe kan ik een doel kopiëren?", f"{NOW_TS - 5 * DAY}.000100", "Ev3")
+        rig.new_ticket("Hoe kan ik een doel kopiëren?", f"{NOW_TS - 5 * DAY}.000100", "Ev3")
         # Forty days ago: outside the 30 days the announcement replays, though it would change.
-        old = new_ticket(
-            rig, "Meerdere collega's kunnen niet inloggen.", f"{NOW_TS - 40 * DAY}.000100", "Ev4"
+        old = rig.new_ticket(
+            "Meerdere collega's kunnen niet inloggen.", f"{NOW_TS - 40 * DAY}.000100", "Ev4"
         )
         rig.deliver()
 
