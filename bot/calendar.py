@@ -23,6 +23,7 @@ from bot.errors import ConfigError
 # No calendar has a gap of working days longer than this; a longer search means the config
 # has no working days at all, which we report instead of looping forever.
 _MAX_SEARCH_DAYS = 3 * 366
+_HOURS_MEMO = 10_000  # days whose opening and closing time a calendar remembers
 
 
 class CalendarConfig(BaseModel):
@@ -112,6 +113,7 @@ class BusinessCalendar:
         self._extra = frozenset(self.config.extra_closing_days)
         self._dropped = frozenset(self.config.dropped_holidays)
         self._weekdays = frozenset(self.config.working_weekdays)
+        self._hours: dict[date, tuple[datetime, datetime]] = {}  # see _hours_of
 
     # -- days -----------------------------------------------------------------------------
     def holidays(self, year: int) -> dict[date, str]:
@@ -174,11 +176,23 @@ class BusinessCalendar:
     # -- hours ----------------------------------------------------------------------------
     def opening_of(self, day: date) -> datetime:
         """Opening time of `day`, in UTC."""
-        return datetime.combine(day, self.config.opening, tzinfo=self.tz).astimezone(UTC)
+        return self._hours_of(day)[0]
 
     def closing_of(self, day: date) -> datetime:
         """Closing time of `day`, in UTC."""
-        return datetime.combine(day, self.config.closing, tzinfo=self.tz).astimezone(UTC)
+        return self._hours_of(day)[1]
+
+    def _hours_of(self, day: date) -> tuple[datetime, datetime]:
+        """Opening and closing time of `day`, in UTC (worked out once per day)."""
+        hours = self._hours.get(day)
+        if hours is None:
+            if len(self._hours) >= _HOURS_MEMO:
+                self._hours.clear()
+            hours = self._hours[day] = (
+                datetime.combine(day, self.config.opening, tzinfo=self.tz).astimezone(UTC),
+                datetime.combine(day, self.config.closing, tzinfo=self.tz).astimezone(UTC),
+            )
+        return hours
 
     @cached_property
     def working_day(self) -> timedelta:
@@ -208,8 +222,8 @@ class BusinessCalendar:
         start = _aware(start).astimezone(UTC)
         remaining = amount
         for day in self._working_days_from(self.local(start).date()):
-            cursor = max(start, self.opening_of(day))
-            closing = self.closing_of(day)
+            opening, closing = self._hours_of(day)
+            cursor = max(start, opening)
             if cursor >= closing:
                 continue
             available = closing - cursor

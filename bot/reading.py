@@ -70,6 +70,8 @@ _MOBILE = re.compile(
 )
 # The letters a _MOBILE line can start with, lower case (U+017F, a long s, is an s to it).
 _MOBILE_FIRST = frozenset("vsog\u017f")
+# Every _MOBILE line contains one of these (in ASCII lower case, see _lowered).
+_MOBILE_WORDS = ("verzonden", "verstuurd", "sent", "outlook")
 # Legal boilerplate about the message itself: one of these starts a disclaimer paragraph.
 # ("vertrouwelijke informatie" alone is not enough: a customer may report exactly that.)
 _DISCLAIMER = re.compile(
@@ -193,8 +195,11 @@ def read_report(subject: str, body: str) -> ReadText:
             newest_lines = newest_lines + inline
         else:
             newest_lines = lines
-        kept = [line for line in newest_lines if not line.lstrip().startswith(">")]
-        quoted = [line for line in newest_lines if line.lstrip().startswith(">")] + quoted
+        if ">" in body:
+            kept = [line for line in newest_lines if not line.lstrip().startswith(">")]
+            quoted = [line for line in newest_lines if line.lstrip().startswith(">")] + quoted
+        else:
+            kept = newest_lines  # no line can start with ">"
         newest, signature, disclaimer = _split_tail(kept)
     body_lines = newest + (["", *forwarded] if forwarded else [])
     return ReadText(
@@ -208,6 +213,8 @@ def read_report(subject: str, body: str) -> ReadText:
 
 
 def _join(lines: list[str]) -> str:
+    if not lines:
+        return ""
     joined = "\n".join([line.rstrip() for line in lines])
     if "\n\n\n" in joined:
         joined = _BLANK_LINES.sub("\n\n", joined)
@@ -305,7 +312,9 @@ def _split_tail(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
     lines = lines[:end]
     # A disclaimer is a paragraph of boilerplate near the end: cut from its first line.
     disclaimer: list[str] = []
-    boilerplate = _has_disclaimer("\n".join(lines))  # one scan, not one a line
+    text = "\n".join(lines)
+    lowered = _lowered(text)
+    boilerplate = _has_disclaimer(text, lowered)  # one scan, not one a line
     for index, line in enumerate(lines if boilerplate else ()):
         if index > 0 and len(line) < 2000 and _DISCLAIMER.search(line):
             paragraph = index
@@ -322,7 +331,9 @@ def _split_tail(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
         if lines[index] == "-- ":
             return lines[:index], lines[index:], disclaimer
     footer: list[str] = []
-    for index in range(end):
+    # (Only a text with one of _MOBILE's words can hold a _MOBILE line.)
+    mobile = any(word in lowered for word in _MOBILE_WORDS)
+    for index in range(end) if mobile else ():
         stripped = lines[index].strip()
         # (_MOBILE can only match a line starting with one of its first letters.)
         if stripped[:1].lower() in _MOBILE_FIRST and _MOBILE.fullmatch(stripped):
@@ -341,18 +352,25 @@ def _split_tail(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
     return lines, footer, disclaimer
 
 
-def _has_disclaimer(text: str) -> bool:
+def _has_disclaimer(text: str, lowered: str | None = None) -> bool:
     """Does `text` hold legal boilerplate (_DISCLAIMER)? The pattern is slow to run over a
-    whole mail; a text without any of the words each of its forms contains cannot hold it."""
-    folded = text
-    if not text.isascii():
-        # The only letters outside ASCII that the pattern's case folding matches to ASCII
-        # letters: U+0130 and U+0131 (i), U+017F (s), and U+212A (k), which lowers to k.
-        folded = text.replace("\u0130", "i").replace("\u0131", "i").replace("\u017f", "s")
-    lowered = folded.lower()
+    whole mail; a text without any of the words each of its forms contains cannot hold it.
+    `lowered`: _lowered(text), when the caller has it."""
+    if lowered is None:
+        lowered = _lowered(text)
     if not any(word in lowered for word in _DISCLAIMER_WORDS):
         return False
     return _DISCLAIMER.search(text) is not None
+
+
+def _lowered(text: str) -> str:
+    """`text` in lower case, with the letters outside ASCII that the case-insensitive
+    patterns match to ASCII letters made those letters: U+0130 and U+0131 (i), U+017F (s);
+    U+212A (the Kelvin sign) lowers to k by itself."""
+    folded = text
+    if not text.isascii():
+        folded = text.replace("\u0130", "i").replace("\u0131", "i").replace("\u017f", "s")
+    return folded.lower()
 
 
 def _signature_like(lines: list[str]) -> bool:

@@ -115,34 +115,32 @@ class FactorReader:
         return found
 
     def _values(self, hits: list[Hit], part: str) -> dict[str, FactorValue]:
-        # Each factor's hits, and the sentences it was set in by a word that was not negated.
+        # Each factor's hits.
         by_factor: dict[str, list[tuple[Hit, _Meaning]]] = {}
-        sentences: dict[str, set[int]] = {}
         reading = self._reading
         for hit in hits:
             for meaning in reading[hit.term]:
-                factor = meaning.factor
-                items = by_factor.get(factor)
+                items = by_factor.get(meaning.factor)
                 if items is None:
-                    by_factor[factor] = [(hit, meaning)]
+                    by_factor[meaning.factor] = [(hit, meaning)]
                 else:
                     items.append((hit, meaning))
-                if not hit.negated:
-                    if factor in sentences:
-                        sentences[factor].add(hit.sentence)
-                    else:
-                        sentences[factor] = {hit.sentence}
         found: dict[str, FactorValue] = {}
+        # The sentences a `near` word may stand in (per `near`, when first needed).
+        nearby: dict[tuple[str, ...], set[int]] = {}
         for factor, items in by_factor.items():
             best_rank = -1
             best_value = ""
             best_terms: list[str] = []
             best_negated = False
             for hit, meaning in _longest(items) if len(items) > 1 else items:
-                if meaning.near and not any(
-                    _close(hit.sentence, sentences.get(n)) for n in meaning.near
-                ):
-                    continue
+                near = meaning.near
+                if near:
+                    allowed = nearby.get(near)
+                    if allowed is None:
+                        allowed = nearby[near] = _around(by_factor, near)
+                    if hit.sentence not in allowed:
+                        continue
                 value, rank = meaning.value, meaning.rank
                 negated = hit.negated and meaning.drop
                 if negated:
@@ -172,10 +170,14 @@ def _longest(items: list[tuple[Hit, _Meaning]]) -> list[tuple[Hit, _Meaning]]:
     spans = {(hit.start, hit.end) for hit, _meaning in items}
     if len(spans) == 1:
         return items
+    # Only a hit of two words or more can hold another.
+    longer = [(start, end) for start, end in spans if end - start > 1]
+    if not longer:
+        return items
     kept = []
     for item in items:
         start, end = item[0].start, item[0].end
-        for other_start, other_end in spans:
+        for other_start, other_end in longer:
             if other_start <= start and end <= other_end and other_end - other_start > end - start:
                 break
         else:
@@ -183,8 +185,13 @@ def _longest(items: list[tuple[Hit, _Meaning]]) -> list[tuple[Hit, _Meaning]]:
     return kept
 
 
-def _close(sentence: int, around: set[int] | None) -> bool:
-    """Is `sentence` one of `around`, or next to one of them?"""
-    if not around:
-        return False
-    return sentence in around or sentence - 1 in around or sentence + 1 in around
+def _around(by_factor: dict[str, list[tuple[Hit, _Meaning]]], factors: tuple[str, ...]) -> set[int]:
+    """The sentences these factors were set in by a word that was not negated, and the
+    sentences just before and after each."""
+    around: set[int] = set()
+    for factor in factors:
+        for hit, _meaning in by_factor.get(factor, ()):
+            if not hit.negated:
+                sentence = hit.sentence
+                around.update((sentence - 1, sentence, sentence + 1))
+    return around

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import compress, pairwise
@@ -278,6 +278,9 @@ class WordMatcher:
                     self._typo.setdefault(variant, set()).add(wid)
         self._prefix_lengths = sorted({len(p) for p in self._prefix})
         self._suffix_lengths = sorted({len(s) for s in self._suffix})
+        # A word's start and end of each of those lengths.
+        self._prefix_cuts = [slice(length) for length in self._prefix_lengths]
+        self._suffix_cuts = [slice(-length, None) for length in self._suffix_lengths]
         # Terms whose second word follows the first directly start in `_root` (as do the
         # single words), terms with a gap after their first word in `_gap_root`.
         self._root: dict[int, _Node] = {}
@@ -329,14 +332,14 @@ class WordMatcher:
     def _word_ids(self, token: str) -> frozenset[int]:
         """The ids of the term words this word of a text matches."""
         ids: set[int] = set(self._exact.get(token, ()))
-        for length in self._prefix_lengths:
-            if length > len(token):
-                break
-            ids.update(self._prefix.get(token[:length], ()))
-        for length in self._suffix_lengths:
-            if length > len(token):
-                break
-            ids.update(self._suffix.get(token[-length:], ()))
+        # The token's start (end) of each length a wildcard word has, up to its own length,
+        # shortest first; their ids in that order.
+        size = len(token)
+        starts = self._prefix_cuts[: bisect_right(self._prefix_lengths, size)]
+        ids.update(*filter(None, map(self._prefix.get, map(token.__getitem__, starts))))
+        if self._suffix_cuts:
+            ends = self._suffix_cuts[: bisect_right(self._suffix_lengths, size)]
+            ids.update(*filter(None, map(self._suffix.get, map(token.__getitem__, ends))))
         for text, wid in self._infix:
             if text in token:
                 ids.add(wid)
@@ -350,10 +353,8 @@ class WordMatcher:
         return frozenset(ids)
 
     def _typo_ids(self, token: str) -> set[int]:
-        candidates: set[int] = set()
         # Whole words: the token, or the token with one letter dropped, as an indexed variant.
-        for variant in (token, *_deletes(token)):
-            candidates.update(self._typo.get(variant, ()))
+        variants = [token, *_deletes(token)]
         # Wildcard words: compare their fixed part with the token's start of about that length
         # (each distinct start once).
         heads = {
@@ -363,8 +364,11 @@ class WordMatcher:
             for cut in (length - 1, length, length + 1)
         }
         for head in heads:
-            for variant in (head, *_deletes(head)):
-                candidates.update(self._typo.get(variant, ()))
+            variants.append(head)
+            variants.extend(_deletes(head))
+        # The word ids of the variants that are indexed, in the variants' order.
+        candidates: set[int] = set()
+        candidates.update(*filter(None, map(self._typo.get, variants)))
         result = set()
         for wid in candidates:
             word = self._words[wid]

@@ -386,6 +386,23 @@ def test_the_mobile_footer_check_answers_as_the_pattern(line: str) -> None:
     assert fast is bool(reading._MOBILE.fullmatch(stripped))
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Verzonden vanaf mijn iPhone",
+        "VERSTUURD MET MIJN ANDROID",
+        "\u017fent from my iPad",
+        "SENT FROM MY PHONE",
+        "Outloo\u212a voor iOS downloaden",
+        "Get OUTLOOK for Android",
+    ],
+)
+def test_a_mobile_footer_holds_one_of_the_words_the_text_is_checked_for(line: str) -> None:
+    # _split_tail only looks for a _MOBILE line in a text with one of these words.
+    assert reading._MOBILE.fullmatch(line.strip())
+    assert any(word in reading._lowered(f"Tekst\n{line}") for word in reading._MOBILE_WORDS)
+
+
 def test_header_lines_are_found_as_by_trying_every_line() -> None:
     rng = random.Random(7)
     kinds = [
