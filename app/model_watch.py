@@ -32,6 +32,7 @@ from bot.textmodel import TextModel
 log = logging.getLogger("triage.run")
 
 Fingerprint = tuple[int, int] | None  # (size, mtime_ns) of the config folder's file; None: none
+_NONE = object()  # no change seen yet (a fingerprint can itself be None: no file)
 
 
 def model_fingerprint(path: Path) -> Fingerprint:
@@ -70,15 +71,25 @@ class ModelWatcher:
         self.own = paths.config_dir / TEXT_MODEL
         self.enabled = setup.settings.text_model.enabled
         self.fingerprint = model_fingerprint(self.own)
+        self.settling: Fingerprint | object = _NONE  # a change seen once, not yet read
 
     def check(self) -> ModelCheck | None:
-        """Read the model file when it changed (appeared, was replaced or removed); None
-        when nothing changed or the text model is switched off."""
+        """Read the model file when it changed (appeared, was replaced or removed) and has
+        stayed the same since the previous check; None when there is nothing to read (yet),
+        or the text model is switched off."""
         if not self.enabled:
             return None
         current = model_fingerprint(self.own)
         if current == self.fingerprint:
+            self.settling = _NONE
             return None
+        if current != self.settling:
+            # Changed since the last look: a copy of a megabyte may still be under way, so
+            # read it once it has stayed the same for one poll (else its first half would be
+            # refused in the team channel, and the whole taken a poll later).
+            self.settling = current
+            return None
+        self.settling = _NONE
         self.fingerprint = current
         triage = self.setup.triage
         previous = triage.model

@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 
 from app.bootstrap import SHIPPED_MODEL, TEXT_MODEL
+from app.model_watch import ModelCheck
 from bot.models import Priority
 from tests.conftest import REPO, RULES_ALONE
 from tests.integration.http_helpers import scrape
-from tests.integration.slack_helpers import running_slack
+from tests.integration.slack_helpers import SlackRig, running_slack
 from tests.servers.slack_api import FakeSlackApi
 
 NOW_TS = 1795510800  # Tuesday 24 November 2026 10:00 in Amsterdam: the rig's clock
@@ -62,6 +63,13 @@ def config_folder(tmp_path: Path) -> Path:
     return config
 
 
+def settled(rig: SlackRig) -> ModelCheck | None:
+    """The watcher's looks at a changed file: it waits one poll for the file to stay the same
+    (a copy may be under way), then reads it."""
+    assert rig.service.check_model() is None
+    return rig.service.check_model()
+
+
 def posts(slack_api: FakeSlackApi, head: str) -> list[str]:
     """The team-channel posts whose text starts with `head`, as the text of their blocks."""
     return [
@@ -87,7 +95,7 @@ def test_a_retrained_model_is_swapped_in_announced_and_decides_new_tickets(
         assert rig.service.check_model() is None  # nothing changed yet
 
         write_model(config, taught("team-1"))
-        check = rig.service.check_model()
+        check = settled(rig)
         assert check is not None and check.loaded and check.version == "team-1"
         assert triage.model.version == "team-1"
         rig.deliver()
@@ -103,7 +111,7 @@ def test_a_retrained_model_is_swapped_in_announced_and_decides_new_tickets(
 
         # Removing the file brings the shipped model back, announced as such.
         (config / TEXT_MODEL).unlink()
-        check = rig.service.check_model()
+        check = settled(rig)
         assert check is not None and check.loaded and check.version == before
         rig.deliver()
         back = posts(slack_api, "🔄 Taalmodel vervangen")[-1]
@@ -121,13 +129,13 @@ def test_a_broken_or_failing_model_file_is_refused_and_the_model_in_use_stays(
         before = triage.model.version
 
         write_model(config, b"half a file")  # still being copied, or not a model at all
-        check = rig.service.check_model()
+        check = settled(rig)
         assert check is not None and not check.loaded and check.version == before
         assert "geen bruikbaar taalmodel" in check.problems[0]
         assert triage.model.version == before
 
         write_model(config, all_hoog("alles-hoog"))  # readable, but the examples fail
-        check = rig.service.check_model()
+        check = settled(rig)
         assert check is not None and not check.loaded
         assert any("voorbeeld" in p and "triage gaf hoog" in p for p in check.problems)
         assert triage.model.version == before
@@ -141,7 +149,7 @@ def test_a_broken_or_failing_model_file_is_refused_and_the_model_in_use_stays(
 
         # Once the file is right it is taken.
         write_model(config, taught("team-2"))
-        check = rig.service.check_model()
+        check = settled(rig)
         assert check is not None and check.loaded and triage.model.version == "team-2"
         samples = scrape(rig.base)
         assert samples[("triage_model_swaps_total", (("outcome", "refused"),))] == 2
@@ -157,3 +165,20 @@ def test_with_the_text_model_switched_off_no_file_is_read(
         write_model(config, taught("team-1"))
         assert rig.service.check_model() is None
         assert rig.service.setup.triage.model is None
+
+
+def test_a_file_still_being_copied_is_read_once_it_stays_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: FakeSlackApi
+) -> None:
+    config = config_folder(tmp_path)
+    with running_slack(tmp_path, monkeypatch, slack_api, config_dir=config) as rig:
+        whole = gzip.compress(json.dumps(taught("team-3")).encode())
+        write_model(config, whole[: len(whole) // 2])  # half of it, as a copy under way
+        assert rig.service.check_model() is None
+        write_model(config, whole)  # the copy done: changed again, so still waiting
+        assert rig.service.check_model() is None
+        check = rig.service.check_model()
+        assert check is not None and check.loaded and check.version == "team-3"
+        rig.deliver()
+        assert not posts(slack_api, "⛔ Nieuw taalmodel geweigerd")
+        assert len(posts(slack_api, "🔄 Taalmodel vervangen")) == 1
